@@ -1,0 +1,55 @@
+"""Who is who. Roles are Django groups (created by a data migration); admins are staff.
+
+Each role includes the ones below it: admin ⊃ editor ⊃ journalist ⊃ reader. The rules that
+use these roles live in `annotations.rules`.
+"""
+
+from django.contrib.auth.models import AnonymousUser, Group, User
+
+JOURNALISTS = "journalists"
+EDITORS = "editors"
+ROLE_GROUPS = (JOURNALISTS, EDITORS)
+
+AnyUser = User | AnonymousUser
+
+
+def _groups(user: AnyUser) -> frozenset[str]:
+    cached = getattr(user, "_claimdesk_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._claimdesk_groups = cached
+    return cached
+
+
+def is_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def is_editor(user: AnyUser) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return is_admin(user) or EDITORS in _groups(user)
+
+
+def is_journalist(user: AnyUser) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return is_editor(user) or JOURNALISTS in _groups(user)
+
+
+def role_name(user: AnyUser) -> str:
+    if is_admin(user):
+        return "admin"
+    if is_editor(user):
+        return "editor"
+    if is_journalist(user):
+        return "journalist"
+    return "reader"
+
+
+def grant(user: User, group_name: str) -> None:
+    """Put `user` in the role group `group_name`."""
+    if group_name not in ROLE_GROUPS:
+        raise ValueError(f"Unknown role group {group_name!r}; expected one of {ROLE_GROUPS}.")
+    user.groups.add(Group.objects.get(name=group_name))
+    user.__dict__.pop("_claimdesk_groups", None)

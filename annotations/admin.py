@@ -1,0 +1,276 @@
+"""Admin for the vocabulary, claims and annotations. Every write goes through
+`annotations.services`, so the admin obeys the same rules and keeps the same history as the
+web UI and the API."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.admin import AdminRoleMixin
+
+from . import services
+from .models import Annotation, AnnotationRevision, Appearance, Claim, Evidence, Tag
+
+
+def _report(request, exc: Exception) -> None:
+    text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    messages.error(request, text)
+
+
+@admin.register(Tag)
+class TagAdmin(AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["label", "slug", "category"]
+    list_filter = ["category"]
+    search_fields = ["label", "slug", "description"]
+    prepopulated_fields = {"slug": ["label"]}
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        services.save_tag(
+            user=request.user,
+            tag=obj if change else None,
+            slug=data["slug"],
+            label=data["label"],
+            description=data["description"],
+            category=data["category"],
+        )
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    fields = ["capture", "start", "end", "quote", "anchor_status", "anchor_method", "anchor_score"]
+    readonly_fields = ["anchor_status", "anchor_method", "anchor_score"]
+    raw_id_fields = ["capture"]
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Stored appearances move only by re-anchoring; new ones are added here.
+        return self.fields if obj is not None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SavesThroughServicesMixin:
+    """Inline rows are handed to `save_inline_row` instead of being saved as they are."""
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        # The admin's change message reads these lists, which formset.save() would fill.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.initial_forms + formset.extra_forms:
+            if inline_form in formset.deleted_forms:
+                if inline_form.instance.pk is not None:
+                    self.delete_inline_row(request, inline_form.instance)
+                    formset.deleted_objects.append(inline_form.instance)
+            elif inline_form.instance.pk is None and inline_form.has_changed():
+                formset.new_objects.append(
+                    self.save_inline_row(request, form.instance, inline_form.cleaned_data)
+                )
+
+    def save_inline_row(self, request, parent, data):
+        raise PermissionDenied("This list cannot be added to here.")
+
+    def delete_inline_row(self, request, obj):
+        raise PermissionDenied("Rows of this list cannot be deleted here.")
+
+
+@admin.register(Claim)
+class ClaimAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["__str__", "language", "claimant", "created_by", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["text", "claimant", "appearances__quote"]
+    fields = ["text", "language", "claimant"]
+    inlines = [AppearanceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).alive().select_related("created_by")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.update_claim(
+                user=request.user,
+                claim=obj,
+                text=data["text"],
+                language=data["language"],
+                claimant=data["claimant"],
+            )
+        else:
+            claim = services.create_claim(
+                user=request.user,
+                text=data["text"],
+                language=data["language"],
+                claimant=data["claimant"],
+            )
+            obj.pk = claim.pk
+            obj._state.adding = False
+
+    def save_inline_row(self, request, parent, data):
+        return services.create_appearance(
+            user=request.user,
+            claim=parent,
+            capture=data["capture"],
+            start=data["start"],
+            end=data["end"],
+            quote=data["quote"],
+        )
+
+    def delete_model(self, request, obj):
+        services.delete_claim(user=request.user, claim=obj)
+
+    def delete_queryset(self, request, queryset):
+        for claim in queryset:
+            services.delete_claim(user=request.user, claim=claim)
+
+
+class EvidenceForm(forms.ModelForm):
+    class Meta:
+        model = Evidence
+        fields = ["stance", "url", "capture", "quote", "document", "note"]
+
+    def clean(self):
+        data = super().clean()
+        given = [name for name in ("url", "capture", "document") if data.get(name)]
+        if len(given) != 1:
+            raise ValidationError("Give exactly one of: a URL, an archived capture, a document.")
+        return data
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    form = EvidenceForm
+    fields = ["stance", "url", "capture", "quote", "document", "note"]
+    raw_id_fields = ["capture"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).alive()
+
+    def has_change_permission(self, request, obj=None):
+        # Stored evidence is not edited in place; remove it and add a corrected item.
+        return False
+
+
+class RevisionInline(admin.TabularInline):
+    model = AnnotationRevision
+    fields = ["version", "action", "changed_by", "created_at", "snapshot"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["claim", "author", "status", "confidence", "verdict", "updated_at"]
+    list_filter = ["status", "verdict", "tags"]
+    search_fields = ["claim__text", "rationale", "author__username"]
+    list_select_related = ["claim", "author"]
+    raw_id_fields = ["claim"]
+    filter_horizontal = ["tags"]
+    readonly_fields = [
+        "author",
+        "status",
+        "review_comment",
+        "reviewed_by",
+        "reviewed_at",
+        "published_at",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [EvidenceInline, RevisionInline]
+    actions = ["publish_selected", "return_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).alive()
+
+    def get_fields(self, request, obj=None):
+        editable = ["claim", "tags", "confidence", "verdict", "rationale"]
+        return editable + (self.readonly_fields if obj else [])
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "claim"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.update_annotation(
+                user=request.user,
+                annotation=Annotation.objects.get(pk=obj.pk),
+                confidence=data["confidence"],
+                tags=data["tags"],
+                verdict=data["verdict"],
+                rationale=data["rationale"],
+            )
+        else:
+            annotation = services.create_annotation(
+                user=request.user,
+                claim=data["claim"],
+                confidence=data["confidence"],
+                tags=data["tags"],
+                verdict=data["verdict"],
+                rationale=data["rationale"],
+            )
+            obj.pk = annotation.pk
+            obj._state.adding = False
+
+    def save_inline_row(self, request, parent, data):
+        return services.add_evidence(
+            user=request.user,
+            annotation=Annotation.objects.get(pk=parent.pk),
+            stance=data["stance"],
+            url=data["url"],
+            capture=data["capture"],
+            quote=data["quote"],
+            document=data["document"],
+            note=data["note"],
+        )
+
+    def delete_inline_row(self, request, obj):
+        services.remove_evidence(user=request.user, evidence=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_annotation(user=request.user, annotation=obj)
+
+    def delete_queryset(self, request, queryset):
+        for annotation in queryset:
+            services.delete_annotation(user=request.user, annotation=annotation)
+
+    @admin.action(description="Publish the selected submitted annotations")
+    def publish_selected(self, request, queryset):
+        done = 0
+        for annotation in queryset:
+            try:
+                services.publish_annotation(user=request.user, annotation=annotation)
+                done += 1
+            except (PermissionDenied, ValidationError) as exc:
+                _report(request, exc)
+        if done:
+            messages.success(request, f"Published {done} annotation(s).")
+
+    @admin.action(description="Return the selected annotations to their authors")
+    def return_selected(self, request, queryset):
+        done = 0
+        for annotation in queryset:
+            try:
+                services.return_annotation(
+                    user=request.user,
+                    annotation=annotation,
+                    comment="Returned by an administrator: please review and resubmit.",
+                )
+                done += 1
+            except (PermissionDenied, ValidationError) as exc:
+                _report(request, exc)
+        if done:
+            messages.success(request, f"Returned {done} annotation(s).")

@@ -1,0 +1,114 @@
+"""Load the seed articles, the starting tag vocabulary and the example claims. Idempotent:
+running it again changes nothing."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from annotations import services
+from annotations.models import Appearance, Tag
+from archive.models import Capture
+from archive.services import archive_article, parse_text_document
+
+SYSTEM_USERNAME = "claimdesk"
+
+
+def system_user() -> User:
+    """The account that owns seeded material: an admin no one can log in as."""
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_staff": True, "first_name": "Claimdesk", "last_name": "seed"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+class Command(BaseCommand):
+    help = "Load the seed articles, tag vocabulary and example claims (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seeds-dir",
+            type=Path,
+            default=settings.BASE_DIR / "seeds",
+            help="Folder holding tags.json, seed.json and the article files.",
+        )
+
+    def handle(self, *args, seeds_dir: Path, **options):
+        try:
+            tags = json.loads((seeds_dir / "tags.json").read_text(encoding="utf-8"))
+            manifest = json.loads((seeds_dir / "seed.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CommandError(f"Cannot read the seeds in {seeds_dir}: {exc}") from exc
+        try:
+            with transaction.atomic():
+                counts = self.load(seeds_dir, tags, manifest)
+        except (ValidationError, KeyError, OSError) as exc:
+            raise CommandError(f"Seeds not loaded (nothing was changed): {exc}") from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Seeds: {tags} new tag(s), {articles} new article(s), "
+                "{claims} new claim(s).".format(**counts)
+            )
+        )
+
+    def load(self, seeds_dir: Path, tags: list[dict], manifest: dict) -> dict[str, int]:
+        counts = {"tags": 0, "articles": 0, "claims": 0}
+        owner = system_user()
+        for item in tags:
+            # get_or_create, not update: editors may have refined a seeded tag since.
+            _, created = Tag.objects.get_or_create(
+                slug=item["slug"],
+                defaults={
+                    "label": item["label"],
+                    "description": item.get("description", ""),
+                    "category": item.get("category", ""),
+                },
+            )
+            counts["tags"] += created
+        for entry in manifest["articles"]:
+            path = seeds_dir / entry["file"]
+            title, body = parse_text_document(path.read_text(encoding="utf-8"))
+            result = archive_article(
+                title=title,
+                text=body,
+                language=entry.get("language", ""),
+                origin=Capture.Origin.SEED,
+                origin_location=f"seeds/{entry['file']}",
+                extractor="text",
+            )
+            counts["articles"] += result.outcome == "created"
+            for claim_entry in entry.get("claims", []):
+                counts["claims"] += self.load_claim(owner, result.capture, claim_entry, path)
+        return counts
+
+    def load_claim(self, owner: User, capture: Capture, entry: dict, path: Path) -> bool:
+        quote = entry["quote"]
+        start = capture.text.find(quote)
+        if start < 0:
+            raise ValidationError(f"{path.name}: the seed claim “{quote}” is not in the text.")
+        if Appearance.objects.filter(capture=capture, start=start, quote=quote).exists():
+            return False
+        appearance = services.mark_claim(
+            user=owner, capture=capture, start=start, end=start + len(quote), quote=quote
+        )
+        spec = entry.get("annotation")
+        if spec:
+            annotation = services.create_annotation(
+                user=owner,
+                claim=appearance.claim,
+                tags=spec.get("tags", []),
+                confidence=spec["confidence"],
+                verdict=spec.get("verdict", ""),
+                rationale=spec.get("rationale", ""),
+                submit=True,
+            )
+            services.publish_annotation(user=owner, annotation=annotation)
+        return True

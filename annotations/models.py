@@ -1,0 +1,439 @@
+"""Claims, where they appear, and the editors' assessments of them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from accounts import roles
+from archive.models import Capture, validate_language
+
+
+class Tag(models.Model):
+    """A term of the shared vocabulary, curated by editors."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    category = models.CharField(
+        max_length=100, blank=True, help_text="Groups related tags, e.g. “sourcing”."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "label"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="annotations_tag_slug_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ClaimQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, user: roles.AnyUser):
+        """Editors see every claim; others see claims with an annotation they may read, and
+        journalists also the claims they created themselves."""
+        claims = self.alive()
+        if roles.is_editor(user):
+            return claims
+        visible = Annotation.objects.visible_to(user).filter(claim=OuterRef("pk"))
+        condition = Exists(visible)
+        if user.is_authenticated:
+            condition |= Q(created_by=user)
+        return claims.filter(condition)
+
+    def with_details(self, user: roles.AnyUser):
+        """Claims with their appearances (capture, article, source) and the annotations
+        `user` may see (author, tags, evidence), loaded in a fixed number of queries."""
+        annotations = (
+            Annotation.objects.visible_to(user)
+            .select_related("author", "reviewed_by")
+            .prefetch_related(
+                "tags",
+                Prefetch(
+                    "evidence",
+                    queryset=Evidence.objects.alive().select_related("added_by"),
+                ),
+            )
+            .order_by("created_at", "pk")
+        )
+        appearances = Appearance.objects.select_related("capture__article__source").order_by("pk")
+        return self.select_related("created_by").prefetch_related(
+            Prefetch("appearances", queryset=appearances),
+            Prefetch("annotations", queryset=annotations, to_attr="visible_annotations"),
+        )
+
+
+class Claim(models.Model):
+    """A checkable statement, independent of where it appears (schema.org `Claim`)."""
+
+    text = models.TextField(help_text="A short normalised wording of the claim.")
+    language = models.CharField(max_length=16, validators=[validate_language])
+    claimant = models.CharField(
+        max_length=300, blank=True, help_text="Who makes the claim, if known."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="annotations_claim_text_not_empty",
+                violation_error_message="A claim needs its wording.",
+            ),
+        ]
+        indexes = [
+            # updated_since filters and incremental exports.
+            models.Index(fields=["updated_at", "id"], name="annotations_claim_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def clean(self) -> None:
+        self.text = " ".join((self.text or "").split())
+        if not self.text:
+            raise ValidationError({"text": "A claim needs its wording."})
+
+
+class Appearance(models.Model):
+    """Where a claim appears: a span of one capture's text, as code-point offsets and as the
+    exact quote with its context (W3C TextPositionSelector + TextQuoteSelector)."""
+
+    CONTEXT_LENGTH = 32
+
+    class Status(models.TextChoices):
+        ANCHORED = "anchored", "anchored"  # the quote is in the capture, verbatim
+        CHANGED = "changed", "wording changed"  # found again, but reworded: a stealth edit
+        ORPHANED = "orphaned", "orphaned"  # not found in the article's latest capture
+
+    class Method(models.TextChoices):
+        SELECTION = "selection", "marked by hand"
+        EXACT = "exact", "exact quote"
+        CONTEXT = "context", "quote and context"
+        FUZZY = "fuzzy", "fuzzy match"
+        NONE = "none", "not found"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    capture = models.ForeignKey(Capture, on_delete=models.PROTECT, related_name="appearances")
+    start = models.PositiveIntegerField(help_text="Offset of the first code point.")
+    end = models.PositiveIntegerField(help_text="Offset after the last code point.")
+    quote = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    anchor_status = models.CharField(max_length=10, choices=Status.choices, default=Status.ANCHORED)
+    anchor_method = models.CharField(
+        max_length=10, choices=Method.choices, default=Method.SELECTION
+    )
+    anchor_score = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appearances"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["capture", "start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=models.F("start")),
+                name="annotations_appearance_valid_span",
+                violation_error_message="A span must start at 0 or later and end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="annotations_appearance_quote_not_empty",
+                violation_error_message="An appearance needs its quote.",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor_status__in=["anchored", "changed", "orphaned"]),
+                name="annotations_appearance_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor_method__in=["selection", "exact", "context", "fuzzy", "none"]),
+                name="annotations_appearance_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor_score__gte=0) & Q(anchor_score__lte=1),
+                name="annotations_appearance_score_range",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "capture", "start", "end"],
+                name="annotations_appearance_unique_span",
+                violation_error_message="This claim is already marked at this place.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim} [{self.start}:{self.end}]"
+
+    def clean(self) -> None:
+        if self.start is None or self.end is None or self.capture_id is None:
+            return
+        if self.start < 0 or self.end <= self.start:
+            raise ValidationError(
+                {"end": "A span must start at 0 or later and end after it starts."}
+            )
+        text = self.capture.text
+        if self.end > len(text):
+            raise ValidationError(
+                {
+                    "end": f"The span {self.start}–{self.end} runs past the end of the capture "
+                    f"({len(text)} characters)."
+                }
+            )
+        expected = text[self.start : self.end]
+        if self.quote != expected:
+            raise ValidationError(
+                {
+                    "quote": f"The quote does not match the capture at {self.start}–{self.end}: "
+                    f"the capture has “{expected}”, the quote given was “{self.quote}”."
+                },
+                code="quote_mismatch",
+            )
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def published(self):
+        return self.alive().filter(status=Annotation.Status.PUBLISHED)
+
+    def visible_to(self, user: roles.AnyUser):
+        """Published annotations for everyone; authors also see their own; editors see all."""
+        if roles.is_editor(user):
+            return self.alive()
+        if user.is_authenticated:
+            return self.alive().filter(Q(status=Annotation.Status.PUBLISHED) | Q(author=user))
+        return self.published()
+
+    def tagged(self, *slugs: str):
+        return self.filter(tags__slug__in=slugs).distinct()
+
+
+class Annotation(models.Model):
+    """One editor's assessment of one claim."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        SUBMITTED = "submitted", "submitted for review"
+        PUBLISHED = "published", "published"
+        RETURNED = "returned", "returned to author"
+
+    class Verdict(models.TextChoices):
+        ACCURATE = "accurate", "accurate"
+        MOSTLY_ACCURATE = "mostly-accurate", "mostly accurate"
+        MISLEADING = "misleading", "misleading"
+        FALSE = "false", "false"
+        UNVERIFIABLE = "unverifiable", "unverifiable"
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="annotations")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    tags = models.ManyToManyField(Tag, related_name="annotations", blank=True)
+    confidence = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text="How sure the author is, from 0 to 1.",
+    )
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviewed_annotations",
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1),
+                name="annotations_annotation_confidence_range",
+                violation_error_message="Confidence must be between 0 and 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "published", "returned"]),
+                name="annotations_annotation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    verdict__in=[
+                        "",
+                        "accurate",
+                        "mostly-accurate",
+                        "misleading",
+                        "false",
+                        "unverifiable",
+                    ]
+                ),
+                name="annotations_annotation_verdict_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="annotations_annotation_published_has_date",
+                violation_error_message="A published annotation needs its publication date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(review_comment=""),
+                name="annotations_annotation_returned_has_comment",
+                violation_error_message="Returning an annotation needs a comment for its author.",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "author"],
+                condition=Q(deleted_at__isnull=True),
+                name="annotations_annotation_one_per_author",
+                violation_error_message=(
+                    "You have already annotated this claim: edit that annotation."
+                ),
+            ),
+        ]
+        indexes = [
+            # Visibility filters: published annotations of a claim, and the review queue.
+            models.Index(fields=["status", "claim"], name="annotations_annot_status"),
+            models.Index(fields=["author", "status"], name="annotations_annot_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on “{self.claim}” ({self.status})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES and self.deleted_at is None
+
+
+class AnnotationRevision(models.Model):
+    """A snapshot of an annotation after each change: edits keep history."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=20)
+    snapshot = models.JSONField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation", "version", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "version"], name="annotations_revision_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotation_id} v{self.version} {self.action}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class Evidence(models.Model):
+    """What backs an annotation: a link, a quote from an archived capture, or a document."""
+
+    class Kind(models.TextChoices):
+        URL = "url", "link"
+        CAPTURE = "capture", "archived article"
+        DOCUMENT = "document", "document"
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "supports"
+        CONTRADICTS = "contradicts", "contradicts"
+        CONTEXT = "context", "context"
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    url = models.URLField(max_length=2000, blank=True)
+    capture = models.ForeignKey(
+        Capture, on_delete=models.PROTECT, related_name="cited_by", null=True, blank=True
+    )
+    quote = models.TextField(blank=True)
+    document = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    stance = models.CharField(max_length=12, choices=Stance.choices)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence_added"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (Q(kind="url") & ~Q(url="") & Q(capture__isnull=True) & Q(document=""))
+                    | (Q(kind="capture") & Q(capture__isnull=False) & Q(document=""))
+                    | (Q(kind="document") & ~Q(document="") & Q(capture__isnull=True))
+                ),
+                name="annotations_evidence_kind_matches_fields",
+                violation_error_message=(
+                    "Evidence is a link (URL), an archived capture, or a document: give "
+                    "exactly the field its kind needs."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=["supports", "contradicts", "context"]),
+                name="annotations_evidence_stance_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.stance})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == self.Kind.URL and not self.url:
+            errors["url"] = "A link needs its URL."
+        if self.kind == self.Kind.CAPTURE:
+            if self.capture_id is None:
+                errors["capture"] = "Choose the archived capture this evidence quotes."
+            elif self.quote and self.quote not in self.capture.text:
+                errors["quote"] = (
+                    f"The quote “{self.quote}” is not in the text of capture {self.capture_id}."
+                )
+        if self.kind == self.Kind.DOCUMENT and not self.document:
+            errors["document"] = "Attach the document."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,89 @@
+"""The role rules of Claimdesk, in one place. The services call `require(...)`, so the web UI,
+the API and the admin enforce the same rules.
+
+- anyone (anonymous, read tokens): reads published annotations;
+- journalists: create claims and appearances, write their own annotations and evidence
+  while those are draft or returned, and submit them;
+- editors: everything journalists do, plus review (publish / return) others' annotations
+  and curate the tag vocabulary;
+- admins (staff): everything, sources and users included; may review their own work.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from accounts.roles import AnyUser, is_admin, is_editor, is_journalist
+
+from .models import Annotation, Claim, Evidence
+
+
+def can_archive_articles(user: AnyUser) -> bool:
+    return is_journalist(user)
+
+
+def can_manage_sources(user: AnyUser) -> bool:
+    return is_admin(user)
+
+
+def can_curate_tags(user: AnyUser) -> bool:
+    return is_editor(user)
+
+
+def can_create_claim(user: AnyUser) -> bool:
+    return is_journalist(user)
+
+
+def can_edit_claim(user: AnyUser, claim: Claim) -> bool:
+    return is_editor(user) or (is_journalist(user) and claim.created_by_id == user.pk)
+
+
+def can_delete_claim(user: AnyUser, claim: Claim) -> bool:
+    """Editors remove claims; creators remove their own until an assessment is published."""
+    if is_editor(user):
+        return True
+    return (
+        is_journalist(user)
+        and claim.created_by_id == user.pk
+        and not claim.annotations.published().exists()
+    )
+
+
+def can_annotate(user: AnyUser) -> bool:
+    return is_journalist(user)
+
+
+def can_edit_annotation(user: AnyUser, annotation: Annotation) -> bool:
+    if is_admin(user):
+        return annotation.deleted_at is None
+    return is_journalist(user) and annotation.author_id == user.pk and annotation.is_editable
+
+
+def can_submit_annotation(user: AnyUser, annotation: Annotation) -> bool:
+    return can_edit_annotation(user, annotation) and annotation.is_editable
+
+
+def can_review_annotation(user: AnyUser, annotation: Annotation) -> bool:
+    """Editors review others' submitted (or published, to retract) annotations; nobody but an
+    admin reviews their own."""
+    if annotation.deleted_at is not None or not is_editor(user):
+        return False
+    if annotation.author_id == user.pk and not is_admin(user):
+        return False
+    return annotation.status in (Annotation.Status.SUBMITTED, Annotation.Status.PUBLISHED)
+
+
+def can_delete_annotation(user: AnyUser, annotation: Annotation) -> bool:
+    return can_edit_annotation(user, annotation)
+
+
+def can_add_evidence(user: AnyUser, annotation: Annotation) -> bool:
+    return can_edit_annotation(user, annotation)
+
+
+def can_remove_evidence(user: AnyUser, evidence: Evidence) -> bool:
+    return can_edit_annotation(user, evidence.annotation)
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise PermissionDenied with a message the user can act on unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(message)

@@ -1,0 +1,424 @@
+"""Writes to claims, appearances, annotations, evidence and tags. The web UI, the API, the
+admin and the management commands all call these, so every path enforces the same rules
+(`annotations.rules`) and keeps the same history."""
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from archive.models import Capture
+
+from . import rules
+from .models import Annotation, AnnotationRevision, Appearance, Claim, Evidence, Tag
+
+
+class StaleVersionError(Exception):
+    """The annotation changed since the caller read it (optimistic concurrency)."""
+
+    def __init__(self, annotation: Annotation, expected: int):
+        self.annotation = annotation
+        self.expected = expected
+        super().__init__(
+            f"Annotation {annotation.pk} is at version {annotation.version}, not {expected}: "
+            "someone else changed it. Reload it and apply your change again."
+        )
+
+
+def quote_context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The prefix and suffix around text[start:end], as a TextQuoteSelector carries them."""
+    n = Appearance.CONTEXT_LENGTH
+    return text[max(0, start - n) : start], text[end : end + n]
+
+
+def _clean_confidence(value: object) -> Decimal:
+    try:
+        confidence = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {"confidence": f"Confidence must be a number between 0 and 1, not “{value}”."}
+        ) from None
+    if not confidence.is_finite() or not (0 <= confidence <= 1):
+        raise ValidationError({"confidence": f"Confidence must be between 0 and 1, not {value}."})
+    return confidence.quantize(Decimal("0.001"))
+
+
+def _tags(slugs_or_tags: Iterable[Tag | str]) -> list[Tag]:
+    items = list(slugs_or_tags)
+    slugs = {t for t in items if isinstance(t, str)}
+    tags = [t for t in items if isinstance(t, Tag)]
+    if slugs:
+        found = list(Tag.objects.filter(slug__in=slugs))
+        missing = slugs - {t.slug for t in found}
+        if missing:
+            raise ValidationError(
+                {"tags": f"Unknown tag(s): {', '.join(sorted(missing))}. Pick from the vocabulary."}
+            )
+        tags.extend(found)
+    return tags
+
+
+def _snapshot(annotation: Annotation) -> dict:
+    return {
+        "claim": annotation.claim_id,
+        "author": annotation.author_id,
+        "status": annotation.status,
+        "confidence": str(annotation.confidence),
+        "verdict": annotation.verdict,
+        "rationale": annotation.rationale,
+        "review_comment": annotation.review_comment,
+        "tags": sorted(annotation.tags.values_list("slug", flat=True)),
+        "evidence": list(annotation.evidence.alive().order_by("pk").values_list("pk", flat=True)),
+        "deleted": annotation.deleted_at is not None,
+    }
+
+
+def _record(annotation: Annotation, *, action: str, user: User) -> None:
+    AnnotationRevision.objects.create(
+        annotation=annotation,
+        version=annotation.version,
+        action=action,
+        snapshot=_snapshot(annotation),
+        changed_by=user,
+    )
+
+
+def _bump(annotation: Annotation, expected_version: int | None, **changes) -> None:
+    """Apply `changes` and increment the version, unless another write got there first."""
+    changes["updated_at"] = timezone.now()
+    query = Annotation.objects.filter(pk=annotation.pk)
+    if expected_version is not None:
+        query = query.filter(version=expected_version)
+    if not query.update(version=F("version") + 1, **changes):
+        annotation.refresh_from_db()
+        raise StaleVersionError(annotation, expected_version)
+    annotation.refresh_from_db()
+
+
+# Claims and appearances
+
+
+@transaction.atomic
+def create_claim(*, user: User, text: str, language: str, claimant: str = "") -> Claim:
+    rules.require(rules.can_create_claim(user), "Only journalists and editors create claims.")
+    claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
+    claim.full_clean()
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def update_claim(
+    *,
+    user: User,
+    claim: Claim,
+    text: str | None = None,
+    language: str | None = None,
+    claimant: str | None = None,
+) -> Claim:
+    rules.require(
+        rules.can_edit_claim(user, claim), "Only the claim's creator or an editor can change it."
+    )
+    for field, value in (("text", text), ("language", language), ("claimant", claimant)):
+        if value is not None:
+            setattr(claim, field, value)
+    claim.full_clean()
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def delete_claim(*, user: User, claim: Claim) -> None:
+    """Soft-delete: the claim leaves every list and feed but stays in the database."""
+    rules.require(
+        rules.can_delete_claim(user, claim),
+        "Only an editor, or the claim's creator before anything about it is published, "
+        "can remove a claim.",
+    )
+    Claim.objects.filter(pk=claim.pk).update(deleted_at=timezone.now(), updated_at=timezone.now())
+
+
+@transaction.atomic
+def create_appearance(
+    *, user: User, claim: Claim, capture: Capture, start: int, end: int, quote: str
+) -> Appearance:
+    """Mark `claim` at capture.text[start:end]; `quote` must equal that text exactly
+    (offsets count Unicode code points)."""
+    rules.require(rules.can_create_claim(user), "Only journalists and editors mark claims.")
+    prefix, suffix = ("", "")
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+        prefix, suffix = quote_context(capture.text, start, end)
+    appearance = Appearance(
+        claim=claim,
+        capture=capture,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        created_by=user,
+    )
+    appearance.full_clean()
+    appearance.save()
+    Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
+    return appearance
+
+
+@transaction.atomic
+def mark_claim(
+    *,
+    user: User,
+    capture: Capture,
+    start: int,
+    end: int,
+    quote: str,
+    claim: Claim | None = None,
+    text: str = "",
+    language: str = "",
+    claimant: str = "",
+) -> Appearance:
+    """Mark a span as a claim: a new appearance of `claim`, or of a new claim worded `text`
+    (default: the quote) in `language` (default: the article's)."""
+    if claim is None:
+        claim = create_claim(
+            user=user,
+            text=text or quote,
+            language=language or capture.article.language,
+            claimant=claimant,
+        )
+    return create_appearance(
+        user=user, claim=claim, capture=capture, start=start, end=end, quote=quote
+    )
+
+
+# Annotations
+
+
+@transaction.atomic
+def create_annotation(
+    *,
+    user: User,
+    claim: Claim,
+    confidence: object,
+    tags: Iterable[Tag | str] = (),
+    verdict: str = "",
+    rationale: str = "",
+    submit: bool = False,
+) -> Annotation:
+    """The user's own assessment of `claim`, as a draft (or submitted for review)."""
+    rules.require(rules.can_annotate(user), "Only journalists and editors annotate claims.")
+    annotation = Annotation(
+        claim=claim,
+        author=user,
+        confidence=_clean_confidence(confidence),
+        verdict=verdict,
+        rationale=rationale,
+    )
+    annotation.full_clean()
+    annotation.save()
+    annotation.tags.set(_tags(tags))
+    _record(annotation, action="created", user=user)
+    if submit:
+        submit_annotation(user=user, annotation=annotation)
+    return annotation
+
+
+@transaction.atomic
+def update_annotation(
+    *,
+    user: User,
+    annotation: Annotation,
+    expected_version: int | None = None,
+    confidence: object = None,
+    tags: Iterable[Tag | str] | None = None,
+    verdict: str | None = None,
+    rationale: str | None = None,
+) -> Annotation:
+    """Change an annotation's assessment. With `expected_version`, refuse (StaleVersionError)
+    if someone changed it in the meantime, changing nothing."""
+    rules.require(
+        rules.can_edit_annotation(user, annotation),
+        "You can edit only your own annotations, and only while they are drafts or returned.",
+    )
+    changes: dict = {}
+    if confidence is not None:
+        changes["confidence"] = _clean_confidence(confidence)
+    if verdict is not None:
+        if verdict not in Annotation.Verdict.values and verdict != "":
+            raise ValidationError(
+                {
+                    "verdict": f"“{verdict}” is not a verdict; use one of "
+                    f"{', '.join(Annotation.Verdict.values)}."
+                }
+            )
+        changes["verdict"] = verdict
+    if rationale is not None:
+        changes["rationale"] = rationale
+    new_tags = _tags(tags) if tags is not None else None
+    _bump(annotation, expected_version, **changes)
+    if new_tags is not None:
+        annotation.tags.set(new_tags)
+    _record(annotation, action="edited", user=user)
+    return annotation
+
+
+@transaction.atomic
+def submit_annotation(
+    *, user: User, annotation: Annotation, expected_version: int | None = None
+) -> Annotation:
+    rules.require(
+        rules.can_submit_annotation(user, annotation),
+        "Only the author submits an annotation, and only a draft or a returned one.",
+    )
+    _bump(annotation, expected_version, status=Annotation.Status.SUBMITTED)
+    _record(annotation, action="submitted", user=user)
+    return annotation
+
+
+@transaction.atomic
+def publish_annotation(
+    *, user: User, annotation: Annotation, expected_version: int | None = None
+) -> Annotation:
+    rules.require(
+        rules.can_review_annotation(user, annotation)
+        and annotation.status == Annotation.Status.SUBMITTED,
+        "Only an editor other than the author publishes an annotation, once it is submitted.",
+    )
+    now = timezone.now()
+    _bump(
+        annotation,
+        expected_version,
+        status=Annotation.Status.PUBLISHED,
+        reviewed_by=user,
+        reviewed_at=now,
+        published_at=now,
+        review_comment="",
+    )
+    _record(annotation, action="published", user=user)
+    return annotation
+
+
+@transaction.atomic
+def return_annotation(
+    *, user: User, annotation: Annotation, comment: str, expected_version: int | None = None
+) -> Annotation:
+    """Send an annotation back to its author with a comment (also retracts a published one)."""
+    rules.require(
+        rules.can_review_annotation(user, annotation),
+        "Only an editor other than the author returns an annotation, once it is submitted.",
+    )
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": "Say what the author should change."})
+    _bump(
+        annotation,
+        expected_version,
+        status=Annotation.Status.RETURNED,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        published_at=None,
+        review_comment=comment,
+    )
+    _record(annotation, action="returned", user=user)
+    return annotation
+
+
+@transaction.atomic
+def delete_annotation(*, user: User, annotation: Annotation) -> None:
+    """Soft-delete: the annotation disappears from every list but stays in the database."""
+    rules.require(
+        rules.can_delete_annotation(user, annotation),
+        "You can delete only your own draft or returned annotations.",
+    )
+    _bump(annotation, None, deleted_at=timezone.now())
+    _record(annotation, action="deleted", user=user)
+
+
+# Evidence
+
+
+@transaction.atomic
+def add_evidence(
+    *,
+    user: User,
+    annotation: Annotation,
+    stance: str,
+    url: str = "",
+    capture: Capture | None = None,
+    quote: str = "",
+    document=None,
+    note: str = "",
+) -> Evidence:
+    """Back `annotation` with a link, a quote of an archived capture, or a document."""
+    rules.require(
+        rules.can_add_evidence(user, annotation),
+        "You can add evidence only to your own annotations while they are drafts or returned.",
+    )
+    given = [
+        name
+        for name, value in (("url", url), ("capture", capture), ("document", document))
+        if value
+    ]
+    if len(given) != 1:
+        raise ValidationError(
+            "Evidence is exactly one of: a link (url), an archived capture, or a document; "
+            f"got {', '.join(given) or 'none'}."
+        )
+    evidence = Evidence(
+        annotation=annotation,
+        kind={
+            "url": Evidence.Kind.URL,
+            "capture": Evidence.Kind.CAPTURE,
+            "document": Evidence.Kind.DOCUMENT,
+        }[given[0]],
+        url=url,
+        capture=capture,
+        quote=quote,
+        stance=stance,
+        note=note,
+        added_by=user,
+    )
+    if document:
+        evidence.document = document
+    evidence.full_clean()
+    evidence.save()
+    _bump(annotation, None)
+    _record(annotation, action="evidence added", user=user)
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(*, user: User, evidence: Evidence) -> None:
+    rules.require(
+        rules.can_remove_evidence(user, evidence),
+        "You can remove evidence only from your own annotations while they are editable.",
+    )
+    Evidence.objects.filter(pk=evidence.pk).update(deleted_at=timezone.now())
+    _bump(evidence.annotation, None)
+    _record(evidence.annotation, action="evidence removed", user=user)
+
+
+# Tags
+
+
+@transaction.atomic
+def save_tag(
+    *,
+    user: User,
+    slug: str,
+    label: str,
+    description: str = "",
+    category: str = "",
+    tag: Tag | None = None,
+) -> Tag:
+    """Create a tag, or change `tag`; editors curate the vocabulary."""
+    rules.require(rules.can_curate_tags(user), "Only editors curate the tag vocabulary.")
+    tag = tag or Tag()
+    tag.slug, tag.label, tag.description, tag.category = slug, label, description, category
+    tag.full_clean()
+    tag.save()
+    return tag

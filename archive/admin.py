@@ -1,0 +1,136 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html_join
+
+from accounts.admin import AdminRoleMixin
+
+from .models import Article, Capture, Source
+from .services import archive_article
+
+
+@admin.register(Source)
+class SourceAdmin(AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "country", "language", "article_count"]
+    list_filter = ["country", "language"]
+    search_fields = ["name", "slug", "notes"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_article_counts()
+
+    @admin.display(ordering="article_count", description="articles")
+    def article_count(self, obj):
+        return obj.article_count
+
+
+class CaptureInline(admin.TabularInline):
+    model = Capture
+    fields = ["captured_at", "origin", "origin_location", "extractor", "sha256", "length"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="characters")
+    def length(self, obj):
+        return len(obj.text)
+
+
+class ArticleAddForm(forms.ModelForm):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 20}),
+        help_text="The article's plain text: stored as its first capture.",
+    )
+
+    class Meta:
+        model = Article
+        fields = ["source", "url", "title", "authors", "published_at", "language"]
+
+
+@admin.register(Article)
+class ArticleAdmin(AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["title", "source", "language", "published_at", "capture_count"]
+    list_filter = ["language", "source"]
+    search_fields = ["title", "url"]
+    date_hierarchy = "published_at"
+    list_select_related = ["source"]
+    inlines = [CaptureInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ArticleAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(capture_count=Count("captures"))
+
+    @admin.display(ordering="capture_count", description="captures")
+    def capture_count(self, obj):
+        return obj.capture_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        result = archive_article(
+            title=data["title"],
+            text=data["text"],
+            source=data["source"],
+            url=data["url"],
+            language=data["language"],
+            authors=data["authors"],
+            published_at=data["published_at"],
+            origin=Capture.Origin.PASTE,
+            origin_location=f"admin:{request.user.username}",
+            extractor="text",
+        )
+        # The admin goes on to show the stored article.
+        obj.pk = result.article.pk
+        obj._state.adding = False
+
+
+@admin.register(Capture)
+class CaptureAdmin(AdminRoleMixin, admin.ModelAdmin):
+    """Captures are immutable: they are viewed here, never edited or deleted."""
+
+    list_display = ["article", "captured_at", "origin", "extractor", "short_sha"]
+    list_filter = ["origin", "extractor"]
+    search_fields = ["article__title", "sha256", "warc_record_id", "origin_location"]
+    list_select_related = ["article"]
+    fields = [
+        "article",
+        "captured_at",
+        "origin",
+        "origin_location",
+        "warc_record_id",
+        "extractor",
+        "raw_content_type",
+        "sha256",
+        "text_display",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="SHA-256")
+    def short_sha(self, obj):
+        return obj.sha256[:12]
+
+    @admin.display(description="text")
+    def text_display(self, obj):
+        return format_html_join("", "<p>{}</p>", ((p,) for p in obj.text.split("\n") if p))

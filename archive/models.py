@@ -1,0 +1,241 @@
+"""The archive: outlets (Source), logical articles (Article) and their immutable snapshots
+(Capture)."""
+
+import hashlib
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE
+)
+
+
+def validate_language(value: str) -> None:
+    """A BCP 47 language tag such as "fr" or "pt-BR"; empty means unknown."""
+    if value and not LANGUAGE_RE.match(value):
+        raise ValidationError(
+            "“%(value)s” is not a language code; use an ISO 639-1 code such as “fr” or “en”.",
+            params={"value": value},
+            code="invalid_language",
+        )
+
+
+def validate_domains(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Domains must be a list of host names.", code="invalid_domains")
+    for host in value:
+        if not HOSTNAME_RE.match(host):
+            raise ValidationError(
+                "“%(host)s” is not a host name such as “www.example.org”.",
+                params={"host": host},
+                code="invalid_domain",
+            )
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_article_counts(self):
+        return self.annotate(article_count=Count("articles"))
+
+    def for_host(self, host: str) -> "Source | None":
+        """The source whose domains include `host` (or its parent domain), if any."""
+        host = host.lower().removeprefix("www.")
+        for source in self.exclude(domains=[]):
+            for domain in source.domains:
+                domain = domain.removeprefix("www.")
+                if host == domain or host.endswith("." + domain):
+                    return source
+        return None
+
+
+class Source(models.Model):
+    """A news outlet."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    domains = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_domains],
+        help_text='Host names the outlet publishes under, e.g. ["www.example.org"].',
+    )
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 country code, e.g. FR."
+    )
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[validate_language],
+        help_text="Default language of the outlet's articles (ISO 639-1).",
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="archive_source_slug_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.country:
+            self.country = self.country.upper()
+            if not re.fullmatch(r"[A-Z]{2}", self.country):
+                raise ValidationError(
+                    {"country": "Use a two-letter ISO 3166-1 country code, e.g. “FR”."}
+                )
+        if isinstance(self.domains, list):
+            self.domains = [d.strip().lower() for d in self.domains if d.strip()]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def with_latest_capture(self):
+        latest = Capture.objects.filter(article=models.OuterRef("pk")).order_by(
+            "-captured_at", "-pk"
+        )
+        return self.annotate(latest_capture_id=models.Subquery(latest.values("pk")[:1]))
+
+
+class Article(models.Model):
+    """One logical article; its content lives in its captures."""
+
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        null=True,
+        blank=True,
+        help_text="The outlet; empty for text of unknown origin.",
+    )
+    url = models.URLField(
+        "canonical URL", max_length=2000, blank=True, help_text="Empty for pasted text."
+    )
+    title = models.CharField(max_length=1000)
+    authors = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True, validators=[validate_language])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="archive_article_unique_url",
+                violation_error_message="An article with this canonical URL is already archived.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""),
+                name="archive_article_title_not_empty",
+                violation_error_message="An article needs a title.",
+            ),
+        ]
+        indexes = [
+            # The archive's article list: newest first, per source.
+            models.Index(fields=["source", "-published_at"], name="archive_article_source_pub"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if not isinstance(self.authors, list) or not all(isinstance(a, str) for a in self.authors):
+            raise ValidationError({"authors": "Authors must be a list of names."})
+
+
+class CaptureQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableCaptureError("Captures are immutable: archive a new capture instead.")
+
+
+class ImmutableCaptureError(Exception):
+    """Raised on any attempt to change a stored capture."""
+
+
+class Capture(models.Model):
+    """An immutable snapshot of an article's text at one moment."""
+
+    class Origin(models.TextChoices):
+        FILE = "file", "file"
+        URL = "url", "URL"
+        WARC = "warc", "WARC record"
+        PASTE = "paste", "pasted text"
+        SEED = "seed", "seed"
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="captures")
+    captured_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(help_text="The extracted plain text.")
+    sha256 = models.CharField("SHA-256 of the text", max_length=64, editable=False)
+    raw = models.BinaryField(
+        blank=True, default=b"", help_text="The raw payload (HTML, WARC record), if any."
+    )
+    raw_content_type = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    origin_location = models.CharField(
+        max_length=2000, blank=True, help_text="File path or URL the capture came from."
+    )
+    warc_record_id = models.CharField(max_length=200, blank=True)
+    extractor = models.CharField(
+        max_length=100, blank=True, help_text="What turned the payload into text, with version."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaptureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "captured_at", "pk"]
+        get_latest_by = ["captured_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "sha256"],
+                name="archive_capture_unique_text",
+                violation_error_message="This article already has a capture with identical text.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="archive_capture_text_not_empty",
+                violation_error_message="A capture needs text.",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=["file", "url", "warc", "paste", "seed"]),
+                name="archive_capture_origin_valid",
+            ),
+        ]
+        indexes = [
+            # An article's capture history, newest first.
+            models.Index(fields=["article", "-captured_at"], name="archive_capture_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableCaptureError(
+                f"Capture {self.pk} is immutable: archive a new capture instead."
+            )
+        self.sha256 = text_sha256(self.text)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if not self._state.adding:
+            raise ValidationError("Captures are immutable: archive a new capture instead.")
+        self.sha256 = text_sha256(self.text or "")

@@ -1,0 +1,84 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from archive.models import Capture
+from archive.services import Outcome, archive_article, normalize_text, parse_text_document
+from archive.signals import capture_added
+from tests.factories import SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_text_document_first_line_is_the_title_and_its_repeat_is_dropped():
+    title, body = parse_text_document(
+        "Titre « X »\n\nTitre « X »\n\nPremier ’paragraphe’.\n\nSecond.\n"
+    )
+    assert title == "Titre « X »"
+    assert body == "Premier ’paragraphe’.\n\nSecond."
+
+
+def test_text_document_keeps_a_first_line_that_differs_from_the_title():
+    title, body = parse_text_document("Titre\nChapô différent.\n\nCorps.")
+    assert title == "Titre"
+    assert body == "Chapô différent.\n\nCorps."
+
+
+def test_empty_text_document_is_refused_with_a_reason():
+    with pytest.raises(ValidationError, match="empty"):
+        parse_text_document("\n\n  \n")
+    with pytest.raises(ValidationError, match="no text"):
+        parse_text_document("Only a title\n\n")
+
+
+def test_normalize_text_unifies_line_endings_and_keeps_typography():
+    assert (
+        normalize_text("\ufeff\r\nL’été « chaud »\r\n\r\nFin.  \r\n") == "L’été « chaud »\n\nFin."
+    )
+
+
+def archive(text: str, **kwargs):
+    defaults = {"title": "Titre", "url": "https://news.example.org/1", "origin": "file"}
+    return archive_article(text=text, **(defaults | kwargs))
+
+
+def test_archiving_a_new_article_creates_it_with_one_capture():
+    source = SourceFactory(language="fr")
+    result = archive("Premier état.", source=source)
+    assert result.outcome == Outcome.CREATED
+    assert result.article.language == "fr"
+    assert list(result.article.captures.all()) == [result.capture]
+
+
+def test_archiving_identical_text_again_stores_nothing():
+    first = archive("Premier état.")
+    again = archive("Premier état.\r\n")
+    assert again.outcome == Outcome.UNCHANGED
+    assert again.capture == first.capture
+    assert Capture.objects.count() == 1
+
+
+def test_archiving_changed_text_adds_a_capture_and_announces_it():
+    first = archive("Premier état.")
+    received = []
+
+    def receiver(sender, capture, previous, **kwargs):
+        received.append((capture, previous))
+
+    capture_added.connect(receiver)
+    try:
+        second = archive("Second état.")
+    finally:
+        capture_added.disconnect(receiver)
+    assert second.outcome == Outcome.NEW_CAPTURE
+    assert second.article == first.article
+    assert received == [(second.capture, first.capture)]
+    assert first.article.captures.count() == 2
+
+
+def test_pasted_articles_are_identified_by_source_and_title():
+    source = SourceFactory()
+    first = archive("Texte.", url="", source=source)
+    second = archive("Texte modifié.", url="", source=source)
+    other = archive("Texte.", url="", source=SourceFactory())
+    assert second.article == first.article
+    assert other.article != first.article

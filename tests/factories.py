@@ -1,0 +1,141 @@
+"""Factories for the domain model. Text-bearing objects default to the seed's sentence so that
+quotes and offsets are realistic."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import User
+
+from accounts.roles import EDITORS, JOURNALISTS, grant
+from annotations.models import Annotation, Appearance, Claim, Evidence, Tag
+from archive.models import Article, Capture, Source
+
+CLAIM_SENTENCE = (
+    "Aucune raison officielle de l’annulation n’a été rendue publique par les autorités kirghizes."
+)
+CAPTURE_TEXT = (
+    "Cependant, dans une décision unilatérale, le Kirghizistan a annulé les exercices conjoints "
+    "le 9 octobre – juste un jour avant qu’ils ne commencent. " + CLAIM_SENTENCE + "\n\n"
+    "Juste un jour avant l’annulation, les exercices internationaux CTSO se sont terminés au "
+    "Kazakhstan."
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            grant(self, extracted)
+        if create:
+            self.save()
+
+
+def journalist(username: str = "alice_journalist") -> User:
+    return UserFactory(username=username, role=JOURNALISTS)
+
+
+def editor(username: str = "erin_editor") -> User:
+    return UserFactory(username=username, role=EDITORS)
+
+
+def admin_user(username: str = "adam_admin") -> User:
+    return UserFactory(username=username, is_staff=True, is_superuser=True)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Outlet {n}")
+    slug = factory.Sequence(lambda n: f"outlet-{n}")
+    country = "FR"
+    language = "fr"
+    domains = factory.LazyAttribute(lambda s: [f"{s.slug}.example.org"])
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    source = factory.SubFactory(SourceFactory)
+    url = factory.Sequence(lambda n: f"https://news.example.org/story/{n}")
+    title = factory.Sequence(lambda n: f"Le Kirghizistan annule ses exercices ({n})")
+    language = "fr"
+
+
+class CaptureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Capture
+
+    article = factory.SubFactory(ArticleFactory)
+    text = CAPTURE_TEXT
+    origin = Capture.Origin.FILE
+    extractor = "text"
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+    label = factory.Sequence(lambda n: f"Tag {n}")
+    category = "sourcing"
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    text = CLAIM_SENTENCE
+    language = "fr"
+    created_by = factory.SubFactory(UserFactory)
+
+
+class AppearanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appearance
+
+    claim = factory.SubFactory(ClaimFactory)
+    capture = factory.SubFactory(CaptureFactory)
+    start = factory.LazyAttribute(lambda a: a.capture.text.index(CLAIM_SENTENCE))
+    end = factory.LazyAttribute(lambda a: a.start + len(CLAIM_SENTENCE))
+    quote = CLAIM_SENTENCE
+    created_by = factory.SelfAttribute("claim.created_by")
+
+
+class AnnotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Annotation
+        skip_postgeneration_save = True
+
+    claim = factory.SubFactory(ClaimFactory)
+    author = factory.SubFactory(UserFactory)
+    confidence = Decimal("0.800")
+    rationale = "No statement from Bishkek explains the cancellation."
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    annotation = factory.SubFactory(AnnotationFactory)
+    kind = Evidence.Kind.URL
+    url = "https://www.example.org/statement"
+    stance = Evidence.Stance.SUPPORTS
+    added_by = factory.SelfAttribute("annotation.author")

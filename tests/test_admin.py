@@ -1,0 +1,158 @@
+"""Django admin: every page answers an admin, refuses everyone else, and writes through the
+services."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from annotations.models import Annotation, AnnotationRevision, Claim, Evidence, Tag
+from archive.models import Article, Capture, Source
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Source, Article, Capture, Tag, Claim, Annotation]
+
+
+@pytest.fixture
+def seed():
+    call_command("load_seeds", stdout=io.StringIO())
+
+
+def admin_url(model, action, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+def test_every_admin_page_answers_an_admin(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    Source.objects.create(name="Le Monde", slug="le-monde", domains=["lemonde.fr"])
+    assert client.get(reverse("admin:index")).status_code == 200
+    for model in MODELS:
+        assert client.get(admin_url(model, "changelist")).status_code == 200, model
+        assert client.get(admin_url(model, "change", model.objects.first().pk)).status_code == 200
+        if model is not Capture:
+            assert client.get(admin_url(model, "add")).status_code == 200, model
+
+
+def test_admin_search_and_filters_answer(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    assert client.get(admin_url(Source, "changelist"), {"q": "monde"}).status_code == 200
+    response = client.get(admin_url(Annotation, "changelist"), {"status__exact": "published"})
+    assert response.status_code == 200
+    assert "Aucune raison officielle" in response.text
+
+
+@pytest.mark.parametrize("who", ["erin_editor", "alice_journalist", "rita_reader"])
+def test_admin_refuses_non_admins(request, client, who, seed):
+    client.force_login(request.getfixturevalue(who))
+    for model in MODELS:
+        response = client.get(admin_url(model, "changelist"))
+        assert response.status_code == 302, (who, model)
+        assert response.url.startswith(reverse("admin:login"))
+
+
+def test_admin_refuses_anonymous(client, seed):
+    response = client.get(admin_url(Claim, "changelist"))
+    assert response.status_code == 302
+
+
+def test_capture_admin_is_read_only_and_shows_the_text(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    capture = Capture.objects.get()
+    response = client.get(admin_url(Capture, "change", capture.pk))
+    assert "Aucune raison officielle" in response.text
+    assert 'name="_save"' not in response.text
+    assert client.post(admin_url(Capture, "delete", capture.pk), {"post": "yes"}).status_code == 403
+
+
+def test_admin_adds_an_article_with_its_first_capture(client, adam_admin):
+    client.force_login(adam_admin)
+    response = client.post(
+        admin_url(Article, "add"),
+        {
+            "title": "Nouvel article",
+            "url": "https://news.example.org/nouvel",
+            "authors": "[]",
+            "language": "fr",
+            "text": "Premier paragraphe.\r\n\r\nSecond paragraphe.",
+            "captures-TOTAL_FORMS": "0",
+            "captures-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content
+    article = Article.objects.get(title="Nouvel article")
+    assert article.captures.get().text == "Premier paragraphe.\n\nSecond paragraphe."
+
+
+def test_admin_annotation_edit_goes_through_services(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    annotation = Annotation.objects.get()
+    version = annotation.version
+    tag = Tag.objects.get(slug="disputed")
+    response = client.post(
+        admin_url(Annotation, "change", annotation.pk),
+        {
+            "tags": [tag.pk],
+            "confidence": "0.650",
+            "verdict": "misleading",
+            "rationale": "Revised.",
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-INITIAL_FORMS": "0",
+            "evidence-0-stance": "contradicts",
+            "evidence-0-url": "https://www.example.org/statement",
+            "evidence-0-note": "Ministry statement.",
+            "revisions-TOTAL_FORMS": "0",
+            "revisions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content
+    annotation.refresh_from_db()
+    assert annotation.verdict == "misleading"
+    assert list(annotation.tags.all()) == [tag]
+    assert annotation.version == version + 2  # the edit, then the evidence
+    assert Evidence.objects.get().added_by == adam_admin
+    actions = list(
+        AnnotationRevision.objects.filter(annotation=annotation).values_list("action", flat=True)
+    )
+    assert actions[-2:] == ["edited", "evidence added"]
+
+
+def test_admin_claim_appearance_with_wrong_quote_is_shown_as_an_error(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    capture = Capture.objects.get()
+    response = client.post(
+        admin_url(Claim, "add"),
+        {
+            "text": "Le Kirghizistan a annulé les exercices.",
+            "language": "fr",
+            "claimant": "",
+            "appearances-TOTAL_FORMS": "1",
+            "appearances-INITIAL_FORMS": "0",
+            "appearances-0-capture": capture.pk,
+            "appearances-0-start": "0",
+            "appearances-0-end": "10",
+            "appearances-0-quote": "Pas ce texte",
+        },
+    )
+    assert response.status_code == 200
+    assert "does not match the capture" in response.text
+    assert Claim.objects.count() == 1
+
+
+def test_admin_publish_action_follows_the_review_rules(client, adam_admin, alice_journalist, seed):
+    from annotations import services
+
+    claim = Claim.objects.get()
+    annotation = services.create_annotation(
+        user=alice_journalist, claim=claim, confidence="0.4", submit=True
+    )
+    client.force_login(adam_admin)
+    response = client.post(
+        admin_url(Annotation, "changelist"),
+        {"action": "publish_selected", "_selected_action": [annotation.pk]},
+    )
+    assert response.status_code == 302
+    annotation.refresh_from_db()
+    assert annotation.status == Annotation.Status.PUBLISHED
+    assert annotation.reviewed_by == adam_admin
