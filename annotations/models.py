@@ -11,6 +11,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from accounts import roles
 from archive.models import Capture, validate_language
 
+from .search import search_claims
+
 
 class Tag(models.Model):
     """A term of the shared vocabulary, curated by editors."""
@@ -49,6 +51,10 @@ class ClaimQuerySet(models.QuerySet):
         if user.is_authenticated:
             condition |= Q(created_by=user)
         return claims.filter(condition)
+
+    def search(self, q: str):
+        """Claims matching the free-text query `q`, annotated with `search_rank`."""
+        return search_claims(self, q)
 
     def with_details(self, user: roles.AnyUser):
         """Claims with their appearances (capture, article, source) and the annotations

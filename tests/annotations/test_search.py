@@ -1,0 +1,94 @@
+import pytest
+from django.db import connection
+
+from annotations.models import Claim
+from tests.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="full-text search is PostgreSQL's"
+)
+
+
+@pytest.fixture
+def claims():
+    return {
+        "fr": ClaimFactory(
+            text="Aucune raison officielle de l’annulation n’a été rendue publique par les "
+            "autorités kirghizes.",
+            language="fr",
+        ),
+        "en": ClaimFactory(
+            text="The ministry gave no official reasons for cancelling the exercises.",
+            language="en",
+            claimant="Ministry of Defence",
+        ),
+        "ru": ClaimFactory(text="Учения были отменены в последний момент.", language="ru"),
+    }
+
+
+def found(q: str) -> set[str]:
+    return {c.language for c in Claim.objects.search(q)}
+
+
+def test_search_finds_claims_by_their_words(claims):
+    assert found("officielle") == {"fr"}
+    assert found("Ministry") == {"en"}
+    assert found("отменены") == {"ru"}
+
+
+def test_search_needs_every_word(claims):
+    assert found("raison kirghizes") == {"fr"}
+    assert found("raison ministry") == set()
+
+
+def test_blank_search_returns_everything(claims):
+    assert Claim.objects.search("   ").count() == 3
+
+
+@pytest.mark.parametrize(
+    "q", ["'", '"unterminated', "a & | ! <-> :*", "(((", "%_\\", "-", "or", "😀", "nul\x00byte"]
+)
+def test_untrusted_query_text_is_safe(claims, q):
+    list(Claim.objects.search(q))
+
+
+def test_search_chains_with_other_filters(claims):
+    assert list(Claim.objects.filter(language="en").search("official")) == [claims["en"]]
+
+
+@on_postgresql
+def test_search_stems_words_in_the_claims_language(claims):
+    assert found("officielles raisons annulations") == {"fr"}
+    assert found("cancelled exercise") == {"en"}
+
+
+@on_postgresql
+def test_search_folds_accents(claims):
+    assert found("autorites kirghizes") == {"fr"}
+    assert found("AUTORITÉS") == {"fr"}
+
+
+@on_postgresql
+def test_search_understands_web_syntax(claims):
+    assert found('"official reasons" -kirghizes') == {"en"}
+    assert found("kirghizes or ministry") == {"fr", "en"}
+
+
+@on_postgresql
+def test_search_ranks_better_matches_higher(claims):
+    ClaimFactory(text="Une raison parmi d’autres.", language="fr")
+    ranked = list(Claim.objects.search("raison officielle publique").order_by("-search_rank"))
+    assert ranked[0] == claims["fr"]
+    assert ranked[0].search_rank > 0
+
+
+@on_postgresql
+def test_search_uses_the_gin_index(claims):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = Claim.objects.search("raison").values("id").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "annotations_claim_search" in plan
