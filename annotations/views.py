@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -63,7 +63,9 @@ def visible_annotation(user, pk: int) -> Annotation:
 def latest_capture(article: Article, capture_id: str | None = None) -> Capture | None:
     captures = article.captures.defer("raw").order_by("-captured_at", "-pk")
     if capture_id:
-        return get_object_or_404(captures, pk=capture_id) if capture_id.isdigit() else None
+        if not capture_id.isdigit():
+            raise Http404("No such capture of this article.")
+        return get_object_or_404(captures, pk=capture_id)
     return captures.first()
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,20 +51,30 @@ SELECT_JS = """
 """
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def require_chromium(path: str = CHROMIUM) -> None:
+    """Skip (locally) or fail (under CI) when Chromium is missing."""
+    if os.path.exists(path):
+        return
+    message = (
+        f"Chromium is not installed at {path}; the browser tests need it: "
+        "sudo apt-get install chromium (or run scripts/install-system-deps)."
+    )
+    if in_ci():
+        pytest.fail(message + " CI is set, so these tests must run, not be skipped.")
+    pytest.skip(message)
+
+
 @pytest.fixture
 def chromium(live_server, monkeypatch):
     """Chromium for one test. Playwright's sync API runs an event loop in this thread while
     the browser is open, so Django's async-safety check is relaxed for that time only (the
     ORM calls here are synchronous); starting the browser per test keeps the rest of the
     suite under the check."""
-    if not os.path.exists(CHROMIUM):
-        message = (
-            f"Chromium is not installed at {CHROMIUM}; the browser tests need it: "
-            "sudo apt-get install chromium (or run scripts/install-system-deps)."
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message + " CI is set, so these tests must run, not be skipped.")
-        pytest.skip(message)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -73,6 +84,9 @@ def chromium(live_server, monkeypatch):
         )
         yield browser
         browser.close()
+        # While Playwright's loop runs, Django keeps this thread's connections apart (as for
+        # async code): close the ones the test opened, or they outlive the test database.
+        connections.close_all()
 
 
 @pytest.fixture
