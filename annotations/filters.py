@@ -19,9 +19,14 @@ LANGUAGE_CHOICES = [(code, code) for code in settings.CLAIMDESK_LANGUAGES]
 class ArticleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search title and text", method="search")
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(), to_field_name="slug", empty_label="any source"
+        label="Source",
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        empty_label="any source",
     )
-    language = django_filters.ChoiceFilter(choices=LANGUAGE_CHOICES, empty_label="any language")
+    language = django_filters.ChoiceFilter(
+        label="Language", choices=LANGUAGE_CHOICES, empty_label="any language"
+    )
     tag = django_filters.ModelChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
@@ -77,16 +82,22 @@ class ClaimFilterForm(forms.Form):
 class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search wording and quotes")
     tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), to_field_name="slug", label="Tags (any of)"
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        label="Tags (any of)",
+        widget=forms.CheckboxSelectMultiple,
     )
     status = django_filters.ChoiceFilter(
-        choices=Annotation.Status.choices, empty_label="any status"
+        label="Status", choices=Annotation.Status.choices, empty_label="any status"
     )
     verdict = django_filters.ChoiceFilter(
-        choices=Annotation.Verdict.choices, empty_label="any verdict"
+        label="Verdict", choices=Annotation.Verdict.choices, empty_label="any verdict"
     )
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(), to_field_name="slug", empty_label="any source"
+        label="Source",
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        empty_label="any source",
     )
     min_confidence = django_filters.NumberFilter(
         label="Confidence from (%)", min_value=0, max_value=100

@@ -462,6 +462,7 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_claim_url(claim.pk, own.pk))
     form = AnnotationForm(request.POST or None)
     evidence_form = EvidenceForm(request.POST or None, prefix="evidence", required=False)
+    # "&", not "and": validate both forms so that every error shows at once.
     if request.method == "POST" and form.is_valid() & evidence_form.is_valid():
         try:
             with transaction.atomic():
