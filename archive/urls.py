@@ -1,10 +1,6 @@
-from django.urls import path
-
-from . import views
-
 app_name = "archive"
 
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("articles/<int:pk>/", views.article_detail, name="article-detail"),
-]
+# The reading pages (home, articles, the reader, capture history) show claims next to the
+# text, so they live in annotations.urls; archive's own pages (adding articles, downloads)
+# are listed here.
+urlpatterns: list = []

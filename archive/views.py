@@ -1,19 +1,3 @@
-from django.shortcuts import get_object_or_404, render
-
-from .models import Article
-
-
-def home(request):
-    articles = Article.objects.select_related("source").with_latest_capture()[:50]
-    return render(request, "archive/home.html", {"articles": articles})
-
-
-def article_detail(request, pk: int):
-    article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
-    capture = article.captures.order_by("-captured_at", "-pk").first()
-    paragraphs = capture.text.split("\n") if capture else []
-    return render(
-        request,
-        "archive/article_detail.html",
-        {"article": article, "capture": capture, "paragraphs": [p for p in paragraphs if p]},
-    )
+"""Pages that work on the archive alone. Pages that show claims next to the text (home, the
+articles list, the reader, capture history) live in `annotations.views`, since annotations
+depends on archive and never the reverse."""

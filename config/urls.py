@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("archive.urls")),
+    path("", include("annotations.urls")),
 ]
 
 if settings.DEBUG:

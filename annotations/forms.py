@@ -1,0 +1,203 @@
+"""Forms of the journalists' pages. They validate input; the writes go through
+`annotations.services`."""
+
+import re
+from decimal import Decimal
+from urllib.parse import urlparse
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from archive.models import Article, Capture
+
+from .models import Annotation, Evidence, Tag
+
+LANGUAGE_CHOICES = [(code, code) for code in settings.CLAIMDESK_LANGUAGES]
+ARTICLE_PATH_RE = re.compile(r"^/articles/(\d+)/")
+
+
+def add_service_error(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form fields it names (else above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class MarkClaimForm(forms.Form):
+    """A span of a capture (code-point offsets + the quote shown to the user) and the claim it
+    is an appearance of: a new one, or one already in the archive."""
+
+    capture = forms.IntegerField(widget=forms.HiddenInput)
+    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    quote = forms.CharField(strip=False, widget=forms.HiddenInput)
+    claim = forms.ChoiceField(label="This passage states", widget=forms.RadioSelect, initial="new")
+    text = forms.CharField(
+        label="Wording of the new claim",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A short, neutral wording; the quote if left empty.",
+    )
+    language = forms.ChoiceField(label="Language of the claim", choices=LANGUAGE_CHOICES)
+    claimant = forms.CharField(
+        label="Who makes the claim (optional)", required=False, max_length=300
+    )
+
+    def __init__(self, *args, similar=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.similar = list(similar)
+        self.fields["claim"].choices = [("new", "a new claim")] + [
+            (str(c.pk), c.text) for c in self.similar
+        ]
+
+    def clean_quote(self):
+        # Browsers submit line breaks in form values as CRLF; captures use LF.
+        return self.cleaned_data["quote"].replace("\r\n", "\n")
+
+    def clean_claim(self):
+        value = self.cleaned_data["claim"]
+        return None if value == "new" else int(value)
+
+
+class AnnotationForm(forms.Form):
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label="Tags",
+    )
+    confidence = forms.IntegerField(
+        label="Confidence",
+        min_value=0,
+        max_value=100,
+        initial=50,
+        widget=forms.NumberInput(attrs={"type": "range", "step": 1}),
+        help_text="How sure you are, from 0 % to 100 %.",
+    )
+    verdict = forms.ChoiceField(
+        label="Verdict",
+        required=False,
+        choices=[("", "no verdict yet"), *Annotation.Verdict.choices],
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Why you assess the claim this way; readers see it once published.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tags = list(Tag.objects.all())
+        # One query for the vocabulary, reused for the choices and the picker.
+        self.fields["tags"].choices = [(t.slug, t.label) for t in tags]
+        self.vocabulary = tags
+
+    def selected_tags(self) -> set[str]:
+        value = self.data.getlist("tags") if self.is_bound else self.initial.get("tags", [])
+        return set(value)
+
+    @property
+    def confidence_decimal(self) -> Decimal:
+        return Decimal(self.cleaned_data["confidence"]) / 100
+
+    @classmethod
+    def initial_for(cls, annotation: Annotation) -> dict:
+        return {
+            "tags": [t.slug for t in annotation.tags.all()],
+            "confidence": round(annotation.confidence * 100),
+            "verdict": annotation.verdict,
+            "rationale": annotation.rationale,
+            "version": annotation.version,
+        }
+
+
+class EvidenceForm(forms.Form):
+    """A link, or a quote of an archived article (its latest capture)."""
+
+    url = forms.URLField(
+        label="Link",
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text="A page that backs or contradicts the claim.",
+    )
+    article = forms.CharField(
+        label="Or an archived article",
+        required=False,
+        help_text="Its number or its address in Claimdesk (e.g. /articles/12/), or its "
+        "canonical URL.",
+    )
+    quote = forms.CharField(
+        label="Quote from that article",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        strip=False,
+    )
+    stance = forms.ChoiceField(
+        label="Stance", choices=Evidence.Stance.choices, initial=Evidence.Stance.SUPPORTS
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required = required
+
+    @property
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not (data.get("url") or data.get("capture") or data.get("quote") or data.get("note"))
+
+    def clean_article(self) -> Capture | None:
+        value = self.cleaned_data["article"].strip()
+        if not value:
+            return None
+        path = urlparse(value).path if "/" in value else ""
+        match = ARTICLE_PATH_RE.match(path) if path else None
+        if value.isdigit() or match:
+            article = Article.objects.filter(pk=int(match.group(1) if match else value)).first()
+        else:
+            article = Article.objects.filter(url=value).first()
+        if article is None:
+            raise ValidationError(f"No archived article is “{value}”.")
+        capture = article.captures.order_by("-captured_at", "-pk").defer("raw").first()
+        if capture is None:
+            raise ValidationError(f"The article “{article}” has no capture to quote.")
+        return capture
+
+    def clean(self):
+        data = super().clean()
+        data["capture"] = data.pop("article", None)
+        url, capture = data.get("url"), data.get("capture")
+        if url and capture:
+            raise ValidationError("Give a link or an archived article, not both.")
+        if self.required and not (url or capture) and not self.errors:
+            raise ValidationError("Give a link or an archived article.")
+        if not self.required and not (url or capture) and (data.get("quote") or data.get("note")):
+            raise ValidationError("The evidence needs a link or an archived article.")
+        if capture is None and data.get("quote"):
+            self.add_error("quote", "A quote needs the archived article it comes from.")
+        return data
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="What should the author change?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class QuoteLookupForm(forms.Form):
+    """The keyboard and no-JavaScript way to mark a claim: paste the passage."""
+
+    capture = forms.IntegerField(widget=forms.HiddenInput)
+    find = forms.CharField(
+        label="Passage to mark",
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Paste or type the passage exactly as the article has it.",
+    )
