@@ -124,7 +124,7 @@ def _to_datetime(value: str | None) -> dt.datetime | None:
 
 def _declared_language(html: bytes) -> str:
     match = HTML_LANG_RE.search(html[:4096])
-    code = match.group(1).lower() if match else ""
+    code = match.group(1).decode("ascii").lower() if match else ""
     return code if code in settings.CLAIMDESK_LANGUAGES else ""
 
 
@@ -179,8 +179,12 @@ def read_warc(path: Path) -> Iterator[Item]:
     error after the records read before the damage."""
     try:
         with path.open("rb") as stream:
-            records = ArchiveIterator(stream)
+            records = ArchiveIterator(stream, check_digests=True)
             for record in records:
+                if record.format != "warc":
+                    offset = records.get_record_offset()
+                    yield IngestError(str(path), f"not a WARC record at byte {offset}")
+                    return
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 status = record.http_headers.get_statuscode()
@@ -193,6 +197,16 @@ def read_warc(path: Path) -> Iterator[Item]:
                 uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                 item = f"{path}#{record_id or records.get_record_offset()}"
                 payload = record.content_stream().read()
+                checked = record.digest_checker.passed
+                has_digest = bool(record.rec_headers.get_header("WARC-Payload-Digest"))
+                # A digest that could not be checked means the record ended early.
+                if checked is False or (checked is None and has_digest):
+                    yield IngestError(
+                        item,
+                        "the record does not match its digest (damaged or truncated): "
+                        + "; ".join(map(str, record.digest_checker.problems)),
+                    )
+                    continue
                 try:
                     document = parse_html(
                         payload,
