@@ -1,6 +1,7 @@
 """Fixtures the archive tests make themselves: HTML pages, WARC files written with warcio, and
 a local HTTP server on 127.0.0.1."""
 
+import contextlib
 import io
 import threading
 import time
@@ -84,10 +85,9 @@ def site():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            try:
+            # The client may have given up already (timeout tests).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout tests)
 
         def log_message(self, *args):
             pass
