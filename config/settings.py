@@ -189,6 +189,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # The archive command reports each page trafilatura cannot extract, with its name.
+    "loggers": {"trafilatura": {"level": "ERROR"}},
 }
 
 if TESTING:

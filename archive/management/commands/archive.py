@@ -44,7 +44,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="read and check everything, store nothing"
         )
 
-    def handle(self, *args, inputs, source, language, dry_run, **options):
+    def handle(self, *args, inputs, source, language, dry_run, verbosity, **options):
         source_obj = None
         if source:
             source_obj = Source.objects.filter(slug=source).first()
@@ -95,7 +95,7 @@ class Command(BaseCommand):
                             f"{result.outcome}: {document.item} → article {result.article.pk} "
                             f"(“{result.article.title}”)"
                         )
-                    if self.verbosity >= 1:
+                    if verbosity >= 1:
                         bar.clear()
                         self.stdout.write(message)
         for failure in failures:
