@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.validators import URLValidator
 
 from .ingest import HTML_SUFFIXES, TEXT_SUFFIXES
 from .models import Source
@@ -13,6 +14,7 @@ class ArticleAddForm(forms.Form):
         required=False,
         max_length=2000,
         assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text="The page is fetched now and its main text archived.",
     )
     file = forms.FileField(

@@ -56,7 +56,10 @@ def _document(request, data: dict) -> Document:
 def article_add(request):
     if not is_journalist(request.user):
         raise PermissionDenied("Only journalists and editors add articles to the archive.")
-    form = ArticleAddForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = ArticleAddForm(request.POST, request.FILES)
+    else:
+        form = ArticleAddForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
