@@ -1,3 +1,6 @@
+import difflib
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +29,45 @@ def article_detail(request, pk: int):
         request,
         "archive/article_detail.html",
         {"article": article, "capture": capture, "paragraphs": [p for p in paragraphs if p]},
+    )
+
+
+# Words with their trailing space, so a changed phrase reads as one run, not word by word.
+TOKEN_RE = re.compile(r"\s+|\S+\s*")
+
+
+def text_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """Word-level differences as (kind, text) runs: "same", "removed" or "added"."""
+    old, new = TOKEN_RE.findall(before), TOKEN_RE.findall(after)
+    runs: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(("same", "".join(old[a1:a2])))
+            continue
+        if a2 > a1:
+            runs.append(("removed", "".join(old[a1:a2])))
+        if b2 > b1:
+            runs.append(("added", "".join(new[b1:b2])))
+    return runs
+
+
+def capture_diff(request, article_id: int, capture_id: int):
+    """What changed in a capture since the article's previous one."""
+    capture = get_object_or_404(
+        Capture.objects.select_related("article__source"), pk=capture_id, article_id=article_id
+    )
+    previous = (
+        Capture.objects.filter(article_id=article_id, captured_at__lte=capture.captured_at)
+        .exclude(pk=capture.pk)
+        .order_by("-captured_at", "-pk")
+        .first()
+    )
+    runs = text_diff(previous.text, capture.text) if previous else []
+    return render(
+        request,
+        "archive/capture_diff.html",
+        {"article": capture.article, "capture": capture, "previous": previous, "runs": runs},
     )
 
 

@@ -65,6 +65,7 @@ class Command(BaseCommand):
         bar = tqdm(
             total=None if containers else len(items),
             unit="item",
+            # The raw stream: OutputWrapper would end each of tqdm's redraws with a newline.
             file=self.stderr._out,
             disable=len(items) <= PROGRESS_THRESHOLD and not containers,
             dynamic_ncols=True,
