@@ -500,6 +500,16 @@ def resolve_source(document: Document, source: Source | None = None) -> Source |
     return Source.objects.for_host(host) if host else None
 
 
+def _describe(error: ValidationError) -> str:
+    """A validation error as one line, naming the fields it concerns."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
 def archive_document(
     document: Document, *, source: Source | None = None, language: str = "", dry_run: bool = False
 ) -> ArchiveResult:
@@ -533,7 +543,7 @@ def archive_document(
     except DryRunRollback:
         pass
     except ValidationError as exc:
-        raise IngestError(document.item, " ".join(exc.messages)) from None
+        raise IngestError(document.item, _describe(exc)) from None
     except DatabaseError as exc:
         raise IngestError(document.item, f"the database refused it: {exc}") from None
     return result

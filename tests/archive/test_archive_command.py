@@ -213,3 +213,46 @@ def test_command_line_exit_status_is_non_zero_when_an_item_failed(tmp_path):
     )
     assert result.returncode == 1
     assert f"failed: {missing}: no such file, folder or URL" in result.stderr
+
+
+def test_a_record_the_archive_refuses_is_reported_with_its_field(tmp_path):
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"title": "T" * 1001, "text": "Texte."}) + "\n", encoding="utf-8")
+    _, err, _ = run_failing(path)
+    assert f"failed: {path}:1: title: Ensure this value has at most 1000 characters" in err
+    assert not Article.objects.exists()
+
+
+def test_a_crawl_with_repeated_and_edited_pages_adds_only_changed_captures(
+    tmp_path, alice_journalist
+):
+    from annotations.services import mark_claim
+
+    page = html_page("Article A").encode()
+    first = write_warc(
+        tmp_path / "day1.warc.gz", [("https://news.example.org/a", page, "text/html", "200 OK")]
+    )
+    run(first)
+    capture = Capture.objects.get()
+    start = capture.text.index(CLAIM_SENTENCE)
+    mark_claim(
+        user=alice_journalist,
+        capture=capture,
+        start=start,
+        end=start + len(CLAIM_SENTENCE),
+        quote=CLAIM_SENTENCE,
+    )
+    edited = html_page("Article A", "Mise à jour.\n" + CAPTURE_TEXT).encode()
+    second = write_warc(
+        tmp_path / "day2.warc.gz",
+        [
+            ("https://news.example.org/a", page, "text/html", "200 OK"),
+            ("https://news.example.org/a", edited, "text/html", "200 OK"),
+        ],
+    )
+    out, _ = run(second)
+    assert "0 created, 1 new capture(s) of known articles, 1 unchanged, 0 failed." in out
+    appearance = Appearance.objects.get()
+    assert appearance.capture == Capture.objects.latest()
+    assert appearance.capture.warc_record_id != capture.warc_record_id
+    assert (appearance.anchor_method, appearance.anchor_status) == ("exact", "anchored")
