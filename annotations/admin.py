@@ -9,7 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.admin import AdminRoleMixin
 
 from . import services
-from .models import Annotation, AnnotationRevision, Appearance, Claim, Evidence, Tag
+from .models import (
+    Annotation,
+    AnnotationRevision,
+    Appearance,
+    AppearanceAnchor,
+    Claim,
+    Evidence,
+    Tag,
+)
 
 
 def _report(request, exc: Exception) -> None:
@@ -274,3 +282,24 @@ class AnnotationAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmi
                 _report(request, exc)
         if done:
             messages.success(request, f"Returned {done} annotation(s).")
+
+
+@admin.register(AppearanceAnchor)
+class AppearanceAnchorAdmin(AdminRoleMixin, admin.ModelAdmin):
+    """Where re-anchoring found each appearance in each new capture: history, read-only."""
+
+    list_display = ["appearance", "capture", "status", "method", "score", "created_at"]
+    list_filter = ["status", "method"]
+    search_fields = ["quote", "appearance__quote", "appearance__claim__text"]
+    list_select_related = ["appearance__claim", "capture__article"]
+    fields = ["appearance", "capture", "start", "end", "quote", "method", "score", "status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,18 @@
 from django.apps import AppConfig
 
 
+def reanchor_on_capture_added(sender, capture, **kwargs):
+    """A new capture of an article: its claims follow the text (see archive.signals)."""
+    from .services import reanchor_appearances
+
+    reanchor_appearances(capture=capture)
+
+
 class AnnotationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "annotations"
+
+    def ready(self):
+        from archive.signals import capture_added
+
+        capture_added.connect(reanchor_on_capture_added, dispatch_uid="annotations.reanchor")

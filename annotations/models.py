@@ -217,6 +217,47 @@ class Appearance(models.Model):
             )
 
 
+class AppearanceAnchor(models.Model):
+    """One anchoring of an appearance in one capture: where it was marked, and where each
+    re-anchoring found it (or failed to). The earliest row holds the original wording, so a
+    changed quote stays visible beside the new one."""
+
+    appearance = models.ForeignKey(Appearance, on_delete=models.CASCADE, related_name="anchors")
+    capture = models.ForeignKey(Capture, on_delete=models.PROTECT, related_name="+")
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    quote = models.TextField(blank=True, help_text="The text at start–end; empty if not found.")
+    method = models.CharField(max_length=10, choices=Appearance.Method.choices)
+    score = models.FloatField()
+    status = models.CharField(max_length=10, choices=Appearance.Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["appearance", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True) & Q(quote=""))
+                | (Q(start__gte=0) & Q(end__gt=models.F("start")) & ~Q(quote="")),
+                name="annotations_appearanceanchor_span_or_nothing",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=["selection", "exact", "context", "fuzzy", "none"]),
+                name="annotations_appearanceanchor_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["anchored", "changed", "orphaned"]),
+                name="annotations_appearanceanchor_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1),
+                name="annotations_appearanceanchor_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appearance_id} in capture {self.capture_id}: {self.status}"
+
+
 class AnnotationQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)

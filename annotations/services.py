@@ -5,16 +5,26 @@ admin and the management commands all call these, so every path enforces the sam
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from archive.models import Capture
 
 from . import rules
-from .models import Annotation, AnnotationRevision, Appearance, Claim, Evidence, Tag
+from .anchoring import best_fuzzy_score, find_quote
+from .models import (
+    Annotation,
+    AnnotationRevision,
+    Appearance,
+    AppearanceAnchor,
+    Claim,
+    Evidence,
+    Tag,
+)
 
 
 class StaleVersionError(Exception):
@@ -193,6 +203,105 @@ def mark_claim(
     return create_appearance(
         user=user, claim=claim, capture=capture, start=start, end=end, quote=quote
     )
+
+
+# Re-anchoring
+
+
+@transaction.atomic
+def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
+    """Move every appearance of `capture`'s article that sits in an earlier capture onto
+    `capture`, if it is the article's latest: the exact quote, else the occurrence that fits
+    its context, else a fuzzy match scoring at least CLAIMDESK_ANCHOR_THRESHOLD. A found
+    appearance gets the new offsets, quote, context, method and score, and the status
+    `changed` when its wording differs from the original. One not found is `orphaned` and
+    stays on its last capture. Every outcome is recorded (AppearanceAnchor); nothing is
+    deleted."""
+    latest = capture.article.captures.order_by("-captured_at", "-pk").first()
+    if latest != capture:
+        # An older snapshot archived late: claims stay on the newer text.
+        return []
+    appearances = list(
+        Appearance.objects.filter(capture__article_id=capture.article_id)
+        .exclude(capture=capture)
+        .prefetch_related(Prefetch("anchors", queryset=AppearanceAnchor.objects.order_by("pk")))
+        .order_by("pk")
+    )
+    if not appearances:
+        return []
+    threshold = settings.CLAIMDESK_ANCHOR_THRESHOLD
+    taken = set(Appearance.objects.filter(capture=capture).values_list("claim_id", "start", "end"))
+    records: list[AppearanceAnchor] = []
+    for appearance in appearances:
+        history = list(appearance.anchors.all())
+        if not history:
+            # Marked before history was kept: its current anchoring is the original.
+            records.append(
+                AppearanceAnchor(
+                    appearance=appearance,
+                    capture_id=appearance.capture_id,
+                    start=appearance.start,
+                    end=appearance.end,
+                    quote=appearance.quote,
+                    method=appearance.anchor_method,
+                    score=appearance.anchor_score,
+                    status=appearance.anchor_status,
+                )
+            )
+        original = next((h.quote for h in history if h.quote), appearance.quote)
+        match = find_quote(
+            capture.text,
+            appearance.quote,
+            prefix=appearance.prefix,
+            suffix=appearance.suffix,
+            threshold=threshold,
+        )
+        if match is not None and (appearance.claim_id, match.start, match.end) in taken:
+            match = None  # the same claim is already marked there
+        if match is None:
+            appearance.anchor_status = Appearance.Status.ORPHANED
+            appearance.anchor_method = Appearance.Method.NONE
+            appearance.anchor_score = best_fuzzy_score(capture.text, appearance.quote)
+            records.append(
+                AppearanceAnchor(
+                    appearance=appearance,
+                    capture=capture,
+                    quote="",
+                    method=Appearance.Method.NONE,
+                    score=appearance.anchor_score,
+                    status=Appearance.Status.ORPHANED,
+                )
+            )
+        else:
+            quote = capture.text[match.start : match.end]
+            appearance.capture = capture
+            appearance.start, appearance.end, appearance.quote = match.start, match.end, quote
+            appearance.prefix, appearance.suffix = quote_context(
+                capture.text, match.start, match.end
+            )
+            appearance.anchor_method = match.method
+            appearance.anchor_score = match.score
+            appearance.anchor_status = (
+                Appearance.Status.ANCHORED if quote == original else Appearance.Status.CHANGED
+            )
+            appearance.clean()
+            taken.add((appearance.claim_id, match.start, match.end))
+            records.append(
+                AppearanceAnchor(
+                    appearance=appearance,
+                    capture=capture,
+                    start=match.start,
+                    end=match.end,
+                    quote=quote,
+                    method=match.method,
+                    score=match.score,
+                    status=appearance.anchor_status,
+                )
+            )
+        appearance.save()
+    AppearanceAnchor.objects.bulk_create(records)
+    Claim.objects.filter(pk__in={a.claim_id for a in appearances}).update(updated_at=timezone.now())
+    return [r for r in records if r.capture_id == capture.pk]
 
 
 # Annotations

@@ -33,7 +33,7 @@ from .forms import (
     ReturnForm,
     add_service_error,
 )
-from .models import Annotation, Appearance, Claim, Evidence, Tag
+from .models import Annotation, Appearance, AppearanceAnchor, Claim, Evidence, Tag
 from .reader import claim_status, claim_tag_labels, highlights_for, paragraphs
 
 PAGE_SIZE = 25
@@ -212,32 +212,49 @@ def capture_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _appearance_changes(user, old: Capture, new: Capture) -> list[dict]:
-    appearances = list(
-        Appearance.objects.filter(
-            capture__in=[old, new], claim__in=Claim.objects.visible_to(user).values("pk")
+    """Where each visible claim was anchored in `old` and in `new` — from the appearances'
+    anchoring history, or their current place when never re-anchored — classified as same,
+    moved, changed (reworded), orphaned, missing or new."""
+    visible = Claim.objects.visible_to(user).values("pk")
+    places: dict[tuple[int, int], dict] = {}
+    for appearance in Appearance.objects.filter(
+        capture__in=[old, new], claim__in=visible
+    ).select_related("claim"):
+        places[(appearance.pk, appearance.capture_id)] = {
+            "claim": appearance.claim,
+            "start": appearance.start,
+            "quote": appearance.quote,
+            "status": appearance.anchor_status,
+        }
+    for anchor in AppearanceAnchor.objects.filter(
+        capture__in=[old, new], appearance__claim__in=visible
+    ).select_related("appearance__claim"):
+        places.setdefault(
+            (anchor.appearance_id, anchor.capture_id),
+            {
+                "claim": anchor.appearance.claim,
+                "start": anchor.start,
+                "quote": anchor.quote,
+                "status": anchor.status,
+            },
         )
-        .select_related("claim")
-        .order_by("start", "pk")
-    )
-    before = {a.claim_id: a for a in appearances if a.capture_id == old.pk}
-    after = {a.claim_id: a for a in appearances if a.capture_id == new.pk}
     changes = []
-    for claim_id, was in before.items():
-        now = after.get(claim_id)
-        if now is None:
+    for appearance_id in sorted({key[0] for key in places}):
+        was, now = places.get((appearance_id, old.pk)), places.get((appearance_id, new.pk))
+        if was is None:
+            kind = "new"
+        elif now is None:
             kind = "missing"
-        elif now.anchor_status == Appearance.Status.ORPHANED:
+        elif now["status"] == Appearance.Status.ORPHANED:
             kind = "orphaned"
-        elif now.quote != was.quote or now.anchor_status == Appearance.Status.CHANGED:
+        elif now["quote"] != was["quote"] or now["status"] == Appearance.Status.CHANGED:
             kind = "changed"
-        elif now.start != was.start:
+        elif now["start"] != was["start"]:
             kind = "moved"
         else:
             kind = "same"
-        changes.append({"claim": was.claim, "before": was, "after": now, "kind": kind})
-    for claim_id, now in after.items():
-        if claim_id not in before:
-            changes.append({"claim": now.claim, "before": None, "after": now, "kind": "new"})
+        claim = (was or now)["claim"]
+        changes.append({"claim": claim, "before": was, "after": now, "kind": kind})
     return changes
 
 

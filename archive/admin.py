@@ -111,6 +111,7 @@ class CaptureAdmin(AdminRoleMixin, admin.ModelAdmin):
         "origin",
         "origin_location",
         "warc_record_id",
+        "redirects",
         "extractor",
         "raw_content_type",
         "sha256",

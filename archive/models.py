@@ -193,6 +193,11 @@ class Capture(models.Model):
         max_length=2000, blank=True, help_text="File path or URL the capture came from."
     )
     warc_record_id = models.CharField(max_length=200, blank=True)
+    redirects = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For a fetched URL, the URLs it was redirected through, in order.",
+    )
     extractor = models.CharField(
         max_length=100, blank=True, help_text="What turned the payload into text, with version."
     )

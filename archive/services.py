@@ -79,6 +79,7 @@ def archive_article(
     warc_record_id: str = "",
     extractor: str = "",
     captured_at: dt.datetime | None = None,
+    redirects: Sequence[str] = (),
 ) -> ArchiveResult:
     """Store `text` as a capture of the article identified by url (or source + title),
     creating the article if it is new. Identical text for a known article stores nothing."""
@@ -112,6 +113,7 @@ def archive_article(
         warc_record_id=warc_record_id,
         extractor=extractor,
         captured_at=captured_at,
+        redirects=redirects,
     )
     return ArchiveResult(article, capture, outcome)
 
@@ -128,6 +130,7 @@ def add_capture(
     warc_record_id: str = "",
     extractor: str = "",
     captured_at: dt.datetime | None = None,
+    redirects: Sequence[str] = (),
 ) -> Capture:
     """Store a new capture of `article` and announce it (`capture_added`), so that claims
     anchored in earlier captures follow the text. Refuses text identical to a stored
@@ -142,6 +145,7 @@ def add_capture(
         raw_content_type=raw_content_type,
         warc_record_id=warc_record_id,
         extractor=extractor,
+        redirects=list(redirects),
     )
     if captured_at is not None:
         capture.captured_at = captured_at

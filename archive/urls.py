@@ -1,6 +1,16 @@
+from django.urls import path
+
+from . import views
+
 app_name = "archive"
 
 # The reading pages (home, articles, the reader, capture history) show claims next to the
-# text, so they live in annotations.urls; archive's own pages (adding articles, downloads)
-# are listed here.
-urlpatterns: list = []
+# text, so they live in annotations.urls; archive's own pages are listed here.
+urlpatterns = [
+    path("articles/add/", views.article_add, name="article-add"),
+    path(
+        "articles/<int:article_id>/captures/<int:capture_id>.warc",
+        views.capture_warc_download,
+        name="capture-warc",
+    ),
+]

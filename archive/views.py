@@ -1,3 +1,79 @@
-"""Pages that work on the archive alone. Pages that show claims next to the text (home, the
-articles list, the reader, capture history) live in `annotations.views`, since annotations
-depends on archive and never the reverse."""
+"""Archive pages that need no claims: adding an article, downloading a capture as WARC.
+Pages that show claims next to the text (home, the articles list, the reader, capture
+history) live in `annotations.views`, since annotations depends on archive and never the
+reverse."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.roles import is_journalist
+
+from .forms import ArticleAddForm
+from .ingest import Document, IngestError, archive_document, fetch_url, parse_html, parse_text
+from .models import Capture
+from .services import Outcome
+from .warc import capture_warc
+
+
+def _document(request, data: dict) -> Document:
+    """The article the form describes, read by the same code as the archive command."""
+    if data["url"]:
+        return fetch_url(data["url"])
+    upload = data["file"]
+    if upload:
+        content = upload.read()
+        if upload.name.lower().endswith(".txt"):
+            document = parse_text(content, item=upload.name)
+        else:
+            document = parse_html(content, item=upload.name)
+        document.origin_location = f"upload by {request.user.username}: {upload.name}"
+        return document
+    return Document(
+        item="the pasted text",
+        title=data["title"],
+        text=data["text"],
+        origin=Capture.Origin.PASTE,
+        origin_location=f"pasted by {request.user.username}",
+        extractor="text",
+    )
+
+
+@login_required
+def article_add(request):
+    if not is_journalist(request.user):
+        raise PermissionDenied("Only journalists and editors add articles to the archive.")
+    if request.method == "POST":
+        form = ArticleAddForm(request.POST, request.FILES)
+    else:
+        form = ArticleAddForm()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = archive_document(
+                _document(request, data), source=data["source"], language=data["language"]
+            )
+        except IngestError as exc:
+            form.add_error(None, f"{exc.item}: {exc.reason}")
+        else:
+            text = {
+                Outcome.CREATED: "Archived as a new article.",
+                Outcome.NEW_CAPTURE: "The text changed: archived as a new capture of this "
+                "article; its claims were re-anchored.",
+                Outcome.UNCHANGED: "Already archived with identical text: nothing was added.",
+            }[result.outcome]
+            level = messages.INFO if result.outcome == Outcome.UNCHANGED else messages.SUCCESS
+            messages.add_message(request, level, text)
+            return redirect("annotations:reader", pk=result.article.pk)
+    return render(request, "archive/article_add.html", {"form": form})
+
+
+def capture_warc_download(request, article_id: int, capture_id: int):
+    capture = get_object_or_404(
+        Capture.objects.select_related("article__source"), pk=capture_id, article_id=article_id
+    )
+    response = HttpResponse(capture_warc(capture), content_type="application/warc")
+    response["Content-Disposition"] = f'attachment; filename="claimdesk-capture-{capture.pk}.warc"'
+    return response

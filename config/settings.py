@@ -148,6 +148,11 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 # Languages the archive recognises for articles and claims (ISO 639-1), in the order offered.
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
+# Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
+CLAIMDESK_ANCHOR_THRESHOLD = float(os.environ.get("CLAIMDESK_ANCHOR_THRESHOLD", "0.75"))
+# Fetching URLs to archive: seconds to wait, and the largest page accepted.
+CLAIMDESK_FETCH_TIMEOUT = float(os.environ.get("CLAIMDESK_FETCH_TIMEOUT", "15"))
+CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(10 * 2**20)))
 
 # Security: strict defaults; the HTTPS ones are relaxed only for local development and tests.
 SESSION_COOKIE_HTTPONLY = True
@@ -184,6 +189,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # The archive command reports each page trafilatura cannot extract, with its name.
+    "loggers": {"trafilatura": {"level": "ERROR"}},
 }
 
 if TESTING:

@@ -1,0 +1,114 @@
+"""Archive articles from files, folders, globs, WARC archives, JSON Lines and URLs."""
+
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from archive.ingest import (
+    SUPPORTED_SUFFIXES,
+    IngestError,
+    archive_document,
+    expand_inputs,
+    kind_of,
+    read_input,
+)
+from archive.models import Source
+from archive.services import Outcome
+
+# Up to this many inputs, a progress bar is more noise than help.
+PROGRESS_THRESHOLD = 5
+
+
+class Command(BaseCommand):
+    help = (
+        "Archive articles: .txt (title line, then text), .html, .warc/.warc.gz, .jsonl files, "
+        "folders, globs and http(s) URLs. Each item is stored atomically; exits non-zero if "
+        "any item failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "inputs",
+            nargs="+",
+            metavar="PATH_OR_URL",
+            help=f"files ({', '.join(SUPPORTED_SUFFIXES)}), folders, globs or http(s) URLs",
+        )
+        parser.add_argument("--source", help="slug of the source (outlet) for every item")
+        parser.add_argument(
+            "--language", help="language of every item (default: as declared, else detected)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="read and check everything, store nothing"
+        )
+
+    def handle(self, *args, inputs, source, language, dry_run, verbosity, **options):
+        source_obj = None
+        if source:
+            source_obj = Source.objects.filter(slug=source).first()
+            if source_obj is None:
+                known = ", ".join(Source.objects.values_list("slug", flat=True)) or "none yet"
+                raise CommandError(f"--source: no source “{source}” (known: {known}).")
+        if language and language not in settings.CLAIMDESK_LANGUAGES:
+            raise CommandError(
+                f"--language: “{language}” is not one of the archive's languages "
+                f"({', '.join(settings.CLAIMDESK_LANGUAGES)})."
+            )
+
+        items = expand_inputs(inputs)
+        counts: Counter[str] = Counter()
+        failures: list[IngestError] = []
+        # Folders of files have a known total; WARC and JSON Lines files hold an unknown number.
+        containers = any(kind_of(v) in ("warc", "jsonl") for v in items if isinstance(v, Path))
+        bar = tqdm(
+            total=None if containers else len(items),
+            unit="item",
+            # The raw stream: OutputWrapper would end each of tqdm's redraws with a newline.
+            file=self.stderr._out,
+            disable=len(items) <= PROGRESS_THRESHOLD and not containers,
+            dynamic_ncols=True,
+        )
+        with bar:
+            for value in items:
+                for document in read_input(value):
+                    bar.update(1)
+                    if isinstance(document, IngestError):
+                        failures.append(document)
+                        continue
+                    try:
+                        result = archive_document(
+                            document, source=source_obj, language=language or "", dry_run=dry_run
+                        )
+                    except IngestError as exc:
+                        failures.append(exc)
+                        continue
+                    counts[result.outcome] += 1
+                    if result.outcome == Outcome.UNCHANGED:
+                        message = (
+                            f"unchanged: {document.item}: identical to capture "
+                            f"{result.capture.pk} of article {result.article.pk} "
+                            f"(“{result.article.title}”)"
+                        )
+                    else:
+                        message = (
+                            f"{result.outcome}: {document.item} → article {result.article.pk} "
+                            f"(“{result.article.title}”)"
+                        )
+                    if verbosity >= 1:
+                        bar.clear()
+                        self.stdout.write(message)
+        for failure in failures:
+            self.stderr.write(f"failed: {failure.item}: {failure.reason}")
+
+        prefix = "Dry run, nothing stored: " if dry_run else ""
+        summary = (
+            f"{prefix}{counts[Outcome.CREATED]} created, "
+            f"{counts[Outcome.NEW_CAPTURE]} new capture(s) of known articles, "
+            f"{counts[Outcome.UNCHANGED]} unchanged, {len(failures)} failed."
+        )
+        if failures:
+            self.stdout.write(self.style.WARNING(summary))
+            raise CommandError(f"{len(failures)} item(s) failed; see the reasons above.")
+        self.stdout.write(self.style.SUCCESS(summary))
