@@ -7,8 +7,10 @@ Readers never touch the database, so a dry run and the web form use exactly the 
 
 import datetime as dt
 import glob
+import ipaddress
 import json
 import re
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,7 +36,7 @@ JSONL_SUFFIXES = (".jsonl",)
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES + JSONL_SUFFIXES
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 HTML_LANG_RE = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
-USER_AGENT = "Claimdesk/0.1 (news archive; +https://github.com/claimdesk)"
+USER_AGENT = "Claimdesk/0.1 (news archive)"
 
 JSONL_FIELDS = {
     "title": "the headline (required)",
@@ -313,6 +315,28 @@ def read_jsonl(path: Path) -> Iterator[Item]:
 # URLs
 
 
+def refuse_private_addresses(request: httpx.Request) -> None:
+    """Refuse a request (the first or a redirect) whose host resolves to a loopback, private,
+    link-local or otherwise non-public address, unless CLAIMDESK_FETCH_ALLOW_PRIVATE is set:
+    a URL typed by a user must not reach the servers behind ours."""
+    if settings.CLAIMDESK_FETCH_ALLOW_PRIVATE:
+        return
+    host = request.url.host
+    try:
+        infos = socket.getaddrinfo(host, request.url.port or 80, proto=socket.IPPROTO_TCP)
+    except OSError:
+        raise httpx.ConnectError(f"cannot resolve host {host}", request=request) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            raise PrivateAddressError(str(request.url), host, address)
+
+
+class PrivateAddressError(httpx.HTTPError):
+    def __init__(self, url: str, host: str, address: ipaddress._BaseAddress):
+        super().__init__(f"{host} is a non-public address ({address}); fetching it is not allowed")
+
+
 def fetch_url(url: str, *, client: httpx.Client | None = None) -> Document:
     """Fetch an HTML page (following redirects, which are recorded), within the configured
     timeout and size limit, and extract its article."""
@@ -324,6 +348,7 @@ def fetch_url(url: str, *, client: httpx.Client | None = None) -> Document:
         max_redirects=10,
         timeout=timeout,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
+        event_hooks={"request": [refuse_private_addresses]},
     )
     try:
         with client.stream("GET", url) as response:
@@ -349,6 +374,8 @@ def fetch_url(url: str, *, client: httpx.Client | None = None) -> Document:
         raise IngestError(url, f"no answer within {timeout} seconds") from None
     except httpx.TooManyRedirects:
         raise IngestError(url, "too many redirects") from None
+    except PrivateAddressError as exc:
+        raise IngestError(url, str(exc)) from None
     except httpx.HTTPError as exc:
         raise IngestError(url, f"could not fetch it: {exc or type(exc).__name__}") from None
     finally:

@@ -153,6 +153,9 @@ CLAIMDESK_ANCHOR_THRESHOLD = float(os.environ.get("CLAIMDESK_ANCHOR_THRESHOLD", 
 # Fetching URLs to archive: seconds to wait, and the largest page accepted.
 CLAIMDESK_FETCH_TIMEOUT = float(os.environ.get("CLAIMDESK_FETCH_TIMEOUT", "15"))
 CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(10 * 2**20)))
+# Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
+# so that a URL given in the web UI cannot reach the servers behind Claimdesk.
+CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
 
 # Security: strict defaults; the HTTPS ones are relaxed only for local development and tests.
 SESSION_COOKIE_HTTPONLY = True

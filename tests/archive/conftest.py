@@ -71,7 +71,10 @@ class Site:
 
 
 @pytest.fixture
-def site():
+def site(settings):
+    """A web server on 127.0.0.1, which the fetcher may reach only when private addresses
+    are allowed."""
+    settings.CLAIMDESK_FETCH_ALLOW_PRIVATE = True
     site = Site()
 
     class Handler(BaseHTTPRequestHandler):

@@ -135,3 +135,10 @@ def test_user_text_in_errors_is_escaped(journalist_client):
 
 def test_the_navigation_offers_adding_an_article_to_logged_in_users(journalist_client, client):
     assert 'href="/articles/add/"' in journalist_client.get("/").text
+
+
+def test_a_url_on_a_private_address_is_refused_with_a_reason(journalist_client):
+    response = journalist_client.post(URL, {"url": "http://127.0.0.1:9/admin/"})
+    assert response.status_code == 200
+    assert "non-public address" in response.text
+    assert not Article.objects.exists()

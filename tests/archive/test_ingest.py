@@ -4,10 +4,12 @@ import datetime as dt
 import json
 import socket
 
+import httpx
 import pytest
 
 from archive.ingest import (
     IngestError,
+    PrivateAddressError,
     detect_language,
     expand_inputs,
     fetch_url,
@@ -16,6 +18,7 @@ from archive.ingest import (
     read_input,
     read_jsonl,
     read_warc,
+    refuse_private_addresses,
 )
 from tests.archive.conftest import html_page, write_warc
 from tests.factories import CAPTURE_TEXT, CLAIM_SENTENCE
@@ -192,12 +195,35 @@ def test_a_slow_server_times_out(site, settings):
         fetch_url(url)
 
 
-def test_an_unreachable_url_is_reported():
+def test_an_unreachable_url_is_reported(settings):
+    settings.CLAIMDESK_FETCH_ALLOW_PRIVATE = True
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(IngestError, match="could not fetch it"):
         fetch_url(f"http://127.0.0.1:{port}/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/",
+        "http://localhost/",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_urls_on_non_public_addresses_are_refused_before_any_request(url):
+    with pytest.raises(IngestError, match="non-public address"):
+        fetch_url(url)
+
+
+def test_redirects_to_non_public_addresses_are_refused_too():
+    # httpx calls request hooks for every request it sends, redirects included.
+    with pytest.raises(PrivateAddressError):
+        refuse_private_addresses(httpx.Request("GET", "http://192.168.0.1/admin"))
 
 
 def test_inputs_expand_folders_and_globs_and_name_what_is_missing(tmp_path):
