@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -578,8 +579,7 @@ class AnnotationViewSet(
             page,
             links,
             page_id=page_id or self.request.build_absolute_uri(),
-            collection_id=links.absolute("/api/annotations/w3c/"),
-            total=annotations.count(),
+            collection_id=links.absolute(reverse("api:annotation-w3c-collection")),
             next_id=paginator.get_next_link(),
             prev_id=paginator.get_previous_link(),
         )
@@ -611,13 +611,16 @@ class AnnotationViewSet(
         """All published annotations as a W3C AnnotationCollection; its first page is
         embedded, the following ones are linked (`next`)."""
         links = jsonld.Links(request)
+        annotations = self.published_annotations()
         page = self.web_annotation_page(
-            self.published_annotations(), page_id=links.absolute("/api/annotations/w3c/page/")
+            annotations, page_id=links.absolute(reverse("api:annotation-w3c-page"))
         ).data
         page.pop("@context")
-        total = page["partOf"]["total"]
         document = jsonld.annotation_collection(
-            links, collection_id=links.absolute("/api/annotations/w3c/"), total=total, first=page
+            links,
+            collection_id=links.absolute(reverse("api:annotation-w3c-collection")),
+            total=annotations.count(),
+            first=page,
         )
         return Response(document, content_type=jsonld.W3C_MEDIA_TYPE)
 

@@ -141,11 +141,12 @@ def annotation_page(
     *,
     page_id: str,
     collection_id: str,
-    total: int,
     next_id: str | None,
     prev_id: str | None,
     context: bool = True,
 ) -> dict:
+    """One AnnotationPage: `partOf` names the collection by its IRI (the W3C conformance
+    suite accepts nothing else); the collection itself carries the total."""
     page: dict = {}
     if context:
         page["@context"] = links.context()
@@ -153,7 +154,7 @@ def annotation_page(
         {
             "id": page_id,
             "type": "AnnotationPage",
-            "partOf": {"id": collection_id, "label": COLLECTION_LABEL, "total": total},
+            "partOf": collection_id,
         }
     )
     if next_id:
