@@ -8,7 +8,6 @@ writes validate their input, call a service, and answer with the read representa
 import re
 
 import django_filters
-from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -24,16 +23,16 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from config.rest import CursorPagination, ORJSONRenderer, dumps
+from config.rest import CursorPagination, IdFilter, ORJSONRenderer, StrictFilterSet, dumps
 
 from . import jsonld, services
 from .models import Annotation, Appearance, Claim, Evidence, Tag
 from .serializers import (
-    MAX_ID,
     AnnotationCreateSerializer,
     AnnotationSerializer,
     AnnotationUpdateSerializer,
@@ -68,14 +67,10 @@ class LinkedDataMixin:
         return response
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.Filter):
-    field_class = forms.IntegerField
-
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 1})
+class ConfidenceFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, min_value=0, max_value=1, **kwargs)
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -109,7 +104,7 @@ class TagSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     """Repeatable tag slugs; an unknown slug is a 400 naming it."""
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(StrictFilterSet):
     tag = TagSlugsFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
@@ -121,8 +116,8 @@ class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Annotation.Status.choices, help_text="Annotation status."
     )
-    min_confidence = django_filters.NumberFilter(min_value=0, max_value=1)
-    max_confidence = django_filters.NumberFilter(min_value=0, max_value=1)
+    min_confidence = ConfidenceFilter(help_text="An annotation at least this confident.")
+    max_confidence = ConfidenceFilter(help_text="An annotation at most this confident.")
     author = django_filters.CharFilter(help_text="Username of an annotation's author.")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
     q = django_filters.CharFilter(
@@ -316,7 +311,7 @@ class ClaimViewSet(
 # Appearances
 
 
-class AppearanceFilter(django_filters.FilterSet):
+class AppearanceFilter(StrictFilterSet):
     claim = IdFilter()
     capture = IdFilter()
     article = IdFilter(field_name="capture__article")
@@ -385,7 +380,7 @@ def _first_version(header: str) -> int:
     return int(match[1]) if match else 0
 
 
-class AnnotationFilter(django_filters.FilterSet):
+class AnnotationFilter(StrictFilterSet):
     claim = IdFilter()
     status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
     author = django_filters.CharFilter(field_name="author__username")
@@ -414,10 +409,18 @@ W3C_RESPONSE = {
     list=extend_schema(
         description="Annotations you may see. With `Accept: application/ld+json` (or "
         "`?format=jsonld`): an AnnotationPage of published Web Annotations.",
+        responses={
+            (200, "application/json"): AnnotationSerializer(many=True),
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+        },
     ),
     retrieve=extend_schema(
         description="One annotation, with its `version` and an ETag for If-Match. With "
         "`Accept: application/ld+json`: the W3C Web Annotation (published only).",
+        responses={
+            (200, "application/json"): AnnotationSerializer,
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+        },
     ),
     create=extend_schema(request=AnnotationCreateSerializer, responses={201: AnnotationSerializer}),
     partial_update=extend_schema(
@@ -651,7 +654,7 @@ class W3CPagination(CursorPagination):
 # Evidence
 
 
-class EvidenceFilter(django_filters.FilterSet):
+class EvidenceFilter(StrictFilterSet):
     annotation = IdFilter()
 
     class Meta:
@@ -673,6 +676,8 @@ class EvidenceViewSet(
 
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
+    # JSON, or multipart to attach a document.
+    parser_classes = [JSONParser, MultiPartParser]
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):

@@ -2,19 +2,19 @@
 the write endpoints accept. The read serializers touch only what `with_details()` loaded."""
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from archive.models import Capture
 from archive.serializers import ArticleBriefSerializer
+from config.rest import StrictInputMixin
 
 from .models import Annotation, Appearance, Claim, Evidence, Tag
 
 MAX_ID = 2**63 - 1
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdField(serializers.PrimaryKeyRelatedField):
     """A primary key among the objects `queryset_for(viewer)` returns; an id out of range or
     not visible is "no such object" (400), never a database error."""
@@ -171,7 +171,7 @@ def _visible_annotations(viewer):
 LANGUAGES = settings.CLAIMDESK_LANGUAGES
 
 
-class SpanSerializer(serializers.Serializer):
+class SpanSerializer(StrictInputMixin, serializers.Serializer):
     capture = IdField(queryset=Capture.objects.defer("raw"))
     start = serializers.IntegerField(min_value=0, max_value=MAX_ID, help_text="Code points.")
     end = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Code points.")
@@ -192,7 +192,7 @@ class ClaimCreateSerializer(SpanSerializer):
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ClaimUpdateSerializer(serializers.Serializer):
+class ClaimUpdateSerializer(StrictInputMixin, serializers.Serializer):
     text = serializers.CharField(required=False)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -202,7 +202,7 @@ class AppearanceCreateSerializer(SpanSerializer):
     claim = IdField(queryset_for=_visible_claims)
 
 
-class AnnotationCreateSerializer(serializers.Serializer):
+class AnnotationCreateSerializer(StrictInputMixin, serializers.Serializer):
     claim = IdField(queryset_for=_visible_claims)
     confidence = serializers.FloatField(min_value=0, max_value=1, help_text="From 0 to 1.")
     tags = serializers.ListField(
@@ -221,7 +221,7 @@ class AnnotationCreateSerializer(serializers.Serializer):
     )
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(StrictInputMixin, serializers.Serializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -244,7 +244,7 @@ class ReturnSerializer(VersionSerializer):
     comment = serializers.CharField(help_text="What the author should change.")
 
 
-class EvidenceCreateSerializer(serializers.Serializer):
+class EvidenceCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Exactly one of: `url` (a link), `capture` (+ optional `quote` from it), `document`."""
 
     annotation = IdField(queryset_for=_visible_annotations)
@@ -258,14 +258,14 @@ class EvidenceCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TagWriteSerializer(serializers.Serializer):
+class TagWriteSerializer(StrictInputMixin, serializers.Serializer):
     slug = serializers.SlugField(max_length=100)
     label = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class TagUpdateSerializer(serializers.Serializer):
+class TagUpdateSerializer(StrictInputMixin, serializers.Serializer):
     slug = serializers.SlugField(max_length=100, required=False)
     label = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
