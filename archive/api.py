@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import is_admin, is_journalist
-from config.rest import IdFilter, StrictFilterSet
+from config.rest import CursorPagination, IdFilter, StrictFilterSet
 
 from . import services
 from .models import Article, Capture, Source
@@ -76,6 +76,10 @@ class ArticleFilter(StrictFilterSet):
         fields = ["source", "language"]
 
 
+class CaptureHistoryPagination(CursorPagination):
+    ordering = ("captured_at", "id")
+
+
 @extend_schema_view(
     create=extend_schema(
         request=ArticleCreateSerializer,
@@ -122,7 +126,13 @@ class ArticleViewSet(
     @extend_schema(
         methods=["POST"], request=CaptureCreateSerializer, responses={201: CaptureSerializer}
     )
-    @action(detail=True, methods=["get", "post"], filterset_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filterset_class=None,
+        filter_backends=[],
+        pagination_class=CaptureHistoryPagination,
+    )
     def captures(self, request, pk=None):
         """The article's captures, oldest first (GET); archive its text as it reads now (POST)."""
         article = self.get_object()

@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as django_server_error
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, pagination, renderers, serializers, status
+from rest_framework import exceptions, negotiation, pagination, renderers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -56,6 +56,19 @@ class ORJSONRenderer(renderers.JSONRenderer):
         return dumps(data)
 
 
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's negotiation, except that an empty `?format=` is an error, not "no choice"."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        param = self.settings.URL_FORMAT_OVERRIDE
+        if param and request.query_params.get(param) == "":
+            formats = ", ".join(sorted({r.format for r in renderers if r.format != "api"}))
+            raise exceptions.ValidationError(
+                {param: [f"Give one of: {formats}; or leave the parameter out."]}
+            )
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Stable cursor pages (no COUNT over the table); `page_size` from 1 to
     API_MAX_PAGE_SIZE, anything else is a 400."""
@@ -69,7 +82,7 @@ class CursorPagination(pagination.CursorPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         try:
             size = int(raw)

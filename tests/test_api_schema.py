@@ -2,6 +2,7 @@
 page works under the CSP, and a fuzz run against it finds nothing."""
 
 import re
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -15,6 +16,8 @@ from hypothesis import HealthCheck, settings
 from accounts.models import APIToken
 
 pytestmark = pytest.mark.django_db
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 def test_schema_validates_without_warnings(tmp_path):
@@ -146,3 +149,26 @@ def test_fuzzing_the_api_finds_nothing(case, fuzz_world):
         headers={"Authorization": f"Token {fuzz_world}"},
         excluded_checks=[schemathesis.checks.positive_data_acceptance],
     )
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium (apt install chromium)")
+def test_docs_page_renders_every_operation_in_a_real_browser(live_server, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--disable-background-networking"]
+        )
+        page = browser.new_page()
+        # A CSP violation shows up as a console error.
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(live_server.url + "/api/docs/")
+        page.wait_for_selector(".opblock", timeout=20_000)
+        operations = page.locator(".opblock").count()
+        browser.close()
+    assert operations > 40
+    assert problems == []
