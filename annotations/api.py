@@ -213,14 +213,11 @@ class ClaimViewSet(
         return viewer(self.request)
 
     def get_queryset(self):
-        return Claim.objects.visible_to(self.viewer).with_details(self.viewer)
-
-    def get_object(self):
+        claims = Claim.objects.visible_to(self.viewer)
         if self.action in ("partial_update", "destroy"):
             # Writes need only the claim itself; the service decides who may.
-            claim = super().get_object()
-            return Claim.objects.get(pk=claim.pk)
-        return super().get_object()
+            return claims
+        return claims.with_details(self.viewer)
 
     def create(self, request):
         serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
@@ -274,6 +271,7 @@ class ClaimViewSet(
             )
         },
         parameters=[OpenApiParameter("ordering", exclude=True)],
+        filters=True,
     )
     def export(self, request):
         """The published corpus as JSON Lines, streamed in constant memory; accepts the claim
@@ -445,8 +443,15 @@ class AnnotationViewSet(
     renderer_classes = [ORJSONRenderer, JSONLDRenderer, BrowsableAPIRenderer]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    write_actions = ("partial_update", "destroy", "submit", "publish", "return_to_author")
+
     def get_queryset(self):
-        return self.with_claims(Annotation.objects.visible_to(viewer(self.request)))
+        annotations = Annotation.objects.visible_to(viewer(self.request))
+        if self.action in self.write_actions:
+            return annotations.select_related("claim")
+        if self.action == "w3c" or self.wants_linked_data():
+            return self.with_claims(annotations)
+        return annotations.with_details()
 
     @staticmethod
     def with_claims(annotations):
@@ -484,16 +489,16 @@ class AnnotationViewSet(
         return response
 
     def _answer(self, annotation: Annotation, code=status.HTTP_200_OK) -> Response:
-        annotation = self.get_queryset().get(pk=annotation.pk)
+        """The read representation of an annotation the user has just written."""
+        annotation = Annotation.objects.with_details().get(pk=annotation.pk)
         response = Response(AnnotationSerializer(annotation).data, status=code)
         response["ETag"] = etag(annotation)
         return response
 
     def _writable(self) -> Annotation:
-        """The annotation to change: visible to the user (404 otherwise), fresh from the
-        database."""
-        annotation = super().get_object()
-        return Annotation.objects.select_related("claim").get(pk=annotation.pk)
+        """The annotation to change, if the user may see it (404 otherwise); the services
+        decide whether they may change it."""
+        return super().get_object()
 
     def create(self, request):
         serializer = AnnotationCreateSerializer(
@@ -524,7 +529,7 @@ class AnnotationViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit your draft (or returned) annotation for review."""
-        annotation, version = self._review_input(request, VersionSerializer)
+        annotation, _, version = self._review_input(request, VersionSerializer)
         services.submit_annotation(
             user=request.user, annotation=annotation, expected_version=version
         )
@@ -534,7 +539,7 @@ class AnnotationViewSet(
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a submitted annotation (editors, not on their own work)."""
-        annotation, version = self._review_input(request, VersionSerializer)
+        annotation, _, version = self._review_input(request, VersionSerializer)
         services.publish_annotation(
             user=request.user, annotation=annotation, expected_version=version
         )
@@ -545,22 +550,22 @@ class AnnotationViewSet(
     def return_to_author(self, request, pk=None):
         """Return a submitted (or published) annotation to its author with a comment
         (editors, not on their own work)."""
-        annotation, version = self._review_input(request, ReturnSerializer)
+        annotation, data, version = self._review_input(request, ReturnSerializer)
         services.return_annotation(
             user=request.user,
             annotation=annotation,
-            comment=self._validated["comment"],
+            comment=data["comment"],
             expected_version=version,
         )
         return self._answer(annotation)
 
     def _review_input(self, request, serializer_class):
+        """The annotation to act on, the validated body, and the version the client read."""
         annotation = self._writable()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self._validated = serializer.validated_data
-        version = expected_version(request, annotation, serializer.validated_data.get("version"))
-        return annotation, version
+        data = serializer.validated_data
+        return annotation, data, expected_version(request, annotation, data.get("version"))
 
     # W3C Web Annotation
 

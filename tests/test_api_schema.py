@@ -79,6 +79,8 @@ def test_schema_documents_every_endpoint_filter_and_error(api):
         "cursor",
         "page_size",
     }
+    export_filters = {p["name"] for p in paths["/api/claims/export.jsonl"]["get"]["parameters"]}
+    assert export_filters == claim_filters - {"ordering", "cursor", "page_size"}
     patch = paths["/api/annotations/{id}/"]["patch"]["responses"]
     assert patch["412"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StaleVersion"

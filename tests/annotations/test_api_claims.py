@@ -295,6 +295,9 @@ def test_article_filter_and_date_filters(api, corpus):
         ("page_size=0", "page_size"),
         ("page_size=101", "page_size"),
         ("page_size=ten", "page_size"),
+        ("page_size=", "page_size"),
+        ("updated_since=", "updated_since"),
+        ("status=", "status"),
         ("cursor=not-a-cursor", "cursor"),
         ("cursor=cD1ub3QtYS1kYXRl", "cursor"),  # a well-formed cursor with a bad position
     ],

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 30])
 def test_annotation_list_query_count(api, django_assert_num_queries, count):
     annotated_claims(count)
-    # annotations (+ author, reviewer, claim); tags; evidence; the claims' appearances.
-    with django_assert_num_queries(4):
+    # annotations (+ author, reviewer); tags; evidence.
+    with django_assert_num_queries(3):
         response = api.get("/api/annotations/?page_size=100")
     assert len(response.json()["results"]) == min(count * 3, 100)
 
