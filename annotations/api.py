@@ -28,7 +28,14 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from config.rest import CursorPagination, IdFilter, ORJSONRenderer, StrictFilterSet, dumps
+from config.rest import (
+    CursorPagination,
+    DateTimeFilter,
+    IdFilter,
+    ORJSONRenderer,
+    StrictFilterSet,
+    dumps,
+)
 
 from . import jsonld, services
 from .models import Annotation, Appearance, Claim, Evidence, Tag
@@ -123,15 +130,11 @@ class ClaimFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", help_text="Words in the claim's wording or quotes."
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    published_after = django_filters.IsoDateTimeFilter(
-        help_text="An annotation published at or after this time."
-    )
-    published_before = django_filters.IsoDateTimeFilter(
-        help_text="An annotation published before this time."
-    )
-    updated_since = django_filters.IsoDateTimeFilter(
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    published_after = DateTimeFilter(help_text="An annotation published at or after this time.")
+    published_before = DateTimeFilter(help_text="An annotation published before this time.")
+    updated_since = DateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Claims changed at or after this time (incremental harvesting).",

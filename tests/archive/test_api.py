@@ -69,9 +69,9 @@ def test_archive_list_query_counts(api, django_assert_num_queries, count):
     for i in range(count):
         factories.CaptureFactory(article=article, text=f"Version {i} of the text.")
         factories.ArticleFactory()
-    # sources
+    # sources (each article above brought its own)
     with django_assert_num_queries(1):
-        api.get("/api/sources/?page_size=100")
+        assert len(api.get("/api/sources/?page_size=100").json()["results"]) == count + 1
     # articles (+ source, latest capture as a subquery)
     with django_assert_num_queries(1):
         assert len(api.get("/api/articles/?page_size=100").json()["results"]) == count + 1
