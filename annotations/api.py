@@ -24,7 +24,6 @@ from drf_spectacular.utils import (
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
@@ -443,7 +442,7 @@ class AnnotationViewSet(
 
     serializer_class = AnnotationSerializer
     filterset_class = AnnotationFilter
-    renderer_classes = [ORJSONRenderer, JSONLDRenderer, BrowsableAPIRenderer]
+    renderer_classes = [ORJSONRenderer, JSONLDRenderer]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     write_actions = ("partial_update", "destroy", "submit", "publish", "return_to_author")

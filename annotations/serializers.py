@@ -1,6 +1,8 @@
 """Read representations of claims, appearances, annotations, evidence and tags, and the input
 the write endpoints accept. The read serializers touch only what `with_details()` loaded."""
 
+import datetime as dt
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -37,6 +39,36 @@ class IdField(serializers.PrimaryKeyRelatedField):
 
 
 # Read representations
+#
+# The classes declare the fields (for validation of nested input, and for the OpenAPI
+# schema); `to_representation` builds the same dicts directly, several times faster than
+# DRF's field-by-field machinery, from what `with_details()` loaded. The whole-payload tests
+# and the fuzz run's response validation keep the two in step.
+
+
+def iso(value) -> str | None:
+    """A date-time as DRF renders it: UTC, ISO 8601, "Z" for +00:00."""
+    if value is None:
+        return None
+    text = value.astimezone(dt.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def source_brief(source) -> dict | None:
+    if source is None:
+        return None
+    return {"id": source.pk, "slug": source.slug, "name": source.name, "country": source.country}
+
+
+def article_brief(article) -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "url": article.url,
+        "language": article.language,
+        "published_at": iso(article.published_at),
+        "source": source_brief(article.source),
+    }
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -76,6 +108,21 @@ class EvidenceSerializer(serializers.ModelSerializer):
     def get_document(self, evidence) -> str | None:
         return evidence.document.url if evidence.document else None
 
+    def to_representation(self, evidence):
+        return {
+            "id": evidence.pk,
+            "annotation": evidence.annotation_id,
+            "kind": evidence.kind,
+            "url": evidence.url,
+            "capture": evidence.capture_id,
+            "quote": evidence.quote,
+            "document": self.get_document(evidence),
+            "stance": evidence.stance,
+            "note": evidence.note,
+            "added_by": evidence.added_by.username,
+            "created_at": iso(evidence.created_at),
+        }
+
 
 class AnnotationSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", help_text="Username.")
@@ -109,6 +156,27 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def to_representation(self, annotation):
+        evidence = EvidenceSerializer()
+        return {
+            "id": annotation.pk,
+            "claim": annotation.claim_id,
+            "author": annotation.author.username,
+            "status": annotation.status,
+            "version": annotation.version,
+            "tags": [{"slug": tag.slug, "label": tag.label} for tag in annotation.tags.all()],
+            "confidence": float(annotation.confidence),
+            "verdict": annotation.verdict,
+            "rationale": annotation.rationale,
+            "evidence": [evidence.to_representation(e) for e in annotation.evidence.all()],
+            "review_comment": annotation.review_comment,
+            "reviewed_by": annotation.reviewed_by.username if annotation.reviewed_by else None,
+            "reviewed_at": iso(annotation.reviewed_at),
+            "published_at": iso(annotation.published_at),
+            "created_at": iso(annotation.created_at),
+            "updated_at": iso(annotation.updated_at),
+        }
+
 
 class SelectorSerializer(serializers.Serializer):
     start = serializers.IntegerField(help_text="Offset of the first code point.")
@@ -131,6 +199,27 @@ class AppearanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Appearance
         fields = ["id", "claim", "capture", "article", "quote", "selector", "anchor", "created_at"]
+
+    def to_representation(self, appearance):
+        return {
+            "id": appearance.pk,
+            "claim": appearance.claim_id,
+            "capture": appearance.capture_id,
+            "article": article_brief(appearance.capture.article),
+            "quote": appearance.quote,
+            "selector": {
+                "start": appearance.start,
+                "end": appearance.end,
+                "prefix": appearance.prefix,
+                "suffix": appearance.suffix,
+            },
+            "anchor": {
+                "status": appearance.anchor_status,
+                "method": appearance.anchor_method,
+                "score": appearance.anchor_score,
+            },
+            "created_at": iso(appearance.created_at),
+        }
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -155,6 +244,20 @@ class ClaimSerializer(serializers.ModelSerializer):
             "appearances",
             "annotations",
         ]
+
+    def to_representation(self, claim):
+        appearance, annotation = AppearanceSerializer(), AnnotationSerializer()
+        return {
+            "id": claim.pk,
+            "text": claim.text,
+            "language": claim.language,
+            "claimant": claim.claimant,
+            "created_by": claim.created_by.username,
+            "created_at": iso(claim.created_at),
+            "updated_at": iso(claim.updated_at),
+            "appearances": [appearance.to_representation(a) for a in claim.appearances.all()],
+            "annotations": [annotation.to_representation(a) for a in claim.visible_annotations],
+        }
 
 
 # Input
