@@ -365,13 +365,14 @@ def add_error_responses(result, generator, request, public):
             if method == "get" and operation.get("security") and {} not in operation["security"]:
                 operation["security"].append({})
             responses = operation.setdefault("responses", {})
-            codes = (
-                ["400", "401", "404", "405", "429"] if method == "get" else list(ERROR_DESCRIPTIONS)
-            )
+            # Every operation can fail on input, credentials, permissions (the token list
+            # refuses read-only tokens), visibility and throttling; writes also on conflicts,
+            # and annotation writes on a stale version.
+            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412")]
             if method != "get":
-                codes = [c for c in codes if c != "412" or "/annotations/" in path]
-            else:
-                codes.append("403")
+                codes.append("409")
+                if "/annotations/" in path:
+                    codes.append("412")
             for code in codes:
                 if code in responses:
                     continue

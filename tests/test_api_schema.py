@@ -138,7 +138,7 @@ def fuzz_world(seeded, same_connection_for_requests):
 
 @fuzz_schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
