@@ -60,22 +60,38 @@ class ClaimQuerySet(models.QuerySet):
         """Claims with their appearances (capture, article, source) and the annotations
         `user` may see (author, tags, evidence), loaded in a fixed number of queries."""
         annotations = (
-            Annotation.objects.visible_to(user)
-            .select_related("author", "reviewed_by")
-            .prefetch_related(
-                "tags",
-                Prefetch(
-                    "evidence",
-                    queryset=Evidence.objects.alive().select_related("added_by"),
-                ),
-            )
-            .order_by("created_at", "pk")
+            Annotation.objects.visible_to(user).with_details().order_by("created_at", "pk")
         )
-        appearances = Appearance.objects.select_related("capture__article__source").order_by("pk")
+        # The capture's text can be long and is not needed to describe an appearance.
+        appearances = (
+            Appearance.objects.select_related("capture__article__source")
+            .defer("capture__text", "capture__raw")
+            .order_by("pk")
+        )
         return self.select_related("created_by").prefetch_related(
             Prefetch("appearances", queryset=appearances),
             Prefetch("annotations", queryset=annotations, to_attr="visible_annotations"),
         )
+
+    def assessed(self, user: roles.AnyUser, **conditions):
+        """Claims with at least one annotation `user` may see that meets all `conditions`
+        (lookups on Annotation, e.g. tags__slug__in=[…], confidence__gte=0.5)."""
+        matching = Annotation.objects.visible_to(user).filter(claim=OuterRef("pk"), **conditions)
+        return self.filter(Exists(matching))
+
+    def appearing(self, **conditions):
+        """Claims with at least one appearance meeting `conditions` (lookups on Appearance,
+        e.g. capture__article__source__slug="le-monde")."""
+        return self.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), **conditions)))
+
+    def search(self, q: str):
+        """Claims whose wording or one of whose quotes contains every word of `q`
+        (case-insensitive). A portable search: it runs the same on SQLite and PostgreSQL."""
+        claims = self
+        for word in q.split():
+            quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=word)
+            claims = claims.filter(Q(text__icontains=word) | Exists(quoted))
+        return claims
 
 
 class Claim(models.Model):
@@ -234,6 +250,14 @@ class AnnotationQuerySet(models.QuerySet):
 
     def tagged(self, *slugs: str):
         return self.filter(tags__slug__in=slugs).distinct()
+
+    def with_details(self):
+        """Annotations with their author, reviewer, tags and living evidence, loaded in a
+        fixed number of queries."""
+        return self.select_related("author", "reviewed_by").prefetch_related(
+            "tags",
+            Prefetch("evidence", queryset=Evidence.objects.alive().select_related("added_by")),
+        )
 
 
 class Annotation(models.Model):

@@ -179,6 +179,67 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# The API (DRF): JSON by default, session auth (CSRF enforced) for the browser and hashed
+# API tokens for programs; cursor pagination; one error shape (config.rest.exception_handler).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.APITokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.ReadOnlyTokenCannotWrite"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.rest.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "config.rest.CursorPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("CLAIMDESK_API_ANON_RATE", "60/minute"),
+        "user": os.environ.get("CLAIMDESK_API_USER_RATE", "600/minute"),
+    },
+    "EXCEPTION_HANDLER": "config.rest.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+if TESTING:
+    # The suite makes many requests per minute from one client; the throttle test sets its
+    # own rates.
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}
+API_MAX_PAGE_SIZE = 100
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claimdesk API",
+    "DESCRIPTION": (
+        "The annotated corpus: claims, where they appear in archived articles, and the "
+        "editors' assessments of them. Anonymous users and read-only tokens see published "
+        "annotations only. Authenticate programs with `Authorization: Token <key>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.rest.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AnnotationStatusEnum": "annotations.models.Annotation.Status",
+        "VerdictEnum": "annotations.models.Annotation.Verdict",
+        "AnchorStatusEnum": "annotations.models.Appearance.Status",
+        "AnchorMethodEnum": "annotations.models.Appearance.Method",
+        "StanceEnum": "annotations.models.Evidence.Stance",
+        "EvidenceKindEnum": "annotations.models.Evidence.Kind",
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,10 +1,41 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import APITokenViewSet
+from annotations import api as annotations_api
+from archive import api as archive_api
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("sources", archive_api.SourceViewSet, basename="source")
+router.register("articles", archive_api.ArticleViewSet, basename="article")
+router.register("captures", archive_api.CaptureViewSet, basename="capture")
+router.register("tags", annotations_api.TagViewSet, basename="tag")
+router.register("claims", annotations_api.ClaimViewSet, basename="claim")
+router.register("appearances", annotations_api.AppearanceViewSet, basename="appearance")
+router.register("annotations", annotations_api.AnnotationViewSet, basename="annotation")
+router.register("evidence", annotations_api.EvidenceViewSet, basename="evidence")
+router.register("tokens", APITokenViewSet, basename="token")
+
+api_urlpatterns = [
+    path(
+        "claims/export.jsonl",
+        annotations_api.ClaimViewSet.as_view({"get": "export"}),
+        name="claim-export",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include((api_urlpatterns, "api"))),
+    path("ns/claimdesk.jsonld", annotations_api.claimdesk_context, name="claimdesk-context"),
     path("", include("archive.urls")),
 ]
 

@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.test import APIClient
 
+from accounts.models import APIToken
 from tests import factories
 
 
@@ -50,3 +52,44 @@ def seeded(db):
     from django.core.management import call_command
 
     call_command("load_seeds", verbosity=0)
+
+
+# API clients
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    # Throttle counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def as_user(db):
+    """An API client logged in (session) as the given user."""
+
+    def client_for(user):
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def token_client(db):
+    """An API client sending a fresh token of `user` (read-only if asked)."""
+
+    def client_for(user, *, read_only=False):
+        _, key = APIToken.issue(user=user, name="test", read_only=read_only)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return client_for

@@ -139,3 +139,31 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     url = "https://www.example.org/statement"
     stance = Evidence.Stance.SUPPORTS
     added_by = factory.SelfAttribute("annotation.author")
+
+
+def annotated_claims(count: int, *, status: str = Annotation.Status.PUBLISHED) -> list[Claim]:
+    """`count` claims, each marked once in a shared capture and assessed by three authors,
+    every annotation with three tags and two pieces of evidence: the shape the list
+    endpoints' query-count tests use."""
+    from django.utils import timezone
+
+    capture = CaptureFactory()
+    authors = [journalist(f"corpus_author_{i}") for i in range(3)]
+    tags = [TagFactory(slug=f"corpus-tag-{i}", label=f"Corpus tag {i}") for i in range(3)]
+    published_at = timezone.now() if status == Annotation.Status.PUBLISHED else None
+    claims = []
+    for _ in range(count):
+        claim = ClaimFactory(created_by=authors[0])
+        AppearanceFactory(claim=claim, capture=capture)
+        for author in authors:
+            annotation = AnnotationFactory(
+                claim=claim,
+                author=author,
+                status=status,
+                published_at=published_at,
+                verdict=Annotation.Verdict.UNVERIFIABLE,
+                tags=tags,
+            )
+            EvidenceFactory.create_batch(2, annotation=annotation)
+        claims.append(claim)
+    return claims

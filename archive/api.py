@@ -1,0 +1,155 @@
+"""Archive endpoints: sources (admins write), articles (journalists archive text) and their
+immutable captures."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models.functions import Length
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.roles import is_admin, is_journalist
+
+from . import services
+from .models import Article, Capture, Source
+from .serializers import (
+    ArticleCreateSerializer,
+    ArticleSerializer,
+    CaptureCreateSerializer,
+    CaptureSerializer,
+    CaptureSummarySerializer,
+    SourceSerializer,
+)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+class SourceViewSet(viewsets.ModelViewSet):
+    """News outlets. Everyone reads them; admins add, change and remove them."""
+
+    serializer_class = SourceSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Source.objects.all()
+
+    def check_write(self):
+        require(is_admin(self.request.user), "Only admins manage sources.")
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        self.check_write()
+        source = Source(**serializer.validated_data)
+        source.full_clean()
+        source.save()
+        serializer.instance = source
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        self.check_write()
+        source = serializer.instance
+        for field, value in serializer.validated_data.items():
+            setattr(source, field, value)
+        source.full_clean()
+        source.save()
+
+    def perform_destroy(self, instance):
+        # A source with articles is protected (ProtectedError → 409).
+        self.check_write()
+        instance.delete()
+
+
+class ArticleFilter(django_filters.FilterSet):
+    source = django_filters.CharFilter(field_name="source__slug", help_text="Source slug.")
+    language = django_filters.CharFilter()
+
+    class Meta:
+        model = Article
+        fields = ["source", "language"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=ArticleCreateSerializer, responses={201: ArticleSerializer}),
+)
+class ArticleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Archived articles. Journalists archive pasted text (POST) and new captures of an
+    article (POST …/captures/); captures are never changed or deleted."""
+
+    serializer_class = ArticleSerializer
+    filterset_class = ArticleFilter
+
+    def get_queryset(self):
+        return Article.objects.select_related("source").with_latest_capture()
+
+    def create(self, request):
+        require(is_journalist(request.user), "Only journalists and editors archive articles.")
+        serializer = ArticleCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.archive_article(
+            origin=Capture.Origin.PASTE, extractor="api", **serializer.validated_data
+        )
+        article = self.get_queryset().get(pk=result.article.pk)
+        created = result.outcome == services.Outcome.CREATED
+        return Response(
+            self.get_serializer(article).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(methods=["GET"], responses=CaptureSummarySerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"], request=CaptureCreateSerializer, responses={201: CaptureSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None, filter_backends=[])
+    def captures(self, request, pk=None):
+        """The article's captures, oldest first (GET); archive its text as it reads now (POST)."""
+        article = self.get_object()
+        if request.method == "POST":
+            require(is_journalist(request.user), "Only journalists and editors archive articles.")
+            serializer = CaptureCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            capture = services.add_capture(
+                article=article,
+                text=serializer.validated_data["text"],
+                origin=Capture.Origin.PASTE,
+                extractor="api",
+            )
+            return Response(CaptureSerializer(capture).data, status=status.HTTP_201_CREATED)
+        captures = (
+            article.captures.defer("text", "raw")
+            .annotate(text_length=Length("text"))
+            .order_by("captured_at", "pk")
+        )
+        page = self.paginate_queryset(captures)
+        return self.get_paginated_response(CaptureSummarySerializer(page, many=True).data)
+
+
+class CaptureViewSet(viewsets.ReadOnlyModelViewSet):
+    """Captures: immutable snapshots of an article's text. The stable target of W3C Web
+    Annotations."""
+
+    serializer_class = CaptureSerializer
+    filterset_fields = ["article"]
+
+    def get_queryset(self):
+        return Capture.objects.defer("raw")
+
+    def get_serializer_class(self):
+        return CaptureSummarySerializer if self.action == "list" else CaptureSerializer
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":
+            queryset = queryset.defer("text", "raw").annotate(text_length=Length("text"))
+        return queryset

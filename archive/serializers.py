@@ -1,0 +1,122 @@
+"""Read representations of the archive for the API, and the input they accept."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from .models import Article, Capture, Source
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "domains",
+            "country",
+            "language",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "slug", "name", "country"]
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    source = SourceBriefSerializer(allow_null=True)
+    latest_capture = serializers.IntegerField(
+        source="latest_capture_id",
+        allow_null=True,
+        read_only=True,
+        help_text="Id of the most recent capture of the article's text.",
+    )
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "source",
+            "url",
+            "title",
+            "authors",
+            "published_at",
+            "language",
+            "latest_capture",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ArticleBriefSerializer(serializers.ModelSerializer):
+    source = SourceBriefSerializer(allow_null=True)
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "url", "language", "published_at", "source"]
+
+
+class ArticleCreateSerializer(serializers.Serializer):
+    """Archive pasted text as an article (or a new capture of the article with that URL)."""
+
+    title = serializers.CharField(max_length=1000)
+    text = serializers.CharField(help_text="The article's plain text.")
+    source = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Source.objects.all(), required=False, allow_null=True
+    )
+    url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=settings.CLAIMDESK_LANGUAGES, required=False, allow_blank=True, default=""
+    )
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, default=list, max_length=50
+    )
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CaptureSummarySerializer(serializers.ModelSerializer):
+    length = serializers.SerializerMethodField(help_text="Length of the text in code points.")
+
+    class Meta:
+        model = Capture
+        fields = [
+            "id",
+            "article",
+            "captured_at",
+            "sha256",
+            "origin",
+            "origin_location",
+            "extractor",
+            "length",
+        ]
+
+    def get_length(self, capture) -> int:
+        return capture.text_length
+
+
+class CaptureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Capture
+        fields = [
+            "id",
+            "article",
+            "captured_at",
+            "text",
+            "sha256",
+            "origin",
+            "origin_location",
+            "warc_record_id",
+            "raw_content_type",
+            "extractor",
+            "created_at",
+        ]
+
+
+class CaptureCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The article's text as it reads now.")

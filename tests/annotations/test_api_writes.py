@@ -1,0 +1,475 @@
+"""Writes through the API: each role against each write, quote verification, review actions,
+optimistic concurrency and CSRF."""
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from annotations.models import Annotation, AnnotationRevision, Appearance, Claim, Evidence, Tag
+from archive.models import Article, Capture, Source
+from tests import factories
+from tests.factories import CLAIM_SENTENCE
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "adam"]
+
+
+@pytest.fixture
+def world(alice_journalist, bob_journalist, erin_editor, adam_admin, rita_reader):
+    """Alice's claim with her draft annotation (with evidence), hidden from others; her
+    submitted annotation on a second claim, which Carol's published one makes public; a
+    source with no articles; a tag."""
+    capture = factories.CaptureFactory()
+    claim = factories.ClaimFactory(created_by=alice_journalist)
+    factories.AppearanceFactory(claim=claim, capture=capture)
+    draft = factories.AnnotationFactory(claim=claim, author=alice_journalist)
+    evidence = factories.EvidenceFactory(annotation=draft)
+    other_claim = factories.ClaimFactory(created_by=alice_journalist, text="Second claim")
+    submitted = factories.AnnotationFactory(
+        claim=other_claim, author=alice_journalist, status=Annotation.Status.SUBMITTED
+    )
+    factories.AnnotationFactory(
+        claim=other_claim,
+        author=factories.journalist("carol_journalist"),
+        status=Annotation.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    factories.SourceFactory(slug="empty-outlet", name="Empty outlet")
+    factories.TagFactory(slug="disputed", label="Disputed")
+    return {
+        "capture": capture,
+        "claim": claim,
+        "draft": draft,
+        "evidence": evidence,
+        "other_claim": other_claim,
+        "submitted": submitted,
+        "users": {
+            "rita_reader": rita_reader,
+            "alice": alice_journalist,
+            "bob": bob_journalist,
+            "erin": erin_editor,
+            "adam": adam_admin,
+        },
+    }
+
+
+def client_as(persona: str, world) -> APIClient:
+    client = APIClient()
+    if persona == "read_only_token":
+        from accounts.models import APIToken
+
+        _, key = APIToken.issue(user=world["users"]["erin"], name="reader", read_only=True)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    elif persona != "anon":
+        client.force_login(world["users"][persona])
+    return client
+
+
+def write(world, name: str):
+    """(method, url, body) of each write, against the world above."""
+    claim, draft, capture = world["claim"], world["draft"], world["capture"]
+    start = capture.text.index(CLAIM_SENTENCE)
+    span = {"capture": capture.pk, "start": start, "end": start + len(CLAIM_SENTENCE)}
+    return {
+        "create claim": (
+            "post",
+            "/api/claims/",
+            {**span, "start": 0, "end": 9, "quote": "Cependant", "text": "Cependant."},
+        ),
+        "edit claim": ("patch", f"/api/claims/{claim.pk}/", {"claimant": "Bishkek"}),
+        "delete claim": ("delete", f"/api/claims/{claim.pk}/", None),
+        "add appearance": (
+            "post",
+            "/api/appearances/",
+            {**span, "claim": world["other_claim"].pk, "quote": CLAIM_SENTENCE},
+        ),
+        "annotate": (
+            "post",
+            "/api/annotations/",
+            {"claim": world["other_claim"].pk, "confidence": 0.5, "tags": ["disputed"]},
+        ),
+        "edit annotation": ("patch", f"/api/annotations/{draft.pk}/", {"confidence": 0.3}),
+        "submit annotation": ("post", f"/api/annotations/{draft.pk}/submit/", {}),
+        "delete annotation": ("delete", f"/api/annotations/{draft.pk}/", None),
+        "publish annotation": (
+            "post",
+            f"/api/annotations/{world['submitted'].pk}/publish/",
+            {},
+        ),
+        "return annotation": (
+            "post",
+            f"/api/annotations/{world['submitted'].pk}/return/",
+            {"comment": "Cite the ministry's statement."},
+        ),
+        "add evidence": (
+            "post",
+            "/api/evidence/",
+            {"annotation": draft.pk, "stance": "supports", "url": "https://example.org/a"},
+        ),
+        "remove evidence": ("delete", f"/api/evidence/{world['evidence'].pk}/", None),
+        "create tag": ("post", "/api/tags/", {"slug": "satire", "label": "Satire"}),
+        "edit tag": ("patch", "/api/tags/disputed/", {"description": "Contested."}),
+        "create source": ("post", "/api/sources/", {"slug": "kloop", "name": "Kloop"}),
+        "edit source": ("patch", "/api/sources/empty-outlet/", {"country": "kg"}),
+        "delete source": ("delete", "/api/sources/empty-outlet/", None),
+        "archive article": (
+            "post",
+            "/api/articles/",
+            {"title": "Pasted", "text": "Some text.", "language": "fr"},
+        ),
+        "archive capture": (
+            "post",
+            f"/api/articles/{capture.article_id}/captures/",
+            {"text": capture.text + "\n\nUpdate: Bishkek gave no reason."},
+        ),
+    }[name]
+
+
+# Who may do what. Anonymous users get 401, read-only tokens and roles lacking the right 403;
+# objects a user may not see are 404 (Bob cannot see Alice's draft) — or, named in a body,
+# 400 (no such annotation).
+ALLOWED = {
+    "create claim": {"alice": 201, "bob": 201, "erin": 201, "adam": 201},
+    "edit claim": {"alice": 200, "erin": 200, "adam": 200, "bob": 404},
+    "delete claim": {"alice": 204, "erin": 204, "adam": 204, "bob": 404},
+    "add appearance": {"alice": 201, "bob": 201, "erin": 201, "adam": 201},
+    "annotate": {"alice": 400, "bob": 201, "erin": 201, "adam": 201},
+    "edit annotation": {"alice": 200, "adam": 200, "bob": 404},
+    "submit annotation": {"alice": 200, "adam": 200, "bob": 404},
+    "delete annotation": {"alice": 204, "adam": 204, "bob": 404},
+    "publish annotation": {"erin": 200, "adam": 200, "bob": 404},
+    "return annotation": {"erin": 200, "adam": 200, "bob": 404},
+    "add evidence": {"alice": 201, "adam": 201, "bob": 400},
+    "remove evidence": {"alice": 204, "adam": 204, "bob": 404},
+    "create tag": {"erin": 201, "adam": 201},
+    "edit tag": {"erin": 200, "adam": 200},
+    "create source": {"adam": 201},
+    "edit source": {"adam": 200},
+    "delete source": {"adam": 204},
+    "archive article": {"alice": 201, "bob": 201, "erin": 201, "adam": 201},
+    "archive capture": {"alice": 201, "bob": 201, "erin": 201, "adam": 201},
+}
+
+
+def expected_status(name: str, persona: str) -> int:
+    if persona == "anon":
+        return 401
+    if persona == "rita_reader" and name in ("add evidence", "remove evidence"):
+        return 400 if name == "add evidence" else 404  # she cannot see Alice's draft
+    if persona == "rita_reader" and name in (
+        "edit annotation",
+        "submit annotation",
+        "delete annotation",
+        "publish annotation",
+        "return annotation",
+    ):
+        return 404
+    if persona == "rita_reader" and name in ("edit claim", "delete claim"):
+        return 404  # a claim with no published annotation is not listed for her
+    return ALLOWED[name].get(persona, 403)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", list(ALLOWED))
+def test_each_role_against_each_write(world, name, persona):
+    method, url, body = write(world, name)
+    response = getattr(client_as(persona, world), method)(url, body, format="json")
+    assert response.status_code == expected_status(name, persona), response.content
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"]
+
+
+def test_refused_write_changes_nothing(world, bob_journalist, as_user):
+    before = (Claim.objects.count(), Annotation.objects.count(), Evidence.objects.count())
+    response = as_user(bob_journalist).patch(
+        f"/api/claims/{world['other_claim'].pk}/", {"text": "Rewritten"}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only the claim's creator or an editor can change it.",
+    }
+    world["other_claim"].refresh_from_db()
+    assert world["other_claim"].text == "Second claim"
+    assert before == (Claim.objects.count(), Annotation.objects.count(), Evidence.objects.count())
+
+
+def test_creating_a_claim_answers_its_read_representation(as_user, alice_journalist, capture):
+    start = capture.text.index(CLAIM_SENTENCE)
+    response = as_user(alice_journalist).post(
+        "/api/claims/",
+        {
+            "capture": capture.pk,
+            "start": start,
+            "end": start + len(CLAIM_SENTENCE),
+            "quote": CLAIM_SENTENCE,
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["text"] == CLAIM_SENTENCE
+    assert body["language"] == "fr"
+    assert body["created_by"] == "alice_journalist"
+    assert body["appearances"][0]["selector"]["start"] == start
+    assert body["appearances"][0]["quote"] == CLAIM_SENTENCE
+    assert body["annotations"] == []
+
+
+def test_a_quote_not_matching_the_capture_is_refused_showing_both_texts(
+    as_user, alice_journalist, capture
+):
+    start = capture.text.index(CLAIM_SENTENCE)
+    given = CLAIM_SENTENCE.replace("kirghizes", "kazakhes")
+    response = as_user(alice_journalist).post(
+        "/api/claims/",
+        {"capture": capture.pk, "start": start, "end": start + len(given), "quote": given},
+        format="json",
+    )
+    assert response.status_code == 400
+    [message] = response.json()["errors"]["quote"]
+    assert f"the capture has “{capture.text[start : start + len(given)]}”" in message
+    assert f"the quote given was “{given}”" in message
+    assert not Claim.objects.exists()
+    assert not Appearance.objects.exists()
+
+
+def test_a_span_past_the_end_of_the_capture_is_a_400(as_user, alice_journalist, capture):
+    response = as_user(alice_journalist).post(
+        "/api/claims/",
+        {"capture": capture.pk, "start": 10, "end": 10**6, "quote": "x"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "runs past the end of the capture" in response.json()["errors"]["end"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"claim": "abc", "confidence": 0.5}, "claim"),
+        ({"claim": 10**30, "confidence": 0.5}, "claim"),
+        ({"claim": None, "confidence": 2}, "claim"),
+        ({"confidence": 0.5}, "claim"),
+    ],
+)
+def test_bad_annotation_input_is_a_400_naming_the_field(
+    as_user, bob_journalist, world, body, field
+):
+    response = as_user(bob_journalist).post("/api/annotations/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_unknown_tag_is_a_400_naming_it(as_user, bob_journalist, world):
+    response = as_user(bob_journalist).post(
+        "/api/annotations/",
+        {"claim": world["other_claim"].pk, "confidence": 0.5, "tags": ["no-such-tag"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "tags": ["Unknown tag(s): no-such-tag. Pick from the vocabulary."]
+    }
+
+
+def test_review_workflow_through_the_api(as_user, world, erin_editor, alice_journalist):
+    alice, erin = as_user(alice_journalist), as_user(erin_editor)
+    draft = world["draft"]
+    submitted = alice.post(f"/api/annotations/{draft.pk}/submit/", {}, format="json").json()
+    assert submitted["status"] == "submitted"
+    # Submitted work is no longer the author's to edit.
+    response = alice.patch(f"/api/annotations/{draft.pk}/", {"confidence": 0.1}, format="json")
+    assert response.status_code == 403
+    returned = erin.post(
+        f"/api/annotations/{draft.pk}/return/", {"comment": "Add a source."}, format="json"
+    ).json()
+    assert (returned["status"], returned["review_comment"]) == ("returned", "Add a source.")
+    alice.patch(f"/api/annotations/{draft.pk}/", {"confidence": 0.95}, format="json")
+    alice.post(f"/api/annotations/{draft.pk}/submit/", {}, format="json")
+    published = erin.post(f"/api/annotations/{draft.pk}/publish/", {}, format="json").json()
+    assert published["status"] == "published"
+    assert published["reviewed_by"] == "erin_editor"
+    assert published["confidence"] == 0.95
+    assert APIClient().get(f"/api/annotations/{draft.pk}/").status_code == 200
+
+
+def test_return_needs_a_comment(as_user, world, erin_editor):
+    response = as_user(erin_editor).post(
+        f"/api/annotations/{world['submitted'].pk}/return/", {"comment": "  "}, format="json"
+    )
+    assert response.status_code == 400
+    assert "comment" in response.json()["errors"]
+
+
+def test_editor_cannot_publish_own_annotation(as_user, erin_editor, world):
+    annotation = factories.AnnotationFactory(
+        claim=world["other_claim"], author=erin_editor, status=Annotation.Status.SUBMITTED
+    )
+    response = as_user(erin_editor).post(f"/api/annotations/{annotation.pk}/publish/", {})
+    assert response.status_code == 403
+    annotation.refresh_from_db()
+    assert annotation.status == Annotation.Status.SUBMITTED
+
+
+def test_deleting_a_source_with_articles_is_a_conflict(as_user, adam_admin, capture):
+    source = capture.article.source
+    response = as_user(adam_admin).delete(f"/api/sources/{source.slug}/")
+    assert response.status_code == 409
+    assert Source.objects.filter(pk=source.pk).exists()
+
+
+def test_invalid_source_is_a_400_and_changes_nothing(as_user, adam_admin, world):
+    response = as_user(adam_admin).patch(
+        "/api/sources/empty-outlet/", {"domains": ["not a host"], "country": "FR"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "domains" in response.json()["errors"]
+    assert Source.objects.get(slug="empty-outlet").domains == ["empty-outlet.example.org"]
+
+
+def test_identical_capture_text_is_refused(as_user, alice_journalist, capture):
+    response = as_user(alice_journalist).post(
+        f"/api/articles/{capture.article_id}/captures/", {"text": capture.text}, format="json"
+    )
+    assert response.status_code == 400
+    assert Capture.objects.count() == 1
+
+
+def test_captures_are_immutable(as_user, adam_admin, capture):
+    client = as_user(adam_admin)
+    assert client.patch(f"/api/captures/{capture.pk}/", {"text": "x"}).status_code == 405
+    assert client.delete(f"/api/captures/{capture.pk}/").status_code == 405
+    assert Capture.objects.get().text == capture.text
+
+
+def test_archiving_an_article_stores_it_with_its_first_capture(as_user, alice_journalist):
+    factories.SourceFactory(slug="kloop")
+    response = as_user(alice_journalist).post(
+        "/api/articles/",
+        {
+            "title": "Kyrgyzstan cancels",
+            "text": "Bishkek gave no reason.\n",
+            "source": "kloop",
+            "url": "https://kloop.example.org/a",
+            "language": "en",
+            "authors": ["A. Writer"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    article = Article.objects.get()
+    assert response.json()["latest_capture"] == article.captures.get().pk
+    assert response.json()["source"]["slug"] == "kloop"
+
+
+def test_tag_edit_keeps_unsent_fields(as_user, erin_editor, world):
+    response = as_user(erin_editor).patch(
+        "/api/tags/disputed/", {"description": "Contested."}, format="json"
+    )
+    assert response.status_code == 200
+    tag = Tag.objects.get(slug="disputed")
+    assert (tag.label, tag.description) == ("Disputed", "Contested.")
+
+
+# Optimistic concurrency
+
+
+def test_stale_version_is_refused_and_changes_nothing(as_user, alice_journalist, world):
+    client = as_user(alice_journalist)
+    draft = world["draft"]
+    read = client.get(f"/api/annotations/{draft.pk}/")
+    assert read["ETag"] == f'"v{draft.version}"'
+    version = read.json()["version"]
+    assert (
+        client.patch(
+            f"/api/annotations/{draft.pk}/",
+            {"confidence": 0.5, "version": version},
+            format="json",
+        ).status_code
+        == 200
+    )
+    revisions = AnnotationRevision.objects.count()
+
+    response = client.patch(
+        f"/api/annotations/{draft.pk}/",
+        {"confidence": 0.1, "rationale": "Overwritten", "version": version},
+        format="json",
+    )
+
+    assert response.status_code == 412
+    assert response.json()["current_version"] == version + 1
+    assert "someone else changed it" in response.json()["detail"]
+    draft.refresh_from_db()
+    assert (str(draft.confidence), draft.version) == ("0.500", version + 1)
+    assert draft.rationale != "Overwritten"
+    assert AnnotationRevision.objects.count() == revisions
+
+
+def test_stale_if_match_is_refused_and_current_one_accepted(as_user, alice_journalist, world):
+    client = as_user(alice_journalist)
+    draft = world["draft"]
+    etag = client.get(f"/api/annotations/{draft.pk}/")["ETag"]
+    client.patch(f"/api/annotations/{draft.pk}/", {"confidence": 0.5}, format="json")
+
+    stale = client.patch(
+        f"/api/annotations/{draft.pk}/", {"confidence": 0.1}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412
+    draft.refresh_from_db()
+    assert str(draft.confidence) == "0.500"
+
+    fresh_etag = client.get(f"/api/annotations/{draft.pk}/")["ETag"]
+    fresh = client.patch(
+        f"/api/annotations/{draft.pk}/",
+        {"confidence": 0.1},
+        format="json",
+        HTTP_IF_MATCH=fresh_etag,
+    )
+    assert fresh.status_code == 200
+    assert fresh["ETag"] == f'"v{draft.version + 1}"'
+
+
+def test_stale_version_on_a_review_action_is_refused(as_user, erin_editor, world):
+    submitted = world["submitted"]
+    response = as_user(erin_editor).post(
+        f"/api/annotations/{submitted.pk}/publish/",
+        {},
+        format="json",
+        HTTP_IF_MATCH='"v999"',
+    )
+    assert response.status_code == 412
+    submitted.refresh_from_db()
+    assert submitted.status == Annotation.Status.SUBMITTED
+
+
+# Sessions and CSRF
+
+
+def test_session_writes_need_the_csrf_token(alice_journalist, world):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice_journalist)
+    url = f"/api/claims/{world['claim'].pk}/"
+    refused = client.patch(url, {"claimant": "Bishkek"}, format="json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+
+    client.get("/accounts/login/")  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    accepted = client.patch(url, {"claimant": "Bishkek"}, format="json", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 200
+    assert Claim.objects.get(pk=world["claim"].pk).claimant == "Bishkek"
+
+
+def test_soft_deleted_claim_leaves_the_api(as_user, erin_editor, world, api):
+    factories.AnnotationFactory(
+        claim=world["claim"],
+        author=erin_editor,
+        status=Annotation.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    assert api.get(f"/api/claims/{world['claim'].pk}/").status_code == 200
+    assert as_user(erin_editor).delete(f"/api/claims/{world['claim'].pk}/").status_code == 204
+    assert api.get(f"/api/claims/{world['claim'].pk}/").status_code == 404
+    assert Claim.objects.filter(pk=world["claim"].pk).exists()
