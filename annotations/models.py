@@ -84,15 +84,6 @@ class ClaimQuerySet(models.QuerySet):
         e.g. capture__article__source__slug="le-monde")."""
         return self.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), **conditions)))
 
-    def search(self, q: str):
-        """Claims whose wording or one of whose quotes contains every word of `q`
-        (case-insensitive). A portable search: it runs the same on SQLite and PostgreSQL."""
-        claims = self
-        for word in q.split():
-            quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=word)
-            claims = claims.filter(Q(text__icontains=word) | Exists(quoted))
-        return claims
-
 
 class Claim(models.Model):
     """A checkable statement, independent of where it appears (schema.org `Claim`)."""
