@@ -53,9 +53,30 @@ def configure_environment() -> None:
     os.environ.setdefault("CLAIMDESK_API_USER_RATE", "100000000/minute")
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    try:
+        psycopg.connect(url).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise SystemExit(f"Cannot connect to {url}: {exc}") from None
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    with psycopg.connect(**info, dbname="postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    print(f"Created the database {name}.", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     configure_environment()
+    ensure_database(os.environ["DATABASE_URL"])
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     # WhiteNoise warns when collectstatic has not run; the API serves no static files.
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
@@ -64,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench import runner
+    from bench import load, runner
 
     call_command("migrate", verbosity=0, interactive=False)
     out = args.out or Path("bench/results") / f"bench-{args.claims}.json"
@@ -79,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         out=out,
         log=lambda message: print(message, file=sys.stderr, flush=True),
     )
-    result = runner.run(options)
+    try:
+        result = runner.run(options)
+    except load.ForeignContentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     markdown = runner.write(result, out)
     print(runner.table(result))
     print(f"\nWritten: {out} and {markdown}", file=sys.stderr)

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from . import text
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 SPAN_SECONDS = 2 * 365 * 24 * 3600  # the corpus covers two years of coverage
 CONTEXT_LENGTH = 32  # Appearance.CONTEXT_LENGTH: prefix/suffix as a TextQuoteSelector has them
@@ -324,13 +324,16 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
         for length in lengths:
             sentence_words, words = words[:length], words[length:]
             sentences.append(text.sentence(rng, vocabulary, length, words=sentence_words))
-        # (sentence index, existing claim id or None, that claim's creator or None)
-        marked: list[tuple[int, int | None, UserSpec | None]] = []
+        # (sentence index, existing claim id, its creator) for a repeated claim;
+        # (sentence index, None, whether it must be published) for a new one.
+        marked: list[tuple[int, int | None, UserSpec | bool]] = []
         for index in positions:
             planted = _planted_words(plan, claim_no, rng)
             if planted:
                 sentences[index] = text.sentence(rng, vocabulary, rng.randint(8, 24), planted)
-            marked.append((index, None, None))
+            # Claims carrying a rare term or the phrase must be findable by everyone.
+            findable = any(claim_no in numbers for numbers in plan.planted.values())
+            marked.append((index, None, findable))
             claim_no += 1
         if recent_claims[language] and rng.random() < REAPPEARANCE_SHARE:
             claim_id, quote, claim_author = rng.choice(recent_claims[language])
@@ -367,7 +370,7 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
         latest_text, latest_at = captures[-1]
         method = "selection" if len(captures) == 1 else "exact"
 
-        for index, existing, existing_creator in marked:
+        for index, existing, detail in marked:
             begin, end = spans[index]
             quote = latest_text[begin:end]
             marked_at = latest_at + dt.timedelta(minutes=rng.randint(10, 3000))
@@ -380,6 +383,7 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
                 last_change, claim_rows = _assessments(
                     rng, plan, batch, next_id, claim_id, creator, marked_at, language,
                     vocabularies, authors, editors, tag_weights, recent_quotes,
+                    published=detail,
                 )  # fmt: skip
                 deleted = None
                 if rng.random() < DELETED_CLAIM_SHARE:
@@ -399,7 +403,7 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
                 batch["annotations_annotation"].extend(claim_rows)
                 recent_claims[language].append((claim_id, quote, creator))
             else:
-                claim_id, creator = existing, existing_creator
+                claim_id, creator = existing, detail
             prefix = latest_text[max(0, begin - CONTEXT_LENGTH) : begin]
             suffix = latest_text[end : end + CONTEXT_LENGTH]
             batch["annotations_appearance"].append(
@@ -473,18 +477,21 @@ def _assemble(
 
 def _assessments(
     rng, plan, batch, next_id, claim_id, creator, marked_at, language, vocabularies,
-    authors, editors, tag_weights, recent_quotes,
+    authors, editors, tag_weights, recent_quotes, published=False,
 ):  # fmt: skip
     """The claim's annotations (rows), with their tags and evidence appended to `batch`;
-    returns the time of the last change and the annotation rows."""
+    returns the time of the last change and the annotation rows. With `published`, the
+    first one is published (claims planted for search must be findable by everyone)."""
     count = _weighted(rng, ANNOTATIONS_PER_CLAIM)
+    if published:
+        count = max(1, count)
     annotators = rng.sample(authors, count)
     vocabulary = vocabularies[language]
     rows = []
     last_change = marked_at
-    for author in annotators:
+    for number, author in enumerate(annotators):
         annotation_id = next_id("annotations_annotation")
-        status = _weighted(rng, STATUSES)
+        status = "published" if published and number == 0 else _weighted(rng, STATUSES)
         created = marked_at + dt.timedelta(minutes=rng.randint(5, 4000))
         updated = created + dt.timedelta(minutes=rng.randint(0, 600))
         reviewer = reviewed_at = published_at = None

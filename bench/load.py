@@ -72,10 +72,30 @@ def ensure_corpus(claims: int, seed: int, *, rebuild: bool = False, log=print) -
     if same and not rebuild and _counts() == marker["rows"]:
         log(f"Reusing the corpus of {claims:,} claims (seed {seed}).")
         return LoadReport(reused=True, rows=marker["rows"], method=marker.get("method", ""))
+    if marker is None:
+        _refuse_foreign_content()
     log(f"Building a corpus of {claims:,} claims (seed {seed})…")
     report = build(claims, seed, log=log)
     _write_marker(claims, seed, report)
     return report
+
+
+class ForeignContentError(Exception):
+    """The database holds content the benchmark did not make: it will not be replaced."""
+
+
+def _refuse_foreign_content() -> None:
+    """Building empties the content tables: do it only in a database that has nothing but
+    the seeds, or that holds a corpus of ours (the marker)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM archive_article")
+        articles = cursor.fetchone()[0]
+    if articles > 1:  # load_seeds stores one article
+        raise ForeignContentError(
+            f"The database {connection.settings_dict['NAME']} holds {articles:,} articles the "
+            "benchmark did not make, and building a corpus replaces them. Point DATABASE_URL "
+            "at a database of the benchmark's own (by default claimdesk_bench)."
+        )
 
 
 def build(claims: int, seed: int, *, log=print) -> LoadReport:

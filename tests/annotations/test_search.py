@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from annotations.models import Claim
-from tests.factories import ClaimFactory
+from tests.factories import CLAIM_SENTENCE, AppearanceFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +95,6 @@ def test_search_uses_the_gin_index(claims):
 
 
 def test_search_finds_claims_by_their_quotes(claims):
-    from tests.factories import CLAIM_SENTENCE, AppearanceFactory
-
     AppearanceFactory(claim=ClaimFactory(text="Bishkek stays silent", language="en"))
     assert CLAIM_SENTENCE.startswith("Aucune raison officielle")
     assert {c.text for c in Claim.objects.search("kirghizes rendue")} == {

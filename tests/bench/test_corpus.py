@@ -1,3 +1,4 @@
+import hashlib
 from collections import Counter
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from annotations.models import Annotation, Appearance, Claim, Evidence, Tag
 from archive.models import Capture
 from bench import corpus, load, text
+from tests.factories import CaptureFactory
 
 TAG_IDS = [11, 12, 13, 14, 15, 16, 17]
 
@@ -95,7 +97,7 @@ def test_the_corpus_loads_valid_rows_and_is_reused(db):
     for appearance in Appearance.objects.select_related("capture")[:60]:
         appearance.full_clean()
     for capture in Capture.objects.filter(extractor=corpus.EXTRACTOR)[:10]:
-        assert capture.sha256 == __import__("hashlib").sha256(capture.text.encode()).hexdigest()
+        assert capture.sha256 == hashlib.sha256(capture.text.encode()).hexdigest()
     for evidence in Evidence.objects.select_related("capture")[:40]:
         evidence.full_clean()
     assert Annotation.objects.published().exists()
@@ -103,3 +105,10 @@ def test_the_corpus_loads_valid_rows_and_is_reused(db):
     assert load.ensure_corpus(150, 3, log=lambda message: None).reused
     assert not load.ensure_corpus(150, 3, rebuild=True, log=lambda message: None).reused
     assert generated_claims.count() == 150
+
+
+def test_a_database_with_content_of_its_own_is_never_replaced(db):
+    CaptureFactory.create_batch(2)
+    with pytest.raises(load.ForeignContentError, match="2 articles the benchmark did not make"):
+        load.ensure_corpus(50, 1, log=lambda message: None)
+    assert Capture.objects.count() == 2
