@@ -9,6 +9,7 @@ tables are analysed (vacuumed too, outside a transaction) once loaded.
 
 import datetime as dt
 import json
+import multiprocessing
 import time
 from dataclasses import dataclass, field
 
@@ -110,7 +111,12 @@ def build(claims: int, seed: int, *, log=print) -> LoadReport:
     seconds = dict.fromkeys(corpus.TABLES, 0.0)
     write = _copy if is_postgresql() else _insert
     done = 0
-    for batch in corpus.generate(plan, start):
+    batches = (
+        _generated_in_background(plan, start)
+        if claims >= BACKGROUND_FROM
+        else corpus.generate(plan, start)
+    )
+    for batch in batches:
         with transaction.atomic():
             for table in corpus.TABLES:
                 if batch[table]:
@@ -129,6 +135,32 @@ def build(claims: int, seed: int, *, log=print) -> LoadReport:
         rows_per_s={t: rows[t] / seconds[t] for t in corpus.TABLES if seconds[t]},
         method="COPY" if is_postgresql() else "executemany",
     )
+
+
+BACKGROUND_FROM = 50_000  # claims from which rows are generated while the previous batch loads
+
+
+def _generated_in_background(plan: corpus.Plan, start: corpus.IdStart):
+    """corpus.generate() in a forked process, a few batches ahead: generating text and
+    COPYing it each take one core. The child never touches the database and leaves with
+    os._exit, so the connection it inherited is left alone."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=3)
+
+    def produce() -> None:
+        for batch in corpus.generate(plan, start):
+            queue.put(batch)
+        queue.put(None)
+
+    producer = context.Process(target=produce, daemon=True)
+    producer.start()
+    try:
+        while (batch := queue.get()) is not None:
+            yield batch
+    finally:
+        producer.join(timeout=5)
+        if producer.is_alive():
+            producer.terminate()
 
 
 def _clear() -> None:

@@ -112,3 +112,11 @@ def test_a_database_with_content_of_its_own_is_never_replaced(db):
     with pytest.raises(load.ForeignContentError, match="2 articles the benchmark did not make"):
         load.ensure_corpus(50, 1, log=lambda message: None)
     assert Capture.objects.count() == 2
+
+
+def test_batches_generated_in_the_background_are_the_same(tiny):
+    start = corpus.IdStart(user=100, source=10)
+    plan = corpus.make_plan(400, 7, TAG_IDS, start)
+    background = list(load._generated_in_background(plan, start))
+    assert background == list(corpus.generate(plan, start))
+    assert sum(len(b["annotations_claim"]) for b in background) == 400
