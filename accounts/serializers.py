@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from config.rest import StrictInputMixin
+
 from .models import APIToken
 
 
-class APITokenSerializer(serializers.ModelSerializer):
+class APITokenSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = APIToken
         fields = ["id", "name", "key_hint", "read_only", "created_at", "last_used_at"]

@@ -8,7 +8,6 @@ writes validate their input, call a service, and answer with the read representa
 import re
 
 import django_filters
-from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -24,16 +23,22 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from config.rest import CursorPagination, ORJSONRenderer, dumps
+from config.rest import (
+    CursorPagination,
+    DateTimeFilter,
+    IdFilter,
+    ORJSONRenderer,
+    StrictFilterSet,
+    dumps,
+)
 
 from . import jsonld, services
 from .models import Annotation, Appearance, Claim, Evidence, Tag
 from .serializers import (
-    MAX_ID,
     AnnotationCreateSerializer,
     AnnotationSerializer,
     AnnotationUpdateSerializer,
@@ -68,14 +73,10 @@ class LinkedDataMixin:
         return response
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.Filter):
-    field_class = forms.IntegerField
-
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 1})
+class ConfidenceFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, min_value=0, max_value=1, **kwargs)
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -109,7 +110,7 @@ class TagSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     """Repeatable tag slugs; an unknown slug is a 400 naming it."""
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(StrictFilterSet):
     tag = TagSlugsFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
@@ -121,22 +122,18 @@ class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Annotation.Status.choices, help_text="Annotation status."
     )
-    min_confidence = django_filters.NumberFilter(min_value=0, max_value=1)
-    max_confidence = django_filters.NumberFilter(min_value=0, max_value=1)
+    min_confidence = ConfidenceFilter(help_text="An annotation at least this confident.")
+    max_confidence = ConfidenceFilter(help_text="An annotation at most this confident.")
     author = django_filters.CharFilter(help_text="Username of an annotation's author.")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
     q = django_filters.CharFilter(
         method="filter_q", help_text="Words in the claim's wording or quotes."
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    published_after = django_filters.IsoDateTimeFilter(
-        help_text="An annotation published at or after this time."
-    )
-    published_before = django_filters.IsoDateTimeFilter(
-        help_text="An annotation published before this time."
-    )
-    updated_since = django_filters.IsoDateTimeFilter(
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    published_after = DateTimeFilter(help_text="An annotation published at or after this time.")
+    published_before = DateTimeFilter(help_text="An annotation published before this time.")
+    updated_since = DateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Claims changed at or after this time (incremental harvesting).",
@@ -218,14 +215,11 @@ class ClaimViewSet(
         return viewer(self.request)
 
     def get_queryset(self):
-        return Claim.objects.visible_to(self.viewer).with_details(self.viewer)
-
-    def get_object(self):
+        claims = Claim.objects.visible_to(self.viewer)
         if self.action in ("partial_update", "destroy"):
             # Writes need only the claim itself; the service decides who may.
-            claim = super().get_object()
-            return Claim.objects.get(pk=claim.pk)
-        return super().get_object()
+            return claims
+        return claims.with_details(self.viewer)
 
     def create(self, request):
         serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
@@ -279,6 +273,7 @@ class ClaimViewSet(
             )
         },
         parameters=[OpenApiParameter("ordering", exclude=True)],
+        filters=True,
     )
     def export(self, request):
         """The published corpus as JSON Lines, streamed in constant memory; accepts the claim
@@ -316,7 +311,7 @@ class ClaimViewSet(
 # Appearances
 
 
-class AppearanceFilter(django_filters.FilterSet):
+class AppearanceFilter(StrictFilterSet):
     claim = IdFilter()
     capture = IdFilter()
     article = IdFilter(field_name="capture__article")
@@ -385,7 +380,7 @@ def _first_version(header: str) -> int:
     return int(match[1]) if match else 0
 
 
-class AnnotationFilter(django_filters.FilterSet):
+class AnnotationFilter(StrictFilterSet):
     claim = IdFilter()
     status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
     author = django_filters.CharFilter(field_name="author__username")
@@ -414,10 +409,18 @@ W3C_RESPONSE = {
     list=extend_schema(
         description="Annotations you may see. With `Accept: application/ld+json` (or "
         "`?format=jsonld`): an AnnotationPage of published Web Annotations.",
+        responses={
+            (200, "application/json"): AnnotationSerializer(many=True),
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+        },
     ),
     retrieve=extend_schema(
         description="One annotation, with its `version` and an ETag for If-Match. With "
         "`Accept: application/ld+json`: the W3C Web Annotation (published only).",
+        responses={
+            (200, "application/json"): AnnotationSerializer,
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+        },
     ),
     create=extend_schema(request=AnnotationCreateSerializer, responses={201: AnnotationSerializer}),
     partial_update=extend_schema(
@@ -439,11 +442,18 @@ class AnnotationViewSet(
 
     serializer_class = AnnotationSerializer
     filterset_class = AnnotationFilter
-    renderer_classes = [ORJSONRenderer, JSONLDRenderer, BrowsableAPIRenderer]
+    renderer_classes = [ORJSONRenderer, JSONLDRenderer]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    write_actions = ("partial_update", "destroy", "submit", "publish", "return_to_author")
+
     def get_queryset(self):
-        return self.with_claims(Annotation.objects.visible_to(viewer(self.request)))
+        annotations = Annotation.objects.visible_to(viewer(self.request))
+        if self.action in self.write_actions:
+            return annotations.select_related("claim")
+        if self.action == "w3c" or self.wants_linked_data():
+            return self.with_claims(annotations)
+        return annotations.with_details()
 
     @staticmethod
     def with_claims(annotations):
@@ -481,16 +491,16 @@ class AnnotationViewSet(
         return response
 
     def _answer(self, annotation: Annotation, code=status.HTTP_200_OK) -> Response:
-        annotation = self.get_queryset().get(pk=annotation.pk)
+        """The read representation of an annotation the user has just written."""
+        annotation = Annotation.objects.with_details().get(pk=annotation.pk)
         response = Response(AnnotationSerializer(annotation).data, status=code)
         response["ETag"] = etag(annotation)
         return response
 
     def _writable(self) -> Annotation:
-        """The annotation to change: visible to the user (404 otherwise), fresh from the
-        database."""
-        annotation = super().get_object()
-        return Annotation.objects.select_related("claim").get(pk=annotation.pk)
+        """The annotation to change, if the user may see it (404 otherwise); the services
+        decide whether they may change it."""
+        return super().get_object()
 
     def create(self, request):
         serializer = AnnotationCreateSerializer(
@@ -521,7 +531,7 @@ class AnnotationViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit your draft (or returned) annotation for review."""
-        annotation, version = self._review_input(request, VersionSerializer)
+        annotation, _, version = self._review_input(request, VersionSerializer)
         services.submit_annotation(
             user=request.user, annotation=annotation, expected_version=version
         )
@@ -531,7 +541,7 @@ class AnnotationViewSet(
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a submitted annotation (editors, not on their own work)."""
-        annotation, version = self._review_input(request, VersionSerializer)
+        annotation, _, version = self._review_input(request, VersionSerializer)
         services.publish_annotation(
             user=request.user, annotation=annotation, expected_version=version
         )
@@ -542,22 +552,22 @@ class AnnotationViewSet(
     def return_to_author(self, request, pk=None):
         """Return a submitted (or published) annotation to its author with a comment
         (editors, not on their own work)."""
-        annotation, version = self._review_input(request, ReturnSerializer)
+        annotation, data, version = self._review_input(request, ReturnSerializer)
         services.return_annotation(
             user=request.user,
             annotation=annotation,
-            comment=self._validated["comment"],
+            comment=data["comment"],
             expected_version=version,
         )
         return self._answer(annotation)
 
     def _review_input(self, request, serializer_class):
+        """The annotation to act on, the validated body, and the version the client read."""
         annotation = self._writable()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self._validated = serializer.validated_data
-        version = expected_version(request, annotation, serializer.validated_data.get("version"))
-        return annotation, version
+        data = serializer.validated_data
+        return annotation, data, expected_version(request, annotation, data.get("version"))
 
     # W3C Web Annotation
 
@@ -651,7 +661,7 @@ class W3CPagination(CursorPagination):
 # Evidence
 
 
-class EvidenceFilter(django_filters.FilterSet):
+class EvidenceFilter(StrictFilterSet):
     annotation = IdFilter()
 
     class Meta:
@@ -673,6 +683,8 @@ class EvidenceViewSet(
 
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
+    # JSON, or multipart to attach a document.
+    parser_classes = [JSONParser, MultiPartParser]
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):

@@ -5,12 +5,13 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models.functions import Length
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import is_admin, is_journalist
+from config.rest import CursorPagination, IdFilter, StrictFilterSet
 
 from . import services
 from .models import Article, Capture, Source
@@ -66,7 +67,7 @@ class SourceViewSet(viewsets.ModelViewSet):
         instance.delete()
 
 
-class ArticleFilter(django_filters.FilterSet):
+class ArticleFilter(StrictFilterSet):
     source = django_filters.CharFilter(field_name="source__slug", help_text="Source slug.")
     language = django_filters.CharFilter()
 
@@ -75,8 +76,22 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["source", "language"]
 
 
+class CaptureHistoryPagination(CursorPagination):
+    ordering = ("captured_at", "id")
+
+
 @extend_schema_view(
-    create=extend_schema(request=ArticleCreateSerializer, responses={201: ArticleSerializer}),
+    create=extend_schema(
+        request=ArticleCreateSerializer,
+        responses={
+            201: OpenApiResponse(ArticleSerializer, description="A new article was archived."),
+            200: OpenApiResponse(
+                ArticleSerializer,
+                description="The article was already archived with this very text: "
+                "nothing was stored.",
+            ),
+        },
+    ),
 )
 class ArticleViewSet(
     mixins.ListModelMixin,
@@ -111,7 +126,13 @@ class ArticleViewSet(
     @extend_schema(
         methods=["POST"], request=CaptureCreateSerializer, responses={201: CaptureSerializer}
     )
-    @action(detail=True, methods=["get", "post"], filterset_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filterset_class=None,
+        filter_backends=[],
+        pagination_class=CaptureHistoryPagination,
+    )
     def captures(self, request, pk=None):
         """The article's captures, oldest first (GET); archive its text as it reads now (POST)."""
         article = self.get_object()
@@ -135,12 +156,20 @@ class ArticleViewSet(
         return self.get_paginated_response(CaptureSummarySerializer(page, many=True).data)
 
 
+class CaptureFilter(StrictFilterSet):
+    article = IdFilter(help_text="Article id.")
+
+    class Meta:
+        model = Capture
+        fields = ["article"]
+
+
 class CaptureViewSet(viewsets.ReadOnlyModelViewSet):
     """Captures: immutable snapshots of an article's text. The stable target of W3C Web
     Annotations."""
 
     serializer_class = CaptureSerializer
-    filterset_fields = ["article"]
+    filterset_class = CaptureFilter
 
     def get_queryset(self):
         return Capture.objects.defer("raw")

@@ -3,10 +3,12 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from config.rest import StrictInputMixin
+
 from .models import Article, Capture, Source
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = Source
         fields = [
@@ -62,7 +64,7 @@ class ArticleBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "url", "language", "published_at", "source"]
 
 
-class ArticleCreateSerializer(serializers.Serializer):
+class ArticleCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Archive pasted text as an article (or a new capture of the article with that URL)."""
 
     title = serializers.CharField(max_length=1000)
@@ -118,5 +120,5 @@ class CaptureSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaptureCreateSerializer(serializers.Serializer):
+class CaptureCreateSerializer(StrictInputMixin, serializers.Serializer):
     text = serializers.CharField(help_text="The article's text as it reads now.")

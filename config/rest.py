@@ -5,17 +5,22 @@ import datetime as dt
 import decimal
 import uuid
 
+import django_filters
 import orjson
+from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse, QueryDict
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
-from rest_framework import exceptions, pagination, renderers, status
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, negotiation, pagination, renderers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -51,6 +56,19 @@ class ORJSONRenderer(renderers.JSONRenderer):
         return dumps(data)
 
 
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's negotiation, except that an empty `?format=` is an error, not "no choice"."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        param = self.settings.URL_FORMAT_OVERRIDE
+        if param and request.query_params.get(param) == "":
+            formats = ", ".join(sorted({r.format for r in renderers if r.format != "api"}))
+            raise exceptions.ValidationError(
+                {param: [f"Give one of: {formats}; or leave the parameter out."]}
+            )
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Stable cursor pages (no COUNT over the table); `page_size` from 1 to
     API_MAX_PAGE_SIZE, anything else is a 400."""
@@ -64,7 +82,7 @@ class CursorPagination(pagination.CursorPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         try:
             size = int(raw)
@@ -109,10 +127,129 @@ class CursorPagination(pagination.CursorPagination):
                 raise invalid from None
         return cursor
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Results per page, 1 to {self.max_page_size} (default {self.page_size})."
+                )
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["required"] = ["next", "previous", "results"]
         return response
+
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.Filter):
+    """Filter on an object id: a whole number within the range of the database's ids (an
+    unknown id matches nothing; a malformed one is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+def _json_type(field) -> tuple[tuple[type, ...], str] | None:
+    """The JSON types a serializer field accepts, and their name for an error message."""
+    if isinstance(field, serializers.BooleanField):
+        return (bool,), "true or false"
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return (int,), "a whole number"
+    if isinstance(field, serializers.FloatField | serializers.DecimalField):
+        return (int, float), "a number"
+    if isinstance(field, serializers.ListField | serializers.ManyRelatedField):
+        return (list,), "a list"
+    if isinstance(
+        field,
+        serializers.CharField
+        | serializers.ChoiceField
+        | serializers.DateTimeField
+        | serializers.SlugRelatedField,
+    ):
+        return (str,), "text"
+    return None
+
+
+def _type_errors(field, value) -> list[str]:
+    if value is None:
+        return []  # the field itself decides whether null is allowed
+    expected = _json_type(field)
+    if expected is None:
+        return []
+    types, name = expected
+    if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+        return [f"Expected {name}, not {type(value).__name__}."]
+    if isinstance(field, serializers.RelatedField) and value == "":
+        return ["Give a value, or null for none."]
+    if isinstance(field, serializers.ListField):
+        for item in value:
+            if errors := _type_errors(field.child, item):
+                return errors
+    return []
+
+
+class StrictInputMixin:
+    """For input serializers: a JSON value of the wrong type is refused with a 400 instead
+    of being coerced (DRF reads 0 as "0" for text and as false for a boolean)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and not isinstance(data, QueryDict):
+            errors = {
+                name: messages
+                for name, field in self.fields.items()
+                if not field.read_only
+                and name in data
+                and (messages := _type_errors(field, data[name]))
+            }
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet that refuses an empty value for a typed parameter (`updated_since=`)
+    instead of ignoring it."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            typed = not isinstance(filter_, django_filters.CharFilter) or isinstance(
+                filter_, django_filters.ChoiceFilter
+            )
+            if typed and name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                valid = False
+        return valid
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """An ISO 8601 date-time, converted to UTC: PostgreSQL refuses offsets beyond ±15:59,
+    which ISO 8601 allows."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "This date-time is out of range.", code="out_of_range"
+            ) from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 def _messages(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -217,7 +354,7 @@ ERROR_DESCRIPTIONS = {
 
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the shared error shape
-    for the statuses it can answer."""
+    for the statuses it can answer, and reads work without credentials."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     components["StaleVersion"] = STALE_SCHEMA
@@ -225,14 +362,17 @@ def add_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            if method == "get" and operation.get("security") and {} not in operation["security"]:
+                operation["security"].append({})
             responses = operation.setdefault("responses", {})
-            codes = (
-                ["400", "401", "404", "405", "429"] if method == "get" else list(ERROR_DESCRIPTIONS)
-            )
+            # Every operation can fail on input, credentials, permissions (the token list
+            # refuses read-only tokens), visibility and throttling; writes also on conflicts,
+            # and annotation writes on a stale version.
+            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412")]
             if method != "get":
-                codes = [c for c in codes if c != "412" or "/annotations/" in path]
-            else:
-                codes.append("403")
+                codes.append("409")
+                if "/annotations/" in path:
+                    codes.append("412")
             for code in codes:
                 if code in responses:
                     continue
@@ -246,3 +386,16 @@ def add_error_responses(result, generator, request, public):
                     },
                 }
     return result
+
+
+def not_found(request, exception=None):
+    """404 for URLs that match no route: JSON under /api/, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "No such endpoint or object."}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error: it has been logged."}, status=500)
+    return django_server_error(request)

@@ -187,10 +187,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.ReadOnlyTokenCannotWrite"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "config.rest.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: the interactive documentation is Swagger UI at /api/docs/ (DRF's browsable
+    # API relies on inline styles the CSP refuses).
+    "DEFAULT_RENDERER_CLASSES": ["config.rest.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.rest.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.rest.CursorPagination",
     "PAGE_SIZE": 20,

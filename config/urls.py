@@ -39,6 +39,9 @@ urlpatterns = [
     path("", include("archive.urls")),
 ]
 
+handler404 = "config.rest.not_found"
+handler500 = "config.rest.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -148,3 +148,15 @@ def test_anonymous_and_user_requests_are_throttled(monkeypatch, db):
     user = APIClient()
     user.force_login(factories.journalist())
     assert [user.get("/api/tags/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_admin_lists_and_revokes_tokens(client, adam_admin, alice_journalist):
+    token, _ = APIToken.issue(user=alice_journalist, name="script")
+    client.force_login(adam_admin)
+    url = "/admin/accounts/apitoken/"
+    assert "script" in client.get(url).text
+    assert client.get(f"{url}{token.pk}/change/").status_code == 200
+    response = client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None

@@ -280,6 +280,8 @@ def test_article_filter_and_date_filters(api, corpus):
     assert names(api, f"updated_since={week_ago}") == {"monde", "kloop"}
     assert names(api, f"published_after={week_ago}") == {"monde", "kloop", "other"}
     assert names(api, f"published_before={week_ago}") == set()
+    # Offsets PostgreSQL would refuse (beyond ±15:59) are converted to UTC first.
+    assert names(api, "published_before=2999-03-04T14:45:09.3-19:09") == names(api, "")
 
 
 @pytest.mark.parametrize(
@@ -295,6 +297,10 @@ def test_article_filter_and_date_filters(api, corpus):
         ("page_size=0", "page_size"),
         ("page_size=101", "page_size"),
         ("page_size=ten", "page_size"),
+        ("page_size=", "page_size"),
+        ("updated_since=", "updated_since"),
+        ("updated_since=0001-01-01T00:00:00%2B03:00", "updated_since"),
+        ("status=", "status"),
         ("cursor=not-a-cursor", "cursor"),
         ("cursor=cD1ub3QtYS1kYXRl", "cursor"),  # a well-formed cursor with a bad position
     ],

@@ -389,3 +389,15 @@ def test_export_query_count_per_chunk(api, django_assert_num_queries, count, mon
         response = api.get("/api/claims/export.jsonl")
         lines = b"".join(response.streaming_content).splitlines()
     assert len(lines) == count
+
+
+def test_format_parameter_chooses_the_rendering(api, rich_annotation):
+    url = f"/api/annotations/{rich_annotation.pk}/"
+    assert api.get(url + "?format=jsonld")["Content-Type"] == W3C_MEDIA_TYPE
+    assert api.get(url + "?format=json")["Content-Type"] == "application/json"
+    empty = api.get(url + "?format=")
+    assert empty.status_code == 400
+    assert empty.json()["errors"] == {
+        "format": ["Give one of: json, jsonld; or leave the parameter out."]
+    }
+    assert api.get(url + "?format=xml").status_code == 404

@@ -473,3 +473,42 @@ def test_soft_deleted_claim_leaves_the_api(as_user, erin_editor, world, api):
     assert as_user(erin_editor).delete(f"/api/claims/{world['claim'].pk}/").status_code == 204
     assert api.get(f"/api/claims/{world['claim'].pk}/").status_code == 404
     assert Claim.objects.filter(pk=world["claim"].pk).exists()
+
+
+def test_evidence_document_is_uploaded_as_multipart(
+    as_user, alice_journalist, world, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    response = as_user(alice_journalist).post(
+        "/api/evidence/",
+        {
+            "annotation": world["draft"].pk,
+            "stance": "contradicts",
+            "document": SimpleUploadedFile("statement.pdf", b"%PDF-1.4 statement"),
+            "note": "The ministry's statement.",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["kind"], body["url"], body["capture"]) == ("document", "", None)
+    assert body["document"].startswith("/media/evidence/") and body["document"].endswith(".pdf")
+    evidence = Evidence.objects.get(pk=body["id"])
+    assert evidence.document.read() == b"%PDF-1.4 statement"
+
+
+def test_evidence_needs_exactly_one_of_url_capture_document(as_user, alice_journalist, world):
+    response = as_user(alice_journalist).post(
+        "/api/evidence/",
+        {
+            "annotation": world["draft"].pk,
+            "stance": "supports",
+            "url": "https://example.org/a",
+            "capture": world["capture"].pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "got url, capture" in response.json()["detail"]
