@@ -1,8 +1,10 @@
 import json
 
+import pytest
 from django.db import connection
 
 from bench import runner
+from bench.__main__ import parse_args
 
 POSTGRESQL = connection.vendor == "postgresql"
 
@@ -44,3 +46,10 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
             assert written[key] is None, key
         assert "PostgreSQL only" in written["search_reason"]
         assert "PostgreSQL only" in written["copy_reason"]
+
+
+def test_the_command_line_refuses_a_corpus_of_no_claims(capsys):
+    assert parse_args(["--claims", "200", "--rebuild"]).claims == 200
+    with pytest.raises(SystemExit):
+        parse_args(["--claims", "0"])
+    assert "--claims must be at least 1, not 0" in capsys.readouterr().err
