@@ -4,8 +4,11 @@ On PostgreSQL each claim carries a stored `search_vector` column (a generated co
 migration 0002, so the ORM never writes it and bulk inserts keep their fast path), built with
 the text search configuration of the claim's language — French, English, Russian, German,
 Spanish, Italian, Portuguese, else `simple` — with accents folded by `unaccent`, under a GIN
-index. A query is parsed with `websearch_to_tsquery` (never a syntax error, whatever the user
-types) in every configuration at once, so a word matches in whichever language it was stemmed.
+index. Each appearance's quote has its own stored vector (migration 0004; configuration
+`simple`, accents folded: the quote's language lives on its claim, out of reach of a generated
+column), so a claim is also found by the words of its quotes. A query is parsed with
+`websearch_to_tsquery` (never a syntax error, whatever the user types) in every configuration
+at once, so a word matches in whichever language it was stemmed.
 
 Elsewhere (SQLite) every word of the query must occur, case-insensitively, in the claim's
 wording, claimant or one of its quotes.
@@ -27,6 +30,7 @@ STEMMED_LANGUAGES = {
 }
 CONFIGS = [*STEMMED_LANGUAGES.values(), "simple"]
 NO_RANK = Value(0.0, output_field=FloatField())
+APPEARANCE_TABLE = "annotations_appearance"
 
 
 def config_name(base: str) -> str:
@@ -57,13 +61,16 @@ def _search_postgresql(claims: QuerySet, q: str) -> QuerySet:
     params = [q] * len(CONFIGS)
     # The match is computed once, as an array of ids (an InitPlan), so the planner cannot
     # walk a date index hoping to meet rare matches early: it uses the GIN index instead.
+    # A claim also matches through one of its quotes (appearances carry their own vector).
     matching = (
-        f'"{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}" WHERE "search_vector" @@ {query}))'
+        f'("{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}" WHERE "search_vector" @@ {query}))'
+        f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{APPEARANCE_TABLE}"'
+        f' WHERE "search_vector" @@ {query})))'
     )
     rank = RawSQL(
         f'ts_rank_cd("{table}"."search_vector", {query})', params, output_field=FloatField()
     )
-    return claims.extra(where=[matching], params=params).annotate(search_rank=rank)
+    return claims.extra(where=[matching], params=params * 2).annotate(search_rank=rank)
 
 
 def _search_portable(claims: QuerySet, q: str) -> QuerySet:

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from annotations.models import Claim
-from tests.factories import ClaimFactory
+from tests.factories import CLAIM_SENTENCE, AppearanceFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,12 @@ def test_search_uses_the_gin_index(claims):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "annotations_claim_search" in plan
+
+
+def test_search_finds_claims_by_their_quotes(claims):
+    AppearanceFactory(claim=ClaimFactory(text="Bishkek stays silent", language="en"))
+    assert CLAIM_SENTENCE.startswith("Aucune raison officielle")
+    assert {c.text for c in Claim.objects.search("kirghizes rendue")} == {
+        claims["fr"].text,
+        "Bishkek stays silent",
+    }

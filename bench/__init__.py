@@ -1,0 +1,6 @@
+"""The Claimdesk benchmark: a deterministic synthetic corpus (`bench.corpus`, loaded by
+`bench.load`) and a runner (`bench.runner`) that measures the product from outside — through
+its WSGI application, as a client would — beside the raw-SQL floor (`bench.floor`).
+
+    python -m bench --claims 10000 --out bench/results/bench-10k.json
+"""

@@ -1,0 +1,318 @@
+"""Loading the synthetic corpus: PostgreSQL COPY for the large tables, bulk_create for the
+small ones, `executemany` on other databases; a marker table so that a corpus of the same
+size and seed is reused instead of rebuilt.
+
+Nothing is disabled while loading: constraints, foreign keys, indexes (GIN included) and the
+generated search vectors all do their work row by row, as they would for real data. The
+tables are analysed (vacuumed too, outside a transaction) once loaded.
+"""
+
+import datetime as dt
+import json
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from annotations.models import Tag
+from archive.models import Source
+
+from . import corpus
+
+MARKER_TABLE = "bench_corpus"
+# Everything the corpus fills, children first (for deletion).
+CONTENT_TABLES = [
+    "annotations_evidence",
+    "annotations_annotation_tags",
+    "annotations_annotationrevision",
+    "annotations_annotation",
+    "annotations_appearance",
+    "annotations_claim",
+    "archive_capture",
+    "archive_article",
+    "archive_source",
+]
+
+
+@dataclass
+class LoadReport:
+    reused: bool
+    seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)
+    rows_per_s: dict[str, float] = field(default_factory=dict)
+    method: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "reused": self.reused,
+            "seconds": round(self.seconds, 2),
+            "method": self.method,
+            "rows": self.rows,
+            "rows_per_s": {table: round(rate) for table, rate in self.rows_per_s.items()},
+        }
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def ensure_corpus(claims: int, seed: int, *, rebuild: bool = False, log=print) -> LoadReport:
+    """The corpus of `claims` claims for `seed` in the database: reused if the marker says it
+    is there and the row counts agree, else (or with `rebuild`) built from scratch."""
+    _create_marker_table()
+    marker = _read_marker()
+    same = (
+        marker is not None
+        and (marker["claims"], marker["seed"]) == (claims, seed)
+        and marker.get("version") == corpus.GENERATOR_VERSION
+    )
+    if same and not rebuild and _counts() == marker["rows"]:
+        log(f"Reusing the corpus of {claims:,} claims (seed {seed}).")
+        return LoadReport(reused=True, rows=marker["rows"], method=marker.get("method", ""))
+    if marker is None:
+        _refuse_foreign_content()
+    log(f"Building a corpus of {claims:,} claims (seed {seed})…")
+    report = build(claims, seed, log=log)
+    _write_marker(claims, seed, report)
+    return report
+
+
+class ForeignContentError(Exception):
+    """The database holds content the benchmark did not make: it will not be replaced."""
+
+
+def _refuse_foreign_content() -> None:
+    """Building empties the content tables: do it only in a database that has nothing but
+    the seeds, or that holds a corpus of ours (the marker)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM archive_article")
+        articles = cursor.fetchone()[0]
+    if articles > 1:  # load_seeds stores one article
+        raise ForeignContentError(
+            f"The database {connection.settings_dict['NAME']} holds {articles:,} articles the "
+            "benchmark did not make, and building a corpus replaces them. Point DATABASE_URL "
+            "at a database of the benchmark's own (by default claimdesk_bench)."
+        )
+
+
+def build(claims: int, seed: int, *, log=print) -> LoadReport:
+    began = time.perf_counter()
+    _clear()
+    call_command("load_seeds", verbosity=0)
+    start = _id_start()
+    tag_ids = list(Tag.objects.order_by("slug").values_list("pk", flat=True))
+    plan = corpus.make_plan(claims, seed, tag_ids, start)
+    _load_people_and_outlets(plan)
+    rows = dict.fromkeys(corpus.TABLES, 0)
+    seconds = dict.fromkeys(corpus.TABLES, 0.0)
+    write = _copy if is_postgresql() else _insert
+    done = 0
+    batches = (
+        _generated_in_background(plan, start)
+        if claims >= BACKGROUND_FROM
+        else corpus.generate(plan, start)
+    )
+    for batch in batches:
+        with transaction.atomic():
+            for table in corpus.TABLES:
+                if batch[table]:
+                    t0 = time.perf_counter()
+                    write(table, batch[table])
+                    seconds[table] += time.perf_counter() - t0
+                    rows[table] += len(batch[table])
+        done += len(batch["annotations_claim"])
+        log(f"  {done:,} / {claims:,} claims loaded ({time.perf_counter() - began:.0f} s)")
+    _reset_sequences()
+    _analyze()
+    return LoadReport(
+        reused=False,
+        seconds=time.perf_counter() - began,
+        rows=_counts(),
+        rows_per_s={t: rows[t] / seconds[t] for t in corpus.TABLES if seconds[t]},
+        method="COPY" if is_postgresql() else "executemany",
+    )
+
+
+BACKGROUND_FROM = 50_000  # claims from which rows are generated while the previous batch loads
+
+
+def _generated_in_background(plan: corpus.Plan, start: corpus.IdStart):
+    """corpus.generate() in a forked process, a few batches ahead: generating text and
+    COPYing it each take one core. The child never touches the database and leaves with
+    os._exit, so the connection it inherited is left alone."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=3)
+
+    def produce() -> None:
+        for batch in corpus.generate(plan, start):
+            queue.put(batch)
+        queue.put(None)
+
+    producer = context.Process(target=produce, daemon=True)
+    producer.start()
+    try:
+        while (batch := queue.get()) is not None:
+            yield batch
+    finally:
+        producer.join(timeout=5)
+        if producer.is_alive():
+            producer.terminate()
+
+
+def _clear() -> None:
+    """Empty the content tables (TRUNCATE; row by row inside a caller's transaction, where
+    deferred foreign-key checks may still be pending)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if is_postgresql() and not connection.in_atomic_block:
+            cursor.execute(f"TRUNCATE {', '.join(CONTENT_TABLES)} CASCADE")
+        else:
+            for table in CONTENT_TABLES:
+                cursor.execute(f"DELETE FROM {table}")
+        User.objects.filter(username__startswith="bench-").delete()
+
+
+def _id_start() -> corpus.IdStart:
+    next_ids = {}
+    with connection.cursor() as cursor:
+        for table in corpus.TABLES:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+            next_ids[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM auth_user")
+        user = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM archive_source")
+        source = cursor.fetchone()[0]
+    return corpus.IdStart(user=user, source=source, next_ids=next_ids)
+
+
+def _load_people_and_outlets(plan: corpus.Plan) -> None:
+    now = corpus.EPOCH
+    with transaction.atomic():
+        User.objects.bulk_create(
+            User(
+                id=spec.id,
+                username=spec.username,
+                email=f"{spec.username}@example.org",
+                password="!",  # no login: an unusable password
+                date_joined=now,
+            )
+            for spec in plan.users
+        )
+        groups = {group.name: group.pk for group in Group.objects.all()}
+        Membership = User.groups.through
+        Membership.objects.bulk_create(
+            Membership(user_id=spec.id, group_id=groups[spec.role]) for spec in plan.users
+        )
+        Source.objects.bulk_create(
+            Source(
+                id=spec.id,
+                name=spec.name,
+                slug=spec.slug,
+                domains=[spec.domain],
+                country=spec.country,
+                language=spec.language,
+            )
+            for spec in plan.sources
+        )
+
+
+def _copy(table: str, rows: list[tuple]) -> None:
+    columns = ", ".join(f'"{c}"' for c in corpus.COLUMNS[table])
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _naive_utc(value):
+    """Datetimes as the ORM stores them on SQLite: naive, in UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _insert(table: str, rows: list[tuple]) -> None:
+    columns = corpus.COLUMNS[table]
+    rows = [tuple(_naive_utc(value) for value in row) for row in rows]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})", rows)
+
+
+def _reset_sequences() -> None:
+    """Rows were given explicit ids: move each identity sequence past them."""
+    if not is_postgresql():
+        return  # SQLite's AUTOINCREMENT follows the largest id by itself
+    with connection.cursor() as cursor:
+        for table in [*corpus.TABLES, "auth_user", "auth_user_groups", "archive_source"]:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+
+
+def _analyze() -> None:
+    tables = [*CONTENT_TABLES, "auth_user", "auth_user_groups", "annotations_tag"]
+    with connection.cursor() as cursor:
+        if not is_postgresql():
+            cursor.execute("ANALYZE")
+        elif connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        else:
+            # VACUUM sets the visibility map, so index-only scans work at once.
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+
+
+def _counts() -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in corpus.TABLES:
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _create_marker_table() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} ("
+            "id integer PRIMARY KEY, claims integer NOT NULL, seed integer NOT NULL, "
+            "details text NOT NULL)"
+        )
+
+
+def _read_marker() -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT claims, seed, details FROM {MARKER_TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return {"claims": row[0], "seed": row[1], **json.loads(row[2])}
+
+
+def _write_marker(claims: int, seed: int, report: LoadReport) -> None:
+    details = json.dumps(
+        {
+            "version": corpus.GENERATOR_VERSION,
+            "rows": report.rows,
+            "method": report.method,
+            "built_at": timezone.now().isoformat(),
+            "load": report.as_dict(),
+        }
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MARKER_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {MARKER_TABLE} (id, claims, seed, details) VALUES (1, %s, %s, %s)",
+            [claims, seed, details],
+        )
+
+
+def marker_details() -> dict | None:
+    _create_marker_table()
+    return _read_marker()

@@ -1,0 +1,55 @@
+import json
+
+import pytest
+from django.db import connection
+
+from bench import runner
+from bench.__main__ import parse_args
+
+POSTGRESQL = connection.vendor == "postgresql"
+
+
+def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
+    options = runner.Options(
+        claims=200, rounds=2, warmup=1, export_runs=1, import_files=10, log=lambda m: None
+    )
+    result = runner.run(options)
+    markdown = runner.write(result, tmp_path / "bench.json")
+
+    written = json.loads((tmp_path / "bench.json").read_text())
+    assert written["claims"] == 200
+    for key in (
+        "api_list_p50_ms",
+        "api_list_p95_ms",
+        "api_filtered_p50_ms",
+        "export_claims_per_s",
+        "export_peak_rss_mib",
+        "import_articles_per_s",
+    ):
+        assert written[key] > 0, key
+    # The query count does not grow with the page.
+    assert written["queries_page_10"] == written["queries_page_100"] <= 5
+    assert written["export_claims"] == runner._published_claims() > 0
+    assert written["import_path"]
+    assert written["versions"]["django"] and written["machine"]["cores"] >= 1
+    assert "| API list, 100 claims/page, p50 / p95 |" in markdown.read_text()
+    if POSTGRESQL:
+        # The floor returns exactly what the API returns, only faster.
+        assert written["floor_matches_api"] is True
+        assert written["raw_sql_p50_ms"] > 0 and written["api_vs_raw_ratio"] > 0
+        assert written["search_p95_ms"] >= written["search_p50_ms"] > 0
+        assert all(hits >= 1 for hits in written["search_hits"].values())
+        assert written["copy_rows_per_s"] > 0
+    else:
+        # PostgreSQL-only measurements are absent, with the reason, never made up.
+        for key in ("raw_sql_p50_ms", "search_p50_ms", "search_p95_ms", "copy_rows_per_s"):
+            assert written[key] is None, key
+        assert "PostgreSQL only" in written["search_reason"]
+        assert "PostgreSQL only" in written["copy_reason"]
+
+
+def test_the_command_line_refuses_a_corpus_of_no_claims(capsys):
+    assert parse_args(["--claims", "200", "--rebuild"]).claims == 200
+    with pytest.raises(SystemExit):
+        parse_args(["--claims", "0"])
+    assert "--claims must be at least 1, not 0" in capsys.readouterr().err
