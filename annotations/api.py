@@ -223,7 +223,7 @@ class ClaimViewSet(
         if self.action == "claimreview":
             return claims.with_details(self.viewer)
         # `claims_data` loads the rest in flat queries once the page is chosen.
-        return claims.select_related("created_by")
+        return claims.with_creator()
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -249,7 +249,7 @@ class ClaimViewSet(
         services.delete_claim(user=self.request.user, claim=instance)
 
     def _read(self, pk: int) -> dict:
-        return claims_data([Claim.objects.select_related("created_by").get(pk=pk)], self.viewer)[0]
+        return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]
 
     @extend_schema(
         responses={
@@ -308,7 +308,7 @@ class ClaimViewSet(
         # Keyset pagination over the primary key: each chunk is one claims query plus the
         # fixed queries of `claims_data`, so memory stays flat however large the corpus.
         last = 0
-        claims = claims.select_related("created_by")
+        claims = claims.with_creator()
         while True:
             chunk = list(claims.filter(pk__gt=last)[: self.export_chunk_size])
             if not chunk:

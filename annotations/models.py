@@ -73,6 +73,13 @@ class ClaimQuerySet(models.QuerySet):
             Prefetch("annotations", queryset=annotations, to_attr="visible_annotations"),
         )
 
+    def with_creator(self):
+        """Claims with their creator's username and only the columns the API's read
+        representation uses (`annotations.serializers.claims_data` loads the rest)."""
+        return self.select_related("created_by").only(
+            "id", "text", "language", "claimant", "created_at", "updated_at", "created_by__username"
+        )
+
     def assessed(self, user: roles.AnyUser, **conditions):
         """Claims with at least one annotation `user` may see that meets all `conditions`
         (lookups on Annotation, e.g. tags__slug__in=[…], confidence__gte=0.5)."""

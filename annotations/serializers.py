@@ -264,7 +264,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
-    """`ClaimSerializer`'s representation of `claims` (loaded with `created_by`), with the
+    """`ClaimSerializer`'s representation of `claims` (loaded `with_creator()`), with the
     annotations `viewer` may see: the same dicts, from four flat queries (appearances;
     annotations; their tags; their evidence), none when `claims` is empty and only the first
     two when no annotation is visible.
