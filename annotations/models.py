@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from accounts import roles
 from archive.models import Capture, validate_language
 
+from . import lookups  # noqa: F401  (registers `__any` on foreign keys)
 from .search import search_claims
 
 

@@ -278,7 +278,7 @@ def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
     appearances = defaultdict(list)
     # Joined columns only: the capture's text and raw bytes are never read.
     for row in (
-        Appearance.objects.filter(claim_id__in=ids)
+        Appearance.objects.filter(claim_id__any=ids)
         .order_by("pk")
         .values_list(
             "pk",
@@ -337,7 +337,7 @@ def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
     by_id = {}
     for row in (
         Annotation.objects.visible_to(viewer)
-        .filter(claim_id__in=ids)
+        .filter(claim_id__any=ids)
         .order_by("created_at", "pk")
         .values_list(
             "pk",
@@ -379,7 +379,7 @@ def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
     if by_id:
         # Through the M2M table, in the vocabulary's order (Tag.Meta.ordering).
         for annotation_id, slug, label in (
-            Annotation.tags.through.objects.filter(annotation_id__in=by_id)
+            Annotation.tags.through.objects.filter(annotation_id__any=by_id)
             .order_by("tag__category", "tag__label")
             .values_list("annotation_id", "tag__slug", "tag__label")
         ):
@@ -387,7 +387,7 @@ def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
         storage = Evidence._meta.get_field("document").storage
         for row in (
             Evidence.objects.alive()
-            .filter(annotation_id__in=by_id)
+            .filter(annotation_id__any=by_id)
             .order_by("created_at", "pk")
             .values_list(
                 "pk",
