@@ -137,3 +137,13 @@ def test_claims_data_skips_tags_and_evidence_when_no_annotation_is_visible(
 
     assert len(payload["appearances"]) == 1
     assert payload["annotations"] == []
+
+
+def test_any_lookup_matches_foreign_keys_among_the_ids(alice_journalist):
+    first, second, third = (AnnotationFactory(author=alice_journalist) for _ in range(3))
+
+    matched = Annotation.objects.filter(claim_id__any=[first.claim_id, third.claim_id])
+
+    assert sorted(matched.values_list("pk", flat=True)) == [first.pk, third.pk]
+    assert second not in matched
+    assert not Annotation.objects.filter(claim_id__any=[]).exists()
