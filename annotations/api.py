@@ -2,7 +2,8 @@
 appearances, annotations (review actions, versions, W3C Web Annotation), evidence and tags.
 
 Reads are built on the QuerySet methods (`visible_to`, `with_details`, `assessed`, `search`);
-writes validate their input, call a service, and answer with the read representation.
+claims are read through `claims_data` (flat queries, no model instance per related row).
+Writes validate their input, call a service, and answer with the read representation.
 """
 
 import re
