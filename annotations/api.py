@@ -2,7 +2,8 @@
 appearances, annotations (review actions, versions, W3C Web Annotation), evidence and tags.
 
 Reads are built on the QuerySet methods (`visible_to`, `with_details`, `assessed`, `search`);
-writes validate their input, call a service, and answer with the read representation.
+claims are read through `claims_data` (flat queries, no model instance per related row).
+Writes validate their input, call a service, and answer with the read representation.
 """
 
 import re
@@ -54,6 +55,7 @@ from .serializers import (
     TagUpdateSerializer,
     TagWriteSerializer,
     VersionSerializer,
+    claims_data,
 )
 
 
@@ -219,7 +221,17 @@ class ClaimViewSet(
         if self.action in ("partial_update", "destroy"):
             # Writes need only the claim itself; the service decides who may.
             return claims
-        return claims.with_details(self.viewer)
+        if self.action == "claimreview":
+            return claims.with_details(self.viewer)
+        # `claims_data` loads the rest in flat queries once the page is chosen.
+        return claims.with_creator()
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(claims_data(page, self.viewer))
+
+    def retrieve(self, request, pk=None):
+        return Response(claims_data([self.get_object()], self.viewer)[0])
 
     def create(self, request):
         serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
@@ -238,8 +250,7 @@ class ClaimViewSet(
         services.delete_claim(user=self.request.user, claim=instance)
 
     def _read(self, pk: int) -> dict:
-        claim = Claim.objects.with_details(self.viewer).get(pk=pk)
-        return ClaimSerializer(claim, context=self.get_serializer_context()).data
+        return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]
 
     @extend_schema(
         responses={
@@ -288,23 +299,22 @@ class ClaimViewSet(
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         claims = filterset.qs.order_by("pk")
-        context = self.get_serializer_context()
         response = StreamingHttpResponse(
-            self._lines(claims, reader, context), content_type="application/jsonl; charset=utf-8"
+            self._lines(claims, reader), content_type="application/jsonl; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="claimdesk-claims.jsonl"'
         return response
 
-    def _lines(self, claims, reader, context):
+    def _lines(self, claims, reader):
         # Keyset pagination over the primary key: each chunk is one claims query plus the
-        # fixed prefetches, so memory stays flat however large the corpus.
+        # fixed queries of `claims_data`, so memory stays flat however large the corpus.
         last = 0
+        claims = claims.with_creator()
         while True:
-            chunk = list(claims.filter(pk__gt=last).with_details(reader)[: self.export_chunk_size])
+            chunk = list(claims.filter(pk__gt=last)[: self.export_chunk_size])
             if not chunk:
                 return
-            data = ClaimSerializer(chunk, many=True, context=context).data
-            yield b"".join(dumps(row) + b"\n" for row in data)
+            yield b"".join(dumps(row) + b"\n" for row in claims_data(chunk, reader))
             last = chunk[-1].pk
 
 

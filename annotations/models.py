@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from accounts import roles
 from archive.models import Capture, validate_language
 
+from . import lookups  # noqa: F401  (registers `__any` on foreign keys)
 from .search import search_claims
 
 
@@ -71,6 +72,13 @@ class ClaimQuerySet(models.QuerySet):
         return self.select_related("created_by").prefetch_related(
             Prefetch("appearances", queryset=appearances),
             Prefetch("annotations", queryset=annotations, to_attr="visible_annotations"),
+        )
+
+    def with_creator(self):
+        """Claims with their creator's username and only the columns the API's read
+        representation uses (`annotations.serializers.claims_data` loads the rest)."""
+        return self.select_related("created_by").only(
+            "id", "text", "language", "claimant", "created_at", "updated_at", "created_by__username"
         )
 
     def assessed(self, user: roles.AnyUser, **conditions):

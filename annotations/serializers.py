@@ -2,11 +2,14 @@
 the write endpoints accept. The read serializers touch only what `with_details()` loaded."""
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import roles
 from archive.models import Capture
 from archive.serializers import ArticleBriefSerializer
 from config.rest import StrictInputMixin
@@ -258,6 +261,177 @@ class ClaimSerializer(serializers.ModelSerializer):
             "appearances": [appearance.to_representation(a) for a in claim.appearances.all()],
             "annotations": [annotation.to_representation(a) for a in claim.visible_annotations],
         }
+
+
+def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
+    """`ClaimSerializer`'s representation of `claims` (loaded `with_creator()`), with the
+    annotations `viewer` may see: the same dicts, from four flat queries (appearances;
+    annotations; their tags; their evidence), none when `claims` is empty and only the first
+    two when no annotation is visible.
+
+    The claim list, detail and export use this rather than `with_details()`: materialising
+    the page's related rows as model instances, and Django's prefetch machinery (a related
+    manager per annotation for its tags), cost several times the queries themselves."""
+    if not claims:
+        return []
+    ids = [claim.pk for claim in claims]
+    appearances = defaultdict(list)
+    # Joined columns only: the capture's text and raw bytes are never read.
+    for row in (
+        Appearance.objects.filter(claim_id__any=ids)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "claim_id",
+            "capture_id",
+            "capture__article_id",
+            "capture__article__title",
+            "capture__article__url",
+            "capture__article__language",
+            "capture__article__published_at",
+            "capture__article__source_id",
+            "capture__article__source__slug",
+            "capture__article__source__name",
+            "capture__article__source__country",
+            "quote",
+            "start",
+            "end",
+            "prefix",
+            "suffix",
+            "anchor_status",
+            "anchor_method",
+            "anchor_score",
+            "created_at",
+        )
+    ):
+        source = (
+            {"id": row[8], "slug": row[9], "name": row[10], "country": row[11]}
+            if row[8] is not None
+            else None
+        )
+        appearances[row[1]].append(
+            {
+                "id": row[0],
+                "claim": row[1],
+                "capture": row[2],
+                "article": {
+                    "id": row[3],
+                    "title": row[4],
+                    "url": row[5],
+                    "language": row[6],
+                    "published_at": iso(row[7]),
+                    "source": source,
+                },
+                "quote": row[12],
+                "selector": {
+                    "start": row[13],
+                    "end": row[14],
+                    "prefix": row[15],
+                    "suffix": row[16],
+                },
+                "anchor": {"status": row[17], "method": row[18], "score": row[19]},
+                "created_at": iso(row[20]),
+            }
+        )
+    annotations = defaultdict(list)
+    by_id = {}
+    for row in (
+        Annotation.objects.visible_to(viewer)
+        .filter(claim_id__any=ids)
+        .order_by("created_at", "pk")
+        .values_list(
+            "pk",
+            "claim_id",
+            "author__username",
+            "status",
+            "version",
+            "confidence",
+            "verdict",
+            "rationale",
+            "review_comment",
+            "reviewed_by__username",
+            "reviewed_at",
+            "published_at",
+            "created_at",
+            "updated_at",
+        )
+    ):
+        annotation = {
+            "id": row[0],
+            "claim": row[1],
+            "author": row[2],
+            "status": row[3],
+            "version": row[4],
+            "tags": [],
+            "confidence": float(row[5]),
+            "verdict": row[6],
+            "rationale": row[7],
+            "evidence": [],
+            "review_comment": row[8],
+            "reviewed_by": row[9],
+            "reviewed_at": iso(row[10]),
+            "published_at": iso(row[11]),
+            "created_at": iso(row[12]),
+            "updated_at": iso(row[13]),
+        }
+        annotations[row[1]].append(annotation)
+        by_id[row[0]] = annotation
+    if by_id:
+        # Through the M2M table, in the vocabulary's order (Tag.Meta.ordering).
+        for annotation_id, slug, label in (
+            Annotation.tags.through.objects.filter(annotation_id__any=by_id)
+            .order_by("tag__category", "tag__label")
+            .values_list("annotation_id", "tag__slug", "tag__label")
+        ):
+            by_id[annotation_id]["tags"].append({"slug": slug, "label": label})
+        storage = Evidence._meta.get_field("document").storage
+        for row in (
+            Evidence.objects.alive()
+            .filter(annotation_id__any=by_id)
+            .order_by("created_at", "pk")
+            .values_list(
+                "pk",
+                "annotation_id",
+                "kind",
+                "url",
+                "capture_id",
+                "quote",
+                "document",
+                "stance",
+                "note",
+                "added_by__username",
+                "created_at",
+            )
+        ):
+            by_id[row[1]]["evidence"].append(
+                {
+                    "id": row[0],
+                    "annotation": row[1],
+                    "kind": row[2],
+                    "url": row[3],
+                    "capture": row[4],
+                    "quote": row[5],
+                    "document": storage.url(row[6]) if row[6] else None,
+                    "stance": row[7],
+                    "note": row[8],
+                    "added_by": row[9],
+                    "created_at": iso(row[10]),
+                }
+            )
+    return [
+        {
+            "id": claim.pk,
+            "text": claim.text,
+            "language": claim.language,
+            "claimant": claim.claimant,
+            "created_by": claim.created_by.username,
+            "created_at": iso(claim.created_at),
+            "updated_at": iso(claim.updated_at),
+            "appearances": appearances[claim.pk],
+            "annotations": annotations[claim.pk],
+        }
+        for claim in claims
+    ]
 
 
 # Input

@@ -22,7 +22,6 @@ from django.views.defaults import server_error as django_server_error
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, negotiation, pagination, renderers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from annotations.services import StaleVersionError
 
@@ -277,6 +276,10 @@ def _summary(errors) -> str:
 def exception_handler(exc, context):
     """Every error answers JSON `{"detail": "...", "errors": {field: [messages]}}` (errors
     only for invalid input) with the status that fits; nothing the user sends yields a 500."""
+    # Imported here: rest_framework.views reads the renderer setting, which names this
+    # module, so importing it at the top made this module importable only after DRF's views.
+    from rest_framework.views import set_rollback
+
     headers = {}
     if isinstance(exc, StaleVersionError):
         set_rollback()
