@@ -26,9 +26,7 @@ def supported(claims: QuerySet) -> bool:
     """Whether the database can build the lines: PostgreSQL, with documents on a file system
     storage (whose URLs are the media URL and the quoted name)."""
     storage = Evidence._meta.get_field("document").storage
-    return connections[claims.db].vendor == "postgresql" and isinstance(
-        storage, FileSystemStorage
-    )
+    return connections[claims.db].vendor == "postgresql" and isinstance(storage, FileSystemStorage)
 
 
 def _iso(column: str) -> str:
