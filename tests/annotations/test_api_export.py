@@ -1,0 +1,194 @@
+"""The JSON Lines export on PostgreSQL, where the database builds each line: the same claims,
+as the same JSON, as the serializers would give, whatever the filters; streamed by chunks."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from annotations import export
+from annotations.api import ClaimViewSet
+from annotations.models import Annotation, Appearance, Claim, Evidence
+from archive.models import Article
+from tests import factories
+from tests.factories import (
+    AnnotationFactory,
+    AppearanceFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    TagFactory,
+    annotated_claims,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the database builds the lines on PostgreSQL"
+    ),
+]
+
+EXPORT = "/api/claims/export.jsonl"
+
+
+def lines(client, query: str = "") -> list[bytes]:
+    response = client.get(f"{EXPORT}?{query}")
+    assert response.status_code == 200, response.content
+    return b"".join(response.streaming_content).splitlines()
+
+
+def through_serializers(client, monkeypatch, query: str = "") -> list[bytes]:
+    with monkeypatch.context() as patch:
+        patch.setattr(export, "supported", lambda claims: False)
+        return lines(client, query)
+
+
+@pytest.fixture
+def corpus(seeded, settings, tmp_path, alice_journalist, bob_journalist, erin_editor):
+    """Claims with everything a line can hold: several annotations (published, draft), tags
+    in several categories, evidence of each kind (a document with a name to percent-encode)
+    and a deleted one, a reviewer, whole and fractional confidences and anchor scores,
+    timestamps with and without microseconds, an article with no source nor date, another
+    language, and text that JSON must escape."""
+    settings.MEDIA_ROOT = tmp_path
+    claim = Claim.objects.get()  # the seed's
+    capture = factories.CaptureFactory(article__source=None, article__published_at=None)
+    AppearanceFactory(claim=claim, capture=capture, anchor_score=0.875)
+    tags = [
+        TagFactory(slug="zz-context", label="Zz context (test)", category="about"),
+        TagFactory(slug="aa-sourcing", label="Aa sourcing (test)", category="sourcing"),
+    ]
+    published = timezone.now().replace(microsecond=0)
+    for author, confidence in ((alice_journalist, "1.000"), (bob_journalist, "0.333")):
+        annotation = AnnotationFactory(
+            claim=claim,
+            author=author,
+            status=Annotation.Status.PUBLISHED,
+            confidence=Decimal(confidence),
+            verdict=Annotation.Verdict.MISLEADING,
+            rationale='Quotes "inside", a tab\tand a line\nbreak; ünïcödé, 中文, emoji 🙂.',
+            published_at=published,
+            reviewed_by=erin_editor,
+            reviewed_at=published + dt.timedelta(microseconds=120),
+            tags=tags,
+        )
+        EvidenceFactory(annotation=annotation, note="A link.")
+        EvidenceFactory(
+            annotation=annotation,
+            kind=Evidence.Kind.CAPTURE,
+            url="",
+            capture=capture,
+            quote="le Kirghizistan a annulé",
+            stance=Evidence.Stance.CONTEXT,
+        )
+        EvidenceFactory(
+            annotation=annotation,
+            kind=Evidence.Kind.DOCUMENT,
+            url="",
+            document=SimpleUploadedFile("rapport été (v2).pdf", b"%PDF-1.4"),
+            stance=Evidence.Stance.CONTRADICTS,
+        )
+        EvidenceFactory(annotation=annotation, note="Withdrawn.", deleted_at=timezone.now())
+    AnnotationFactory(claim=claim, author=erin_editor, status=Annotation.Status.DRAFT)
+    english = ClaimFactory(text="An English claim, with \\ and \u0001.", language="en")
+    AppearanceFactory(
+        claim=english,
+        capture__article__source=factories.SourceFactory(slug="le-monde", name="Le Monde"),
+    )
+    AnnotationFactory(
+        claim=english,
+        status=Annotation.Status.PUBLISHED,
+        published_at=published,
+        confidence=Decimal("0.000"),
+        tags=[tags[0]],
+    )
+    AnnotationFactory(claim=ClaimFactory(text="draft only"), status=Annotation.Status.DRAFT)
+    annotated_claims(3)
+    # Whole seconds, which ISO 8601 writes without a fraction.
+    Claim.objects.filter(pk=english.pk).update(created_at=published)
+    Appearance.objects.filter(claim=english).update(created_at=published)
+    return claim
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "tag=aa-sourcing",
+        "tag=zz-context&tag=no-official-reason-given",
+        "source=le-monde",
+        "q=Kirghizistan",
+        "language=en",
+        "min_confidence=0.9",
+        "updated_since=2000-01-01T00:00:00Z",
+        "updated_since=2999-01-01T00:00:00Z",
+    ],
+)
+def test_database_built_lines_equal_the_serialized_ones(api, monkeypatch, corpus, query):
+    built = lines(api, query)
+    serialized = through_serializers(api, monkeypatch, query)
+    assert [json.loads(line) for line in built] == [json.loads(line) for line in serialized]
+    if query in ("", "source=le-monde"):
+        assert built  # the comparison is not between two empty exports
+
+
+def test_database_built_line_writes_values_as_the_api_does(api, corpus):
+    rows = {row["id"]: row for row in map(json.loads, lines(api))}
+    claim = rows[corpus.pk]
+    assert [a["confidence"] for a in claim["annotations"]][-2:] == [1.0, 0.333]
+    assert b'"confidence" : 1.0' in b"".join(lines(api, "min_confidence=1"))
+    assert {a["anchor"]["score"] for a in claim["appearances"]} == {1.0, 0.875}
+    assert {a["status"] for a in claim["annotations"]} == {"published"}
+    annotation = claim["annotations"][-1]
+    assert [t["slug"] for t in annotation["tags"]] == ["zz-context", "aa-sourcing"]
+    assert [e["kind"] for e in annotation["evidence"]] == ["url", "capture", "document"]
+    document = annotation["evidence"][2]["document"]
+    assert document.startswith("/media/evidence/")
+    assert quote("rapport_été_v2") in document and document.endswith(".pdf")
+    assert annotation["reviewed_by"] == "erin_editor"
+    assert annotation["reviewed_at"].endswith(".000120Z")
+    assert annotation["published_at"].endswith("Z") and "." not in annotation["published_at"]
+    no_source = [a for a in claim["appearances"] if a["article"]["source"] is None]
+    assert no_source and no_source[0]["article"]["published_at"] is None
+    english = next(row for row in rows.values() if row["language"] == "en")
+    assert english["created_at"].endswith("Z") and "." not in english["created_at"]
+    assert english["text"] == "An English claim, with \\ and \u0001."
+    assert Article.objects.filter(source=None).exists()
+
+
+def test_export_streams_chunk_by_chunk_without_reading_ahead(api, monkeypatch):
+    annotated_claims(5)
+    monkeypatch.setattr(ClaimViewSet, "export_sql_chunk_size", 2)
+    response = api.get(EXPORT)
+    assert response.streaming
+    chunks, queries_so_far = [], []
+    with CaptureQueriesContext(connection) as queries:
+        for chunk in response.streaming_content:
+            chunks.append(chunk)
+            queries_so_far.append(len(queries))
+    # Each chunk is built by its own query when it is asked for, not before.
+    first = queries_so_far[0]
+    assert queries_so_far == [first, first + 1, first + 2]
+    assert [len(chunk.splitlines()) for chunk in chunks] == [2, 2, 1]
+    ids = [json.loads(line)["id"] for line in b"".join(chunks).splitlines()]
+    assert ids == sorted(Claim.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_database_built_export_query_count(api, django_assert_num_queries, count):
+    annotated_claims(count)
+    # SAVEPOINT (the export's transaction, inside the test's); the ids' server-side cursor
+    # (one for the whole export); jit off; the one chunk's lines; RELEASE SAVEPOINT.
+    with django_assert_num_queries(5):
+        assert len(lines(api)) == count
+
+
+def test_bad_filter_is_refused_before_streaming(api):
+    response = api.get(f"{EXPORT}?updated_since=yesterday")
+    assert response.status_code == 400
+    assert "updated_since" in response.json()["errors"]
