@@ -22,9 +22,18 @@ from django.views.defaults import server_error as django_server_error
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, negotiation, pagination, renderers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from annotations.services import StaleVersionError
+
+
+def set_rollback() -> None:
+    """rest_framework.views.set_rollback, imported when called: importing rest_framework.views
+    reads DEFAULT_RENDERER_CLASSES, which names this module, so importing it while this
+    module loads fails whenever this module is the first to be imported (which depends on
+    the order Django runs its system checks in)."""
+    from rest_framework.views import set_rollback as rollback
+
+    rollback()
 
 
 def _default(value):
