@@ -217,9 +217,9 @@ def _store_capture(
     redirects: Sequence[str],
 ) -> Capture:
     """Validate, save and announce a capture; the caller holds the transaction. Without
-    `validate_constraints`, the caller vouches that no capture of the article has this text
-    (the check constraints are covered by field validation: text required, origin a
-    choice)."""
+    `validate_constraints`, the caller vouches that the article is stored and that none of
+    its captures has this text (the check constraints are covered by field validation: text
+    required, origin a choice)."""
     capture = Capture(
         article=article,
         text=normalize_text(text),
@@ -233,9 +233,13 @@ def _store_capture(
     )
     if captured_at is not None:
         capture.captured_at = captured_at
-    # The article is saved (it was found or created in this transaction): its foreign key
-    # needs no query to check.
-    capture.full_clean(exclude=["article"], validate_constraints=validate_constraints)
+    if validate_constraints:
+        capture.full_clean()
+    else:
+        # The caller found or created the article in this transaction, so its foreign key
+        # needs no query either. (Excluding it would also skip the unique text constraint,
+        # hence only here.)
+        capture.full_clean(exclude=["article"], validate_constraints=False)
     capture.save()
     capture_added.send(sender=Capture, capture=capture, previous=previous)
     return capture
