@@ -1,9 +1,13 @@
 from django.apps import AppConfig
 
 
-def reanchor_on_capture_added(sender, capture, **kwargs):
+def reanchor_on_capture_added(sender, capture, previous, **kwargs):
     """A new capture of an article: its claims follow the text (see archive.signals)."""
     from .services import reanchor_appearances
+
+    if previous is None:
+        # The article's first capture: no earlier one holds claims to move.
+        return
 
     reanchor_appearances(capture=capture)
 

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,8 +26,17 @@ from django.db import DatabaseError, transaction
 from django.utils.dateparse import parse_date, parse_datetime
 from warcio.archiveiterator import ArchiveIterator
 
-from .models import Capture, Source, validate_language
-from .services import ArchiveResult, archive_article, normalize_text, parse_text_document
+from .models import Article, Capture, Source, validate_language
+from .services import (
+    LOOKUP,
+    ArchiveResult,
+    Lookup,
+    archive_article,
+    article_key,
+    find_articles,
+    normalize_text,
+    parse_text_document,
+)
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
@@ -475,6 +484,10 @@ def read_input(value: str | Path | IngestError) -> Iterator[Item]:
 # Language
 
 
+# Characters of a text that language detection reads.
+DETECTION_CHARS = 1000
+
+
 @cache
 def _detector(codes: tuple[str, ...]):
     """Built once per process and language set (it loads language models), for the
@@ -495,36 +508,71 @@ def _detector(codes: tuple[str, ...]):
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of the text's language among CLAIMDESK_LANGUAGES, or "" when it
     cannot be told."""
+    return detect_languages([text])[0]
+
+
+def detect_languages(texts: Sequence[str]) -> list[str]:
+    """detect_language for many texts, detected in parallel."""
     if len(settings.CLAIMDESK_LANGUAGES) == 1:
-        return settings.CLAIMDESK_LANGUAGES[0]
+        return [settings.CLAIMDESK_LANGUAGES[0]] * len(texts)
     detector = _detector(tuple(settings.CLAIMDESK_LANGUAGES))
     if detector is None:
-        return ""
-    language = detector.detect_language_of(text[:5000])
-    return language.iso_code_639_1.name.lower() if language else ""
+        return [""] * len(texts)
+    # The opening tells the language as well as the whole text does, at a fraction of the
+    # cost (detection time grows with the length).
+    openings = [text[:DETECTION_CHARS] for text in texts]
+    if len(openings) == 1:
+        languages = [detector.detect_language_of(openings[0])]
+    else:
+        languages = detector.detect_languages_in_parallel_of(openings)
+    return [language.iso_code_639_1.name.lower() if language else "" for language in languages]
 
 
 # Storing
+
+# Items stored per transaction by archive_documents (each in its own savepoint), and the
+# text and raw bytes a batch may hold in memory before it is stored.
+BATCH_ITEMS = 200
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 class DryRunRollback(Exception):
     """Undoes a dry run's writes once its outcome is known."""
 
 
+class SourceResolver:
+    """`resolve_source` for many documents: each slug and host is looked up once."""
+
+    def __init__(self, source: Source | None = None):
+        self.source = source
+        self._found: dict[tuple[str, str], Source | None] = {}
+
+    def __call__(self, document: Document) -> Source | None:
+        if self.source is not None:
+            return self.source
+        if document.source_slug:
+            key = ("slug", document.source_slug)
+            if key not in self._found:
+                self._found[key] = Source.objects.filter(slug=document.source_slug).first()
+            if self._found[key] is None:
+                raise IngestError(
+                    document.item,
+                    f"field “source”: no source with the slug “{document.source_slug}”",
+                )
+            return self._found[key]
+        host = urlsplit(document.url).hostname if document.url else None
+        if not host:
+            return None
+        key = ("host", host)
+        if key not in self._found:
+            self._found[key] = Source.objects.for_host(host)
+        return self._found[key]
+
+
 def resolve_source(document: Document, source: Source | None = None) -> Source | None:
     """The source given, else the one the document names by slug, else the one whose domains
     include the URL's host."""
-    if source is not None:
-        return source
-    if document.source_slug:
-        found = Source.objects.filter(slug=document.source_slug).first()
-        if found is None:
-            raise IngestError(
-                document.item, f"field “source”: no source with the slug “{document.source_slug}”"
-            )
-        return found
-    host = urlsplit(document.url).hostname if document.url else None
-    return Source.objects.for_host(host) if host else None
+    return SourceResolver(source)(document)
 
 
 def _describe(error: ValidationError) -> str:
@@ -538,35 +586,58 @@ def _describe(error: ValidationError) -> str:
 
 
 def archive_document(
-    document: Document, *, source: Source | None = None, language: str = "", dry_run: bool = False
+    document: Document,
+    *,
+    source: Source | None = None,
+    language: str = "",
+    dry_run: bool = False,
+    known: Article | Lookup | None = LOOKUP,
 ) -> ArchiveResult:
-    """Store `document` through `archive_article` in its own transaction: the language given,
-    else the document's, else detected. A dry run computes the outcome and stores nothing.
-    Raises IngestError (naming the item) when the archive refuses it."""
+    """Store `document` through `archive_article` in its own transaction (a savepoint when
+    one is open): the language given, else the document's, else detected. A dry run
+    computes the outcome and stores nothing. `known` is as for archive_article, the article
+    the document identifies once `source` is resolved. Raises IngestError (naming the
+    item) when the archive refuses it."""
     source = resolve_source(document, source)
     language = language or document.language or detect_language(document.text)
+    return _archive(document, source=source, language=language, dry_run=dry_run, known=known)
+
+
+def _archive(
+    document: Document,
+    *,
+    source: Source | None,
+    language: str,
+    dry_run: bool,
+    known: Article | Lookup | None,
+) -> ArchiveResult:
+    arguments = {
+        "title": document.title,
+        "text": document.text,
+        "origin": document.origin,
+        "source": source,
+        "url": document.url,
+        "language": language,
+        "authors": document.authors,
+        "published_at": document.published_at,
+        "origin_location": document.origin_location[:2000],
+        "raw": document.raw,
+        "raw_content_type": document.raw_content_type,
+        "warc_record_id": document.warc_record_id,
+        "extractor": document.extractor,
+        "captured_at": document.captured_at,
+        "redirects": document.redirects,
+        "known": known,
+    }
     result = None
     try:
-        with transaction.atomic():
-            result = archive_article(
-                title=document.title,
-                text=document.text,
-                origin=document.origin,
-                source=source,
-                url=document.url,
-                language=language,
-                authors=document.authors,
-                published_at=document.published_at,
-                origin_location=document.origin_location[:2000],
-                raw=document.raw,
-                raw_content_type=document.raw_content_type,
-                warc_record_id=document.warc_record_id,
-                extractor=document.extractor,
-                captured_at=document.captured_at,
-                redirects=document.redirects,
-            )
-            if dry_run:
+        if dry_run:
+            with transaction.atomic():
+                result = archive_article(**arguments)
                 raise DryRunRollback
+        else:
+            # archive_article is atomic itself: its savepoint is the item's.
+            result = archive_article(**arguments)
     except DryRunRollback:
         pass
     except ValidationError as exc:
@@ -574,3 +645,74 @@ def archive_document(
     except DatabaseError as exc:
         raise IngestError(document.item, f"the database refused it: {exc}") from None
     return result
+
+
+def archive_documents(
+    items: Iterable[Item],
+    *,
+    source: Source | None = None,
+    language: str = "",
+    dry_run: bool = False,
+) -> Iterator[tuple[Item, ArchiveResult | IngestError]]:
+    """Store documents as archive_document does, each item atomically (a failure changes
+    nothing and the others go on), but BATCH_ITEMS at a time: one transaction per batch
+    with a savepoint per item, the batch's known articles found in one or two queries, and
+    each source looked up once. Yields every item with its result (or the error naming it)
+    in order, once its batch is committed."""
+    resolve = SourceResolver(source)
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        if isinstance(item, Document):
+            size += len(item.text) + len(item.raw)
+        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+            yield from _archive_batch(batch, resolve, language=language, dry_run=dry_run)
+            batch, size = [], 0
+    if batch:
+        yield from _archive_batch(batch, resolve, language=language, dry_run=dry_run)
+
+
+def _archive_batch(
+    batch: list[Item], resolve: SourceResolver, *, language: str, dry_run: bool
+) -> list[tuple[Item, ArchiveResult | IngestError]]:
+    outcomes: list[tuple[Item, ArchiveResult | IngestError]] = []
+    sources: dict[int, Source | None] = {}
+    for index, item in enumerate(batch):
+        if isinstance(item, Document):
+            try:
+                sources[index] = resolve(item)
+            except IngestError as exc:
+                batch[index] = exc
+    keys = {
+        index: article_key(url=batch[index].url, source=source, title=batch[index].title)
+        for index, source in sources.items()
+    }
+    known = find_articles(keys.values())
+    languages = {index: language or batch[index].language for index in sources}
+    undeclared = [index for index, code in languages.items() if not code]
+    for index, detected in zip(
+        undeclared, detect_languages([batch[index].text for index in undeclared]), strict=True
+    ):
+        languages[index] = detected
+    with transaction.atomic():
+        for index, item in enumerate(batch):
+            if isinstance(item, IngestError):
+                outcomes.append((item, item))
+                continue
+            try:
+                result = _archive(
+                    item,
+                    source=sources[index],
+                    language=languages[index],
+                    dry_run=dry_run,
+                    known=known[keys[index]],
+                )
+            except IngestError as exc:
+                outcomes.append((item, exc))
+                continue
+            if not dry_run:
+                # Later items of the batch may be captures of the same article.
+                known[keys[index]] = result.article
+            outcomes.append((item, result))
+    return outcomes

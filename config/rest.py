@@ -26,6 +26,16 @@ from rest_framework.response import Response
 from annotations.services import StaleVersionError
 
 
+def set_rollback() -> None:
+    """rest_framework.views.set_rollback, imported when called: importing rest_framework.views
+    reads DEFAULT_RENDERER_CLASSES, which names this module, so importing it while this
+    module loads fails whenever this module is the first to be imported (which depends on
+    the order Django runs its system checks in)."""
+    from rest_framework.views import set_rollback as rollback
+
+    rollback()
+
+
 def _default(value):
     if isinstance(value, Promise):
         return force_str(value)

@@ -256,3 +256,71 @@ def test_a_crawl_with_repeated_and_edited_pages_adds_only_changed_captures(
     assert appearance.capture == Capture.objects.latest()
     assert appearance.capture.warc_record_id != capture.warc_record_id
     assert (appearance.anchor_method, appearance.anchor_status) == ("exact", "anchored")
+
+
+def write_texts(folder, count: int) -> list:
+    folder.mkdir(exist_ok=True)
+    for n in range(count):
+        (folder / f"{n:02d}.txt").write_text(f"Titre {n}\n\nTexte numéro {n}.", encoding="utf-8")
+    return sorted(folder.glob("*.txt"))
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_new_text_files_cost_four_queries_each_and_a_batch_one_lookup(
+    tmp_path, count, django_assert_num_queries
+):
+    paths = write_texts(tmp_path / "articles", count)
+    # 1 the batch's known articles (by source and title), 2 the batch's savepoint and its
+    # release; per file: its savepoint, the article and capture inserts, the release (no
+    # constraint queries, no re-anchoring for a first capture).
+    with django_assert_num_queries(3 + 4 * count):
+        out, _ = run(*paths, "--language", "fr")
+    assert f"{count} created, 0 new capture(s) of known articles, 0 unchanged" in out
+    assert Capture.objects.count() == count
+
+
+def test_a_batch_finds_articles_it_stored_itself_and_across_batches(tmp_path, monkeypatch):
+    monkeypatch.setattr("archive.ingest.BATCH_ITEMS", 2)
+    path = tmp_path / "same.jsonl"
+    lines = [
+        {"title": "Un", "text": "Premier état.", "url": "https://news.example.org/1"},
+        {"title": "Un", "text": "Second état.", "url": "https://news.example.org/1"},
+        {"title": "Un", "text": "Second état.", "url": "https://news.example.org/1"},
+        {"title": "Deux", "text": "Texte."},
+        {"title": "Deux", "text": "Texte."},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    out, _ = run(path, "--language", "fr")
+    assert "2 created, 1 new capture(s) of known articles, 2 unchanged, 0 failed." in out
+    assert Article.objects.count() == 2
+    assert Capture.objects.count() == 3
+
+
+def test_an_item_the_database_refuses_mid_batch_changes_nothing_and_the_others_go_on(
+    tmp_path, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from archive.signals import capture_added
+
+    monkeypatch.setattr("archive.ingest.BATCH_ITEMS", 3)
+    paths = write_texts(tmp_path / "articles", 5)
+
+    def refuse_the_second(sender, capture, **kwargs):
+        if capture.article.title == "Titre 1":
+            raise IntegrityError("refused for the test")
+
+    capture_added.connect(refuse_the_second)
+    try:
+        out, err, _ = run_failing(*paths, "--language", "fr")
+    finally:
+        capture_added.disconnect(refuse_the_second)
+    assert "4 created, 0 new capture(s) of known articles, 0 unchanged, 1 failed." in out
+    assert f"failed: {paths[1]}: the database refused it: refused for the test" in err
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "Titre 0",
+        "Titre 2",
+        "Titre 3",
+        "Titre 4",
+    ]
+    assert Capture.objects.count() == 4

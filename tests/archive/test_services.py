@@ -2,7 +2,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from archive.models import Capture
-from archive.services import Outcome, archive_article, normalize_text, parse_text_document
+from archive.services import (
+    Outcome,
+    archive_article,
+    article_key,
+    find_articles,
+    normalize_text,
+    parse_text_document,
+)
 from archive.signals import capture_added
 from tests.factories import SourceFactory
 
@@ -82,3 +89,39 @@ def test_pasted_articles_are_identified_by_source_and_title():
     other = archive("Texte.", url="", source=SourceFactory())
     assert second.article == first.article
     assert other.article != first.article
+
+
+def test_find_articles_finds_by_url_or_source_and_title_in_two_queries(
+    django_assert_num_queries,
+):
+    source = SourceFactory()
+    by_url = archive("Texte.").article
+    pasted = archive("Texte.", url="", title="Collé", source=source).article
+    unsourced = archive("Texte.", url="", title="Collé").article
+    keys = {
+        "url": article_key(url="https://news.example.org/1", source=None, title="Titre"),
+        "pasted": article_key(url="", source=source, title="  Collé "),
+        "unsourced": article_key(url="", source=None, title="Collé"),
+        "other source": article_key(url="", source=SourceFactory(), title="Collé"),
+        "absent": article_key(url="https://news.example.org/2", source=None, title="Titre"),
+    }
+    # 1 the articles by URL, 2 those of no URL by title
+    with django_assert_num_queries(2):
+        found = find_articles(keys.values())
+    assert {name: found[key] for name, key in keys.items()} == {
+        "url": by_url,
+        "pasted": pasted,
+        "unsourced": unsourced,
+        "other source": None,
+        "absent": None,
+    }
+
+
+def test_a_known_article_given_by_the_caller_is_not_looked_up_again(django_assert_num_queries):
+    first = archive("Premier état.")
+    # savepoint, the identical-text check, release
+    with django_assert_num_queries(3):
+        again = archive("Premier état.", known=first.article)
+    assert again.outcome == Outcome.UNCHANGED
+    new = archive("Texte.", url="", title="Autre", known=None)
+    assert new.outcome == Outcome.CREATED

@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from archive.ingest import (
+    BATCH_ITEMS,
     SUPPORTED_SUFFIXES,
     IngestError,
-    archive_document,
+    archive_documents,
     expand_inputs,
     kind_of,
     read_input,
@@ -25,8 +26,8 @@ PROGRESS_THRESHOLD = 5
 class Command(BaseCommand):
     help = (
         "Archive articles: .txt (title line, then text), .html, .warc/.warc.gz, .jsonl files, "
-        "folders, globs and http(s) URLs. Each item is stored atomically; exits non-zero if "
-        "any item failed."
+        "folders, globs and http(s) URLs. Each item is stored atomically, in batches of "
+        f"{BATCH_ITEMS}; exits non-zero if any item failed."
     )
 
     def add_arguments(self, parser):
@@ -70,35 +71,30 @@ class Command(BaseCommand):
             disable=len(items) <= PROGRESS_THRESHOLD and not containers,
             dynamic_ncols=True,
         )
+        documents = (document for value in items for document in read_input(value))
         with bar:
-            for value in items:
-                for document in read_input(value):
-                    bar.update(1)
-                    if isinstance(document, IngestError):
-                        failures.append(document)
-                        continue
-                    try:
-                        result = archive_document(
-                            document, source=source_obj, language=language or "", dry_run=dry_run
-                        )
-                    except IngestError as exc:
-                        failures.append(exc)
-                        continue
-                    counts[result.outcome] += 1
-                    if result.outcome == Outcome.UNCHANGED:
-                        message = (
-                            f"unchanged: {document.item}: identical to capture "
-                            f"{result.capture.pk} of article {result.article.pk} "
-                            f"(“{result.article.title}”)"
-                        )
-                    else:
-                        message = (
-                            f"{result.outcome}: {document.item} → article {result.article.pk} "
-                            f"(“{result.article.title}”)"
-                        )
-                    if verbosity >= 1:
-                        bar.clear()
-                        self.stdout.write(message)
+            for document, result in archive_documents(
+                documents, source=source_obj, language=language or "", dry_run=dry_run
+            ):
+                bar.update(1)
+                if isinstance(result, IngestError):
+                    failures.append(result)
+                    continue
+                counts[result.outcome] += 1
+                if result.outcome == Outcome.UNCHANGED:
+                    message = (
+                        f"unchanged: {document.item}: identical to capture "
+                        f"{result.capture.pk} of article {result.article.pk} "
+                        f"(“{result.article.title}”)"
+                    )
+                else:
+                    message = (
+                        f"{result.outcome}: {document.item} → article {result.article.pk} "
+                        f"(“{result.article.title}”)"
+                    )
+                if verbosity >= 1:
+                    bar.clear()
+                    self.stdout.write(message)
         for failure in failures:
             self.stderr.write(f"failed: {failure.item}: {failure.reason}")
 
