@@ -286,10 +286,6 @@ def _summary(errors) -> str:
 def exception_handler(exc, context):
     """Every error answers JSON `{"detail": "...", "errors": {field: [messages]}}` (errors
     only for invalid input) with the status that fits; nothing the user sends yields a 500."""
-    # Imported here: rest_framework.views reads the renderer setting, which names this
-    # module, so importing it at the top made this module importable only after DRF's views.
-    from rest_framework.views import set_rollback
-
     headers = {}
     if isinstance(exc, StaleVersionError):
         set_rollback()
