@@ -503,24 +503,29 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _add_evidence(user, annotation: Annotation, form: EvidenceForm) -> None:
+    """Add the evidence `form` describes; a refusal is shown on the form and re-raised."""
+    data = form.cleaned_data
+    try:
+        services.add_evidence(
+            user=user,
+            annotation=annotation,
+            stance=data["stance"],
+            url=data["url"],
+            capture=data["capture"],
+            quote=data["quote"],
+            note=data["note"],
+        )
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        raise
+
+
 def _save_evidence_and_maybe_submit(
     request: HttpRequest, annotation: Annotation, evidence_form: EvidenceForm
 ) -> None:
-    data = evidence_form.cleaned_data
     if not evidence_form.is_blank:
-        try:
-            services.add_evidence(
-                user=request.user,
-                annotation=annotation,
-                stance=data["stance"],
-                url=data["url"],
-                capture=data["capture"],
-                quote=data["quote"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            add_service_error(evidence_form, exc)
-            raise
+        _add_evidence(request.user, annotation, evidence_form)
     if request.POST.get("action") == "submit":
         services.submit_annotation(user=request.user, annotation=annotation)
         messages.success(request, "Submitted for review: an editor will publish it or return it.")
@@ -589,19 +594,10 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = EvidenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.add_evidence(
-                user=user,
-                annotation=annotation,
-                stance=data["stance"],
-                url=data["url"],
-                capture=data["capture"],
-                quote=data["quote"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            add_service_error(form, exc)
+            _add_evidence(user, annotation, form)
+        except ValidationError:
+            pass
         else:
             messages.success(request, "Evidence added.")
             return redirect(_claim_url(annotation.claim_id, annotation.pk))
