@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.rest import StrictInputMixin
+from core.api.serializers import StrictInputMixin
 
 from .models import APIToken
 

@@ -28,14 +28,9 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from config.rest import (
-    CursorPagination,
-    DateTimeFilter,
-    IdFilter,
-    ORJSONRenderer,
-    StrictFilterSet,
-    dumps,
-)
+from core.api.filters import DateTimeFilter, IdFilter, StrictFilterSet
+from core.api.pagination import CursorPagination
+from core.api.renderers import ORJSONRenderer, dumps
 
 from . import export as sql_export
 from . import jsonld, services

@@ -6,14 +6,11 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from archive.models import Article, Capture, Source
+from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
 
 from .models import Annotation, Appearance, Claim, Tag
-
-LANGUAGE_CHOICES = [(code, code) for code in settings.CLAIMDESK_LANGUAGES]
 
 
 class ArticleFilter(django_filters.FilterSet):

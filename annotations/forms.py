@@ -6,14 +6,12 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from archive.models import Article, Capture
+from archive.models import LANGUAGE_CHOICES, Article, Capture
 
 from .models import Annotation, Evidence, Tag
 
-LANGUAGE_CHOICES = [(code, code) for code in settings.CLAIMDESK_LANGUAGES]
 ARTICLE_PATH_RE = re.compile(r"^/articles/(\d+)/")
 
 

@@ -10,12 +10,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from accounts import roles
 from archive.models import Capture, validate_language
+from core.models import SoftDeletableModel, SoftDeletableQuerySet, TimestampedModel
 
 from . import lookups  # noqa: F401  (registers `__any` on foreign keys)
 from .search import search_claims
 
 
-class Tag(models.Model):
+class Tag(TimestampedModel):
     """A term of the shared vocabulary, curated by editors."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -24,8 +25,6 @@ class Tag(models.Model):
     category = models.CharField(
         max_length=100, blank=True, help_text="Groups related tags, e.g. “sourcing”."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["category", "label"]
@@ -37,10 +36,7 @@ class Tag(models.Model):
         return self.label
 
 
-class ClaimQuerySet(models.QuerySet):
-    def alive(self):
-        return self.filter(deleted_at__isnull=True)
-
+class ClaimQuerySet(SoftDeletableQuerySet):
     def visible_to(self, user: roles.AnyUser):
         """Editors see every claim; others see claims with an annotation they may read, and
         journalists also the claims they created themselves."""
@@ -93,7 +89,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), **conditions)))
 
 
-class Claim(models.Model):
+class Claim(TimestampedModel, SoftDeletableModel):
     """A checkable statement, independent of where it appears (schema.org `Claim`)."""
 
     text = models.TextField(help_text="A short normalised wording of the claim.")
@@ -104,9 +100,6 @@ class Claim(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -133,7 +126,7 @@ class Claim(models.Model):
             raise ValidationError({"text": "A claim needs its wording."})
 
 
-class Appearance(models.Model):
+class Appearance(TimestampedModel):
     """Where a claim appears: a span of one capture's text, as code-point offsets and as the
     exact quote with its context (W3C TextPositionSelector + TextQuoteSelector)."""
 
@@ -168,8 +161,6 @@ class Appearance(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appearances"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["capture", "start", "pk"]
@@ -273,10 +264,7 @@ class AppearanceAnchor(models.Model):
         return f"{self.appearance_id} in capture {self.capture_id}: {self.status}"
 
 
-class AnnotationQuerySet(models.QuerySet):
-    def alive(self):
-        return self.filter(deleted_at__isnull=True)
-
+class AnnotationQuerySet(SoftDeletableQuerySet):
     def published(self):
         return self.alive().filter(status=Annotation.Status.PUBLISHED)
 
@@ -300,7 +288,7 @@ class AnnotationQuerySet(models.QuerySet):
         )
 
 
-class Annotation(models.Model):
+class Annotation(TimestampedModel, SoftDeletableModel):
     """One editor's assessment of one claim."""
 
     class Status(models.TextChoices):
@@ -343,9 +331,6 @@ class Annotation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AnnotationQuerySet.as_manager()
 
@@ -431,12 +416,7 @@ class AnnotationRevision(models.Model):
         return f"{self.annotation_id} v{self.version} {self.action}"
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def alive(self):
-        return self.filter(deleted_at__isnull=True)
-
-
-class Evidence(models.Model):
+class Evidence(SoftDeletableModel):
     """What backs an annotation: a link, a quote from an archived capture, or a document."""
 
     class Kind(models.TextChoices):
@@ -463,9 +443,6 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence_added"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "evidence"

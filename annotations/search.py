@@ -15,7 +15,7 @@ wording, claimant or one of its quotes.
 """
 
 from django.db import connections
-from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, FloatField, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 # Claim language (ISO 639-1) → PostgreSQL snowball configuration.
@@ -30,12 +30,17 @@ STEMMED_LANGUAGES = {
 }
 CONFIGS = [*STEMMED_LANGUAGES.values(), "simple"]
 NO_RANK = Value(0.0, output_field=FloatField())
-APPEARANCE_TABLE = "annotations_appearance"
 
 
 def config_name(base: str) -> str:
     """Our accent-folding copy of PostgreSQL's configuration `base`."""
     return f"claimdesk_{base}"
+
+
+def _appearances(claims: QuerySet) -> type[Model]:
+    """The model of the claims' appearances, reached through the relation rather than
+    imported: the claims' models import this module."""
+    return claims.model._meta.get_field("appearances").related_model
 
 
 def _query_sql() -> str:
@@ -57,6 +62,7 @@ def search_claims(claims: QuerySet, q: str) -> QuerySet:
 
 def _search_postgresql(claims: QuerySet, q: str) -> QuerySet:
     table = claims.model._meta.db_table
+    appearance_table = _appearances(claims)._meta.db_table
     query = _query_sql()
     params = [q] * len(CONFIGS)
     # The match is computed once, as an array of ids (an InitPlan), so the planner cannot
@@ -64,7 +70,7 @@ def _search_postgresql(claims: QuerySet, q: str) -> QuerySet:
     # A claim also matches through one of its quotes (appearances carry their own vector).
     matching = (
         f'("{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}" WHERE "search_vector" @@ {query}))'
-        f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{APPEARANCE_TABLE}"'
+        f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{appearance_table}"'
         f' WHERE "search_vector" @@ {query})))'
     )
     rank = RawSQL(
@@ -74,10 +80,9 @@ def _search_postgresql(claims: QuerySet, q: str) -> QuerySet:
 
 
 def _search_portable(claims: QuerySet, q: str) -> QuerySet:
-    from .models import Appearance
-
+    appearances = _appearances(claims)._default_manager
     condition = Q()
     for word in q.split():
-        quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=word)
+        quoted = appearances.filter(claim=OuterRef("pk"), quote__icontains=word)
         condition &= Q(text__icontains=word) | Q(claimant__icontains=word) | Exists(quoted)
     return claims.filter(condition).annotate(search_rank=NO_RANK)

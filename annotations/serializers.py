@@ -12,14 +12,14 @@ from rest_framework import serializers
 from accounts import roles
 from archive.models import Capture
 from archive.serializers import ArticleBriefSerializer
-from config.rest import StrictInputMixin
+from core.api.schema import ID_SCHEMA
+from core.api.serializers import StrictInputMixin
+from core.models import MAX_ID
 
 from .models import Annotation, Appearance, Claim, Evidence, Tag
 
-MAX_ID = 2**63 - 1
 
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+@extend_schema_field(ID_SCHEMA)
 class IdField(serializers.PrimaryKeyRelatedField):
     """A primary key among the objects `queryset_for(viewer)` returns; an id out of range or
     not visible is "no such object" (400), never a database error."""

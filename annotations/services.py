@@ -13,6 +13,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from archive.models import Capture
+from core.exceptions import PreconditionFailed
 
 from . import rules
 from .anchoring import best_fuzzy_score, find_quote
@@ -27,7 +28,7 @@ from .models import (
 )
 
 
-class StaleVersionError(Exception):
+class StaleVersionError(PreconditionFailed):
     """The annotation changed since the caller read it (optimistic concurrency)."""
 
     def __init__(self, annotation: Annotation, expected: int):
@@ -35,7 +36,8 @@ class StaleVersionError(Exception):
         self.expected = expected
         super().__init__(
             f"Annotation {annotation.pk} is at version {annotation.version}, not {expected}: "
-            "someone else changed it. Reload it and apply your change again."
+            "someone else changed it. Reload it and apply your change again.",
+            current_version=annotation.version,
         )
 
 

@@ -11,7 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import is_admin, is_journalist
-from config.rest import CursorPagination, IdFilter, StrictFilterSet
+from core.api.filters import IdFilter, StrictFilterSet
+from core.api.pagination import CursorPagination
 
 from . import services
 from .models import Article, Capture, Source

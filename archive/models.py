@@ -4,10 +4,13 @@
 import hashlib
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+
+from core.models import TimestampedModel
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 HOSTNAME_RE = re.compile(
@@ -23,6 +26,10 @@ def validate_language(value: str) -> None:
             params={"value": value},
             code="invalid_language",
         )
+
+
+# The languages claims and filters offer (CLAIMDESK_LANGUAGES), as form choices.
+LANGUAGE_CHOICES = [(code, code) for code in settings.CLAIMDESK_LANGUAGES]
 
 
 def validate_domains(value: object) -> None:
@@ -56,7 +63,7 @@ class SourceQuerySet(models.QuerySet):
         return None
 
 
-class Source(models.Model):
+class Source(TimestampedModel):
     """A news outlet."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -77,8 +84,6 @@ class Source(models.Model):
         help_text="Default language of the outlet's articles (ISO 639-1).",
     )
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SourceQuerySet.as_manager()
 
@@ -110,7 +115,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.annotate(latest_capture_id=models.Subquery(latest.values("pk")[:1]))
 
 
-class Article(models.Model):
+class Article(TimestampedModel):
     """One logical article; its content lives in its captures."""
 
     source = models.ForeignKey(
@@ -128,8 +133,6 @@ class Article(models.Model):
     authors = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, blank=True, validators=[validate_language])
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
 

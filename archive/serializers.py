@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from config.rest import StrictInputMixin
+from core.api.serializers import StrictInputMixin
 
 from .models import Article, Capture, Source
 

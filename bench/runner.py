@@ -312,7 +312,7 @@ def _breakdown(options: Options, raw) -> dict:
 
     from annotations.models import Claim
     from annotations.serializers import claims_data
-    from config.rest import dumps
+    from core.api.renderers import dumps
 
     reader = AnonymousUser()
     fetch, build, render = [], [], []

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "core",
     "accounts",
     "archive",
     "annotations",
@@ -188,7 +189,7 @@ SECURE_CSP = {
 }
 
 # The API (DRF): JSON by default, session auth (CSRF enforced) for the browser and hashed
-# API tokens for programs; cursor pagination; one error shape (config.rest.exception_handler).
+# API tokens for programs; cursor pagination; one error shape (core.api.exceptions).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.APITokenAuthentication",
@@ -197,11 +198,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.ReadOnlyTokenCannotWrite"],
     # JSON only: the interactive documentation is Swagger UI at /api/docs/ (DRF's browsable
     # API relies on inline styles the CSP refuses).
-    "DEFAULT_RENDERER_CLASSES": ["config.rest.ORJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.rest.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.renderers.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.rest.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -211,7 +212,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("CLAIMDESK_API_ANON_RATE", "60/minute"),
         "user": os.environ.get("CLAIMDESK_API_USER_RATE", "600/minute"),
     },
-    "EXCEPTION_HANDLER": "config.rest.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -237,7 +238,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.rest.add_error_responses",
+        "core.api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AnnotationStatusEnum": "annotations.models.Annotation.Status",

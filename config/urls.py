@@ -40,8 +40,8 @@ urlpatterns = [
     path("", include("annotations.urls")),
 ]
 
-handler404 = "config.rest.not_found"
-handler500 = "config.rest.server_error"
+handler404 = "core.api.exceptions.not_found"
+handler500 = "core.api.exceptions.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -1,0 +1,73 @@
+"""The OpenAPI side of the shared pieces: the error shapes every operation documents (a
+drf-spectacular postprocessing hook) and the schema of an object id."""
+
+from core.models import MAX_ID
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "errors": {
+            "type": "object",
+            "description": "For invalid input: the messages per field (`non_field_errors` "
+            "for the input as a whole).",
+            "additionalProperties": {},
+        },
+    },
+}
+STALE_SCHEMA = {
+    "type": "object",
+    "required": ["detail", "current_version"],
+    "properties": {
+        "detail": {"type": "string"},
+        "current_version": {"type": "integer", "description": "The version now stored."},
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: `errors` names each field and what is wrong with it.",
+    "401": "Not authenticated: log in or send `Authorization: Token <key>`.",
+    "403": "Authenticated, but your role (or a read-only token) does not allow this.",
+    "404": "No such object, or not visible to you.",
+    "405": "This method is not allowed here.",
+    "409": "Conflicts with stored data (e.g. still referred to).",
+    "412": "The annotation changed since you read it (stale `version` or `If-Match`).",
+    "429": "Too many requests: wait `Retry-After` seconds.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the shared error shape
+    for the statuses it can answer, and reads work without credentials."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    components["StaleVersion"] = STALE_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            if method == "get" and operation.get("security") and {} not in operation["security"]:
+                operation["security"].append({})
+            responses = operation.setdefault("responses", {})
+            # Every operation can fail on input, credentials, permissions (the token list
+            # refuses read-only tokens), visibility and throttling; writes also on conflicts,
+            # and annotation writes on a stale version.
+            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412")]
+            if method != "get":
+                codes.append("409")
+                if "/annotations/" in path:
+                    codes.append("412")
+            for code in codes:
+                if code in responses:
+                    continue
+                schema_name = "StaleVersion" if code == "412" else "Error"
+                responses[code] = {
+                    "description": ERROR_DESCRIPTIONS[code],
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": f"#/components/schemas/{schema_name}"}
+                        }
+                    },
+                }
+    return result

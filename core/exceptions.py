@@ -1,0 +1,13 @@
+"""Domain errors that carry their HTTP status, so the API answers them without importing the
+code that raises them."""
+
+
+class PreconditionFailed(Exception):
+    """A write refused because what it was based on changed since it was read (HTTP 412).
+    The API answers `{"detail": message, **data}`."""
+
+    status_code = 412
+
+    def __init__(self, message: str, **data: object):
+        super().__init__(message)
+        self.data = data

@@ -1,0 +1,34 @@
+"""Abstract base models: timestamps and soft deletion; and the range of the database's ids."""
+
+from django.db import models
+
+# The largest id a BigAutoField (DEFAULT_AUTO_FIELD) holds.
+MAX_ID = 2**63 - 1
+
+
+class TimestampedModel(models.Model):
+    """A row that records when it was created and last saved."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeletableQuerySet(models.QuerySet):
+    def alive(self):
+        """The rows not deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+
+class SoftDeletableModel(models.Model):
+    """A row that is marked deleted (`deleted_at`) rather than removed, so what refers to it
+    keeps its history. Its QuerySet derives from SoftDeletableQuerySet, for `alive()`."""
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = SoftDeletableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
