@@ -94,7 +94,8 @@ def archive_article(
     known: Article | Lookup | None = LOOKUP,
 ) -> ArchiveResult:
     """Store `capture` as a capture of the article identified by url (or source + title),
-    creating the article if it is new. Identical text for a known article stores nothing.
+    creating the article if it is new; `actor` must be allowed to archive articles
+    (PermissionDenied otherwise). Identical text for a known article stores nothing.
     `known` is the article those details identify (None: not archived) when the caller
     has already found it (`find_articles`); by default it is looked up."""
     rules.require(
@@ -136,7 +137,7 @@ def archive_article(
 def add_capture(*, actor: Actor, article: Article, capture: CapturePayload) -> Capture:
     """Store a new capture of `article` and announce it (`capture_added`), so that claims
     anchored in earlier captures follow the text. Refuses text identical to a stored
-    capture of the same article."""
+    capture of the same article, and actors who may not add captures."""
     rules.require(rules.can_add_captures(actor), "Only journalists and editors archive articles.")
     return _store_capture(
         article=article, capture=capture, created=False, validate_constraints=True
@@ -155,19 +156,12 @@ def _store_capture(
         # An article may have been stored without a capture (by hand, or in a test).
         with contextlib.suppress(Capture.DoesNotExist):
             previous = article.captures.latest()
-    stored = Capture(
-        article=article,
-        text=normalize_text(capture.text),
-        origin=capture.origin,
-        origin_location=capture.origin_location,
-        raw=capture.raw,
-        raw_content_type=capture.raw_content_type,
-        warc_record_id=capture.warc_record_id,
-        extractor=capture.extractor,
-        redirects=list(capture.redirects),
-    )
-    if capture.captured_at is not None:
-        stored.captured_at = capture.captured_at
+    # The payload's fields are the capture's own (a Document adds the article's, left aside).
+    values = {f.name: getattr(capture, f.name) for f in dataclasses.fields(CapturePayload)}
+    if values["captured_at"] is None:
+        del values["captured_at"]  # the field's default: now
+    values.update(text=normalize_text(capture.text), redirects=list(capture.redirects))
+    stored = Capture(article=article, **values)
     if validate_constraints:
         stored.full_clean()
     else:
