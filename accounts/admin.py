@@ -2,6 +2,7 @@
 staff, and staff may manage everything in the admin."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from .models import APIToken
 from .roles import is_admin
@@ -24,6 +25,81 @@ class AdminRoleMixin:
 
     def has_delete_permission(self, request, obj=None):
         return is_admin(request.user)
+
+
+class ReadOnlyAdminMixin:
+    """Model admin or inline whose rows are shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WritesThroughServicesMixin:
+    """Model admin whose writes are the app's services, called as the acting `request.user`,
+    so that the admin obeys the same rules as the web UI and the API. A subclass names them:
+    `create(request, data)` returns the new object, `update(request, obj, data)` and
+    `delete(request, obj)` change and remove one; inline rows go to
+    `save_inline_row(request, parent, data)` and `delete_inline_row(request, obj)`. What a
+    subclass does not name is refused, and without a `delete` nothing offers deletion."""
+
+    def has_delete_permission(self, request, obj=None):
+        if type(self).delete is WritesThroughServicesMixin.delete:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def create(self, request, data: dict):
+        raise PermissionDenied("Nothing is added here.")
+
+    def update(self, request, obj, data: dict) -> None:
+        raise PermissionDenied("Nothing is changed here.")
+
+    def delete(self, request, obj) -> None:
+        raise PermissionDenied("Nothing is deleted here.")
+
+    def save_inline_row(self, request, parent, data: dict):
+        raise PermissionDenied("This list cannot be added to here.")
+
+    def delete_inline_row(self, request, obj) -> None:
+        raise PermissionDenied("Rows of this list cannot be deleted here.")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.update(request, obj, form.cleaned_data)
+            return
+        created = self.create(request, form.cleaned_data)
+        # The admin goes on to show (and log) the stored object.
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        self.delete(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        # The admin's change message reads these lists, which formset.save() would fill.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.initial_forms + formset.extra_forms:
+            if inline_form in formset.deleted_forms:
+                if inline_form.instance.pk is not None:
+                    self.delete_inline_row(request, inline_form.instance)
+                    formset.deleted_objects.append(inline_form.instance)
+            elif inline_form.instance.pk is None and inline_form.has_changed():
+                formset.new_objects.append(
+                    self.save_inline_row(request, form.instance, inline_form.cleaned_data)
+                )
 
 
 admin.site.site_header = "Claimdesk administration"

@@ -1,7 +1,7 @@
 """Who is who. Roles are Django groups (created by a data migration); admins are staff.
 
 Each role includes the ones below it: admin ⊃ editor ⊃ journalist ⊃ reader. The rules that
-use these roles live in `annotations.rules`.
+use these roles live in `archive.rules` and `annotations.rules`.
 """
 
 from django.contrib.auth.models import AnonymousUser, Group, User

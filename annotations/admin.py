@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.admin import AdminRoleMixin
+from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 
 from . import services
 from .models import (
@@ -26,22 +26,22 @@ def _report(request, exc: Exception) -> None:
 
 
 @admin.register(Tag)
-class TagAdmin(AdminRoleMixin, admin.ModelAdmin):
+class TagAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["label", "slug", "category"]
     list_filter = ["category"]
     search_fields = ["label", "slug", "description"]
+    fields = ["slug", "label", "description", "category"]
     prepopulated_fields = {"slug": ["label"]}
 
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        services.save_tag(
-            user=request.user,
-            tag=obj if change else None,
-            slug=data["slug"],
-            label=data["label"],
-            description=data["description"],
-            category=data["category"],
-        )
+    def create(self, request, data):
+        return services.save_tag(user=request.user, **data)
+
+    def update(self, request, obj, data):
+        services.save_tag(user=request.user, tag=obj, **data)
+
+    def delete(self, request, obj):
+        # No service removes tags: removing one from the admin stays the plain delete it was.
+        obj.delete()
 
 
 class AppearanceInline(admin.TabularInline):
@@ -60,35 +60,8 @@ class AppearanceInline(admin.TabularInline):
         return False
 
 
-class SavesThroughServicesMixin:
-    """Inline rows are handed to `save_inline_row` instead of being saved as they are."""
-
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-    def save_formset(self, request, form, formset, change):
-        # The admin's change message reads these lists, which formset.save() would fill.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for inline_form in formset.initial_forms + formset.extra_forms:
-            if inline_form in formset.deleted_forms:
-                if inline_form.instance.pk is not None:
-                    self.delete_inline_row(request, inline_form.instance)
-                    formset.deleted_objects.append(inline_form.instance)
-            elif inline_form.instance.pk is None and inline_form.has_changed():
-                formset.new_objects.append(
-                    self.save_inline_row(request, form.instance, inline_form.cleaned_data)
-                )
-
-    def save_inline_row(self, request, parent, data):
-        raise PermissionDenied("This list cannot be added to here.")
-
-    def delete_inline_row(self, request, obj):
-        raise PermissionDenied("Rows of this list cannot be deleted here.")
-
-
 @admin.register(Claim)
-class ClaimAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["__str__", "language", "claimant", "created_by", "updated_at"]
     list_filter = ["language"]
     search_fields = ["text", "claimant", "appearances__quote"]
@@ -98,25 +71,11 @@ class ClaimAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).alive().select_related("created_by")
 
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            services.update_claim(
-                user=request.user,
-                claim=obj,
-                text=data["text"],
-                language=data["language"],
-                claimant=data["claimant"],
-            )
-        else:
-            claim = services.create_claim(
-                user=request.user,
-                text=data["text"],
-                language=data["language"],
-                claimant=data["claimant"],
-            )
-            obj.pk = claim.pk
-            obj._state.adding = False
+    def create(self, request, data):
+        return services.create_claim(user=request.user, **data)
+
+    def update(self, request, obj, data):
+        services.update_claim(user=request.user, claim=obj, **data)
 
     def save_inline_row(self, request, parent, data):
         return services.create_appearance(
@@ -128,12 +87,8 @@ class ClaimAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
             quote=data["quote"],
         )
 
-    def delete_model(self, request, obj):
+    def delete(self, request, obj):
         services.delete_claim(user=request.user, claim=obj)
-
-    def delete_queryset(self, request, queryset):
-        for claim in queryset:
-            services.delete_claim(user=request.user, claim=claim)
 
 
 class EvidenceForm(forms.ModelForm):
@@ -164,22 +119,15 @@ class EvidenceInline(admin.StackedInline):
         return False
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AnnotationRevision
     fields = ["version", "action", "changed_by", "created_at", "snapshot"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["claim", "author", "status", "confidence", "verdict", "updated_at"]
     list_filter = ["status", "verdict", "tags"]
     search_fields = ["claim__text", "rationale", "author__username"]
@@ -210,28 +158,14 @@ class AnnotationAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmi
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "claim"] if obj else []
 
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            services.update_annotation(
-                user=request.user,
-                annotation=Annotation.objects.get(pk=obj.pk),
-                confidence=data["confidence"],
-                tags=data["tags"],
-                verdict=data["verdict"],
-                rationale=data["rationale"],
-            )
-        else:
-            annotation = services.create_annotation(
-                user=request.user,
-                claim=data["claim"],
-                confidence=data["confidence"],
-                tags=data["tags"],
-                verdict=data["verdict"],
-                rationale=data["rationale"],
-            )
-            obj.pk = annotation.pk
-            obj._state.adding = False
+    def create(self, request, data):
+        return services.create_annotation(user=request.user, **data)
+
+    def update(self, request, obj, data):
+        # The stored annotation, not the form's instance (which the form has already changed).
+        services.update_annotation(
+            user=request.user, annotation=Annotation.objects.get(pk=obj.pk), **data
+        )
 
     def save_inline_row(self, request, parent, data):
         return services.add_evidence(
@@ -248,12 +182,8 @@ class AnnotationAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmi
     def delete_inline_row(self, request, obj):
         services.remove_evidence(user=request.user, evidence=obj)
 
-    def delete_model(self, request, obj):
+    def delete(self, request, obj):
         services.delete_annotation(user=request.user, annotation=obj)
-
-    def delete_queryset(self, request, queryset):
-        for annotation in queryset:
-            services.delete_annotation(user=request.user, annotation=annotation)
 
     @admin.action(description="Publish the selected submitted annotations")
     def publish_selected(self, request, queryset):
@@ -285,7 +215,7 @@ class AnnotationAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmi
 
 
 @admin.register(AppearanceAnchor)
-class AppearanceAnchorAdmin(AdminRoleMixin, admin.ModelAdmin):
+class AppearanceAnchorAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
     """Where re-anchoring found each appearance in each new capture: history, read-only."""
 
     list_display = ["appearance", "capture", "status", "method", "score", "created_at"]
@@ -294,12 +224,3 @@ class AppearanceAnchorAdmin(AdminRoleMixin, admin.ModelAdmin):
     list_select_related = ["appearance__claim", "capture__article"]
     fields = ["appearance", "capture", "start", "end", "quote", "method", "score", "status"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,5 @@
-"""The role rules of Claimdesk, in one place. The services call `require(...)`, so the web UI,
-the API and the admin enforce the same rules.
+"""The role rules of annotations (the archive's live in `archive.rules`). The services call
+`require(...)`, so the web UI, the API and the admin enforce the same rules.
 
 - anyone (anonymous, read tokens): reads published annotations;
 - journalists: create claims and appearances, write their own annotations and evidence
@@ -14,14 +14,6 @@ from django.core.exceptions import PermissionDenied
 from accounts.roles import AnyUser, is_admin, is_editor, is_journalist
 
 from .models import Annotation, Claim, Evidence
-
-
-def can_archive_articles(user: AnyUser) -> bool:
-    return is_journalist(user)
-
-
-def can_manage_sources(user: AnyUser) -> bool:
-    return is_admin(user)
 
 
 def can_curate_tags(user: AnyUser) -> bool:

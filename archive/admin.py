@@ -1,16 +1,20 @@
+"""Admin for sources, articles and captures. Writes go through `archive.services` as the acting
+admin; captures are read-only."""
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
 
-from accounts.admin import AdminRoleMixin
+from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 
+from . import services
+from .ingest.documents import CapturePayload
 from .models import Article, Capture, Source
-from .services import archive_article
 
 
 @admin.register(Source)
-class SourceAdmin(AdminRoleMixin, admin.ModelAdmin):
+class SourceAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "country", "language", "article_count"]
     list_filter = ["country", "language"]
     search_fields = ["name", "slug", "notes"]
@@ -19,24 +23,26 @@ class SourceAdmin(AdminRoleMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_article_counts()
 
+    def create(self, request, data):
+        return services.save_source(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        services.save_source(actor=request.user, source=obj, **data)
+
+    def delete(self, request, obj):
+        services.delete_source(actor=request.user, source=obj)
+
     @admin.display(ordering="article_count", description="articles")
     def article_count(self, obj):
         return obj.article_count
 
 
-class CaptureInline(admin.TabularInline):
+class CaptureInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Capture
     fields = ["captured_at", "origin", "origin_location", "extractor", "sha256", "length"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="characters")
     def length(self, obj):
@@ -55,7 +61,7 @@ class ArticleAddForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(AdminRoleMixin, admin.ModelAdmin):
+class ArticleAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["title", "source", "language", "published_at", "capture_count"]
     list_filter = ["language", "source"]
     search_fields = ["title", "url"]
@@ -75,30 +81,30 @@ class ArticleAdmin(AdminRoleMixin, admin.ModelAdmin):
     def capture_count(self, obj):
         return obj.capture_count
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        data = form.cleaned_data
-        result = archive_article(
+    def create(self, request, data):
+        result = services.archive_article(
+            actor=request.user,
             title=data["title"],
-            text=data["text"],
+            capture=CapturePayload(
+                text=data["text"],
+                origin=Capture.Origin.PASTE,
+                origin_location=f"admin:{request.user.username}",
+                extractor="text",
+            ),
             source=data["source"],
             url=data["url"],
             language=data["language"],
             authors=data["authors"],
             published_at=data["published_at"],
-            origin=Capture.Origin.PASTE,
-            origin_location=f"admin:{request.user.username}",
-            extractor="text",
         )
-        # The admin goes on to show the stored article.
-        obj.pk = result.article.pk
-        obj._state.adding = False
+        return result.article
+
+    def update(self, request, obj, data):
+        services.update_article(actor=request.user, article=obj, **data)
 
 
 @admin.register(Capture)
-class CaptureAdmin(AdminRoleMixin, admin.ModelAdmin):
+class CaptureAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
     """Captures are immutable: they are viewed here, never edited or deleted."""
 
     list_display = ["article", "captured_at", "origin", "extractor", "short_sha"]
@@ -118,15 +124,6 @@ class CaptureAdmin(AdminRoleMixin, admin.ModelAdmin):
         "text_display",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="SHA-256")
     def short_sha(self, obj):

@@ -2,19 +2,17 @@
 immutable captures."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models.functions import Length
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.roles import is_admin, is_journalist
 from core.api.filters import IdFilter, StrictFilterSet
 from core.api.pagination import CursorPagination
 
 from . import services
+from .ingest.documents import CapturePayload
 from .models import Article, Capture, Source
 from .serializers import (
     ArticleCreateSerializer,
@@ -24,11 +22,6 @@ from .serializers import (
     CaptureSummarySerializer,
     SourceSerializer,
 )
-
-
-def require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 class SourceViewSet(viewsets.ModelViewSet):
@@ -42,30 +35,19 @@ class SourceViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return Source.objects.all()
 
-    def check_write(self):
-        require(is_admin(self.request.user), "Only admins manage sources.")
-
-    @transaction.atomic
     def perform_create(self, serializer):
-        self.check_write()
-        source = Source(**serializer.validated_data)
-        source.full_clean()
-        source.save()
-        serializer.instance = source
+        serializer.instance = services.save_source(
+            actor=self.request.user, **serializer.validated_data
+        )
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        self.check_write()
-        source = serializer.instance
-        for field, value in serializer.validated_data.items():
-            setattr(source, field, value)
-        source.full_clean()
-        source.save()
+        services.save_source(
+            actor=self.request.user, source=serializer.instance, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         # A source with articles is protected (ProtectedError → 409).
-        self.check_write()
-        instance.delete()
+        services.delete_source(actor=self.request.user, source=instance)
 
 
 class ArticleFilter(StrictFilterSet):
@@ -110,12 +92,13 @@ class ArticleViewSet(
         return Article.objects.select_related("source").with_latest_capture()
 
     def create(self, request):
-        require(is_journalist(request.user), "Only journalists and editors archive articles.")
         serializer = ArticleCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.archive_article(
-            origin=Capture.Origin.PASTE, extractor="api", **serializer.validated_data
+        details = dict(serializer.validated_data)
+        capture = CapturePayload(
+            text=details.pop("text"), origin=Capture.Origin.PASTE, extractor="api"
         )
+        result = services.archive_article(actor=request.user, capture=capture, **details)
         article = self.get_queryset().get(pk=result.article.pk)
         created = result.outcome == services.Outcome.CREATED
         return Response(
@@ -138,14 +121,16 @@ class ArticleViewSet(
         """The article's captures, oldest first (GET); archive its text as it reads now (POST)."""
         article = self.get_object()
         if request.method == "POST":
-            require(is_journalist(request.user), "Only journalists and editors archive articles.")
             serializer = CaptureCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             capture = services.add_capture(
+                actor=request.user,
                 article=article,
-                text=serializer.validated_data["text"],
-                origin=Capture.Origin.PASTE,
-                extractor="api",
+                capture=CapturePayload(
+                    text=serializer.validated_data["text"],
+                    origin=Capture.Origin.PASTE,
+                    extractor="api",
+                ),
             )
             return Response(CaptureSerializer(capture).data, status=status.HTTP_201_CREATED)
         captures = (

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 
-from .ingest import HTML_SUFFIXES, TEXT_SUFFIXES
+from .ingest.readers import HTML_SUFFIXES, TEXT_SUFFIXES
 from .models import Source
 
 

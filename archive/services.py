@@ -1,14 +1,24 @@
-"""Writes to the archive. Every path that stores articles or captures (seed loader, import
-command, web UI, API, admin) goes through these functions."""
+"""Writes to the archive. Every path that stores articles, captures or sources (seed loader,
+import command, web UI, API, admin) goes through these functions, which take the acting user
+(or system actor) and check `archive.rules`. Documents read by `archive.ingest` are stored
+here too, one at a time or in batches."""
 
+import contextlib
+import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
+from accounts.actors import Actor
+
+from . import rules
+from .ingest.documents import CapturePayload, Document, IngestError, Item, normalize_text
+from .ingest.language import detect_language, detect_languages
 from .models import Article, Capture, Source, text_sha256
 from .signals import capture_added
 
@@ -24,34 +34,6 @@ class ArchiveResult:
     article: Article
     capture: Capture
     outcome: Outcome
-
-
-def normalize_text(text: str) -> str:
-    """Line endings unified and surrounding blank lines dropped; everything else is kept
-    exactly (typographic quotes, accents, non-breaking spaces)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    lines = text.split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def parse_text_document(content: str) -> tuple[str, str]:
-    """Split a plain-text article into (title, body): the first line is the title, and a
-    repeat of the title as the first body line is dropped."""
-    content = normalize_text(content)
-    if not content:
-        raise ValidationError("The file is empty: expected a title line followed by the text.")
-    title, _, rest = content.partition("\n")
-    body = normalize_text(rest)
-    first, _, after = body.partition("\n")
-    if first.strip() == title.strip():
-        body = normalize_text(after)
-    if not body:
-        raise ValidationError("The file has a title line but no text after it.")
-    return title.strip(), body
 
 
 def article_key(*, url: str, source: Source | None, title: str) -> tuple:
@@ -101,32 +83,29 @@ LOOKUP = Lookup.LOOKUP
 @transaction.atomic
 def archive_article(
     *,
+    actor: Actor,
     title: str,
-    text: str,
-    origin: str,
+    capture: CapturePayload,
     source: Source | None = None,
     url: str = "",
     language: str = "",
     authors: Sequence[str] = (),
     published_at: dt.datetime | None = None,
-    origin_location: str = "",
-    raw: bytes = b"",
-    raw_content_type: str = "",
-    warc_record_id: str = "",
-    extractor: str = "",
-    captured_at: dt.datetime | None = None,
-    redirects: Sequence[str] = (),
     known: Article | Lookup | None = LOOKUP,
 ) -> ArchiveResult:
-    """Store `text` as a capture of the article identified by url (or source + title),
-    creating the article if it is new. Identical text for a known article stores nothing.
+    """Store `capture` as a capture of the article identified by url (or source + title),
+    creating the article if it is new; `actor` must be allowed to archive articles
+    (PermissionDenied otherwise). Identical text for a known article stores nothing.
     `known` is the article those details identify (None: not archived) when the caller
     has already found it (`find_articles`); by default it is looked up."""
-    text = normalize_text(text)
+    rules.require(
+        rules.can_archive_articles(actor), "Only journalists and editors archive articles."
+    )
     title = " ".join(title.split())
     article = find_article(url=url, source=source, title=title) if known is LOOKUP else known
     outcome = Outcome.NEW_CAPTURE
-    if article is None:
+    created = article is None
+    if created:
         article = Article(
             source=source,
             url=url,
@@ -140,106 +119,278 @@ def archive_article(
         article.full_clean(validate_constraints=False)
         article.save()
         outcome = Outcome.CREATED
-        previous = None
     else:
-        existing = article.captures.filter(sha256=text_sha256(text)).first()
-        if existing is not None:
-            return ArchiveResult(article, existing, Outcome.UNCHANGED)
-        previous = latest_capture(article)
-    capture = _store_capture(
+        existing = article.captures.filter(sha256=text_sha256(normalize_text(capture.text)))
+        if (found := existing.first()) is not None:
+            return ArchiveResult(article, found, Outcome.UNCHANGED)
+    stored = _store_capture(
         article=article,
-        previous=previous,
+        capture=capture,
+        created=created,
         # No capture of the article has this text (just checked, or the article is new).
         validate_constraints=False,
-        text=text,
-        origin=origin,
-        origin_location=origin_location,
-        raw=raw,
-        raw_content_type=raw_content_type,
-        warc_record_id=warc_record_id,
-        extractor=extractor,
-        captured_at=captured_at,
-        redirects=redirects,
     )
-    return ArchiveResult(article, capture, outcome)
-
-
-def latest_capture(article: Article) -> Capture | None:
-    return article.captures.order_by("-captured_at", "-pk").first()
+    return ArchiveResult(article, stored, outcome)
 
 
 @transaction.atomic
-def add_capture(
-    *,
-    article: Article,
-    text: str,
-    origin: str,
-    origin_location: str = "",
-    raw: bytes = b"",
-    raw_content_type: str = "",
-    warc_record_id: str = "",
-    extractor: str = "",
-    captured_at: dt.datetime | None = None,
-    redirects: Sequence[str] = (),
-) -> Capture:
+def add_capture(*, actor: Actor, article: Article, capture: CapturePayload) -> Capture:
     """Store a new capture of `article` and announce it (`capture_added`), so that claims
     anchored in earlier captures follow the text. Refuses text identical to a stored
-    capture of the same article."""
+    capture of the same article, and actors who may not add captures."""
+    rules.require(rules.can_add_captures(actor), "Only journalists and editors archive articles.")
     return _store_capture(
-        article=article,
-        previous=latest_capture(article),
-        validate_constraints=True,
-        text=text,
-        origin=origin,
-        origin_location=origin_location,
-        raw=raw,
-        raw_content_type=raw_content_type,
-        warc_record_id=warc_record_id,
-        extractor=extractor,
-        captured_at=captured_at,
-        redirects=redirects,
+        article=article, capture=capture, created=False, validate_constraints=True
     )
 
 
 def _store_capture(
-    *,
-    article: Article,
-    previous: Capture | None,
-    validate_constraints: bool,
-    text: str,
-    origin: str,
-    origin_location: str,
-    raw: bytes,
-    raw_content_type: str,
-    warc_record_id: str,
-    extractor: str,
-    captured_at: dt.datetime | None,
-    redirects: Sequence[str],
+    *, article: Article, capture: CapturePayload, created: bool, validate_constraints: bool
 ) -> Capture:
     """Validate, save and announce a capture; the caller holds the transaction. Without
     `validate_constraints`, the caller vouches that the article is stored and that none of
     its captures has this text (the check constraints are covered by field validation: text
     required, origin a choice)."""
-    capture = Capture(
-        article=article,
-        text=normalize_text(text),
-        origin=origin,
-        origin_location=origin_location,
-        raw=raw,
-        raw_content_type=raw_content_type,
-        warc_record_id=warc_record_id,
-        extractor=extractor,
-        redirects=list(redirects),
-    )
-    if captured_at is not None:
-        capture.captured_at = captured_at
+    previous = None
+    if not created:
+        # An article may have been stored without a capture (by hand, or in a test).
+        with contextlib.suppress(Capture.DoesNotExist):
+            previous = article.captures.latest()
+    # The payload's fields are the capture's own (a Document adds the article's, left aside).
+    values = {f.name: getattr(capture, f.name) for f in dataclasses.fields(CapturePayload)}
+    if values["captured_at"] is None:
+        del values["captured_at"]  # the field's default: now
+    values.update(text=normalize_text(capture.text), redirects=list(capture.redirects))
+    stored = Capture(article=article, **values)
     if validate_constraints:
-        capture.full_clean()
+        stored.full_clean()
     else:
         # The caller found or created the article in this transaction, so its foreign key
         # needs no query either. (Excluding it would also skip the unique text constraint,
         # hence only here.)
-        capture.full_clean(exclude=["article"], validate_constraints=False)
-    capture.save()
-    capture_added.send(sender=Capture, capture=capture, previous=previous)
-    return capture
+        stored.full_clean(exclude=["article"], validate_constraints=False)
+    stored.save()
+    capture_added.send(sender=Capture, capture=stored, previous=previous)
+    return stored
+
+
+@transaction.atomic
+def update_article(*, actor: Actor, article: Article, **details: object) -> Article:
+    """Correct an article's details (title, source, url, authors, published_at, language);
+    its captures stay as they are. Admins only."""
+    rules.require(rules.can_edit_articles(actor), "Only admins correct an article's details.")
+    for name, value in details.items():
+        setattr(article, name, value)
+    article.full_clean()
+    article.save()
+    return article
+
+
+@transaction.atomic
+def save_source(*, actor: Actor, source: Source | None = None, **fields: object) -> Source:
+    """Create a source with `fields`, or change those fields of `source`. Admins only."""
+    rules.require(rules.can_manage_sources(actor), "Only admins manage sources.")
+    source = source or Source()
+    for name, value in fields.items():
+        setattr(source, name, value)
+    source.full_clean()
+    source.save()
+    return source
+
+
+def delete_source(*, actor: Actor, source: Source) -> None:
+    """Remove a source; one with articles is protected (ProtectedError)."""
+    rules.require(rules.can_manage_sources(actor), "Only admins manage sources.")
+    source.delete()
+
+
+# Storing documents read by archive.ingest
+
+# Items stored per transaction by archive_documents (each in its own savepoint), and the
+# text and raw bytes a batch may hold in memory before it is stored.
+BATCH_ITEMS = 200
+BATCH_BYTES = 32 * 1024 * 1024
+
+
+class DryRunRollback(Exception):
+    """Undoes a dry run's writes once its outcome is known."""
+
+
+class SourceResolver:
+    """`resolve_source` for many documents: each slug and host is looked up once."""
+
+    def __init__(self, source: Source | None = None):
+        self.source = source
+        self._found: dict[tuple[str, str], Source | None] = {}
+
+    def __call__(self, document: Document) -> Source | None:
+        if self.source is not None:
+            return self.source
+        if document.source_slug:
+            key = ("slug", document.source_slug)
+            if key not in self._found:
+                self._found[key] = Source.objects.filter(slug=document.source_slug).first()
+            if self._found[key] is None:
+                raise IngestError(
+                    document.item,
+                    f"field “source”: no source with the slug “{document.source_slug}”",
+                )
+            return self._found[key]
+        host = urlsplit(document.url).hostname if document.url else None
+        if not host:
+            return None
+        key = ("host", host)
+        if key not in self._found:
+            self._found[key] = Source.objects.for_host(host)
+        return self._found[key]
+
+
+def resolve_source(document: Document, source: Source | None = None) -> Source | None:
+    """The source given, else the one the document names by slug, else the one whose domains
+    include the URL's host."""
+    return SourceResolver(source)(document)
+
+
+def _describe(error: ValidationError) -> str:
+    """A validation error as one line, naming the fields it concerns."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+def archive_document(
+    document: Document,
+    *,
+    actor: Actor,
+    source: Source | None = None,
+    language: str = "",
+    dry_run: bool = False,
+    known: Article | Lookup | None = LOOKUP,
+) -> ArchiveResult:
+    """Store `document` through `archive_article`, as `actor`, in its own transaction (a
+    savepoint when one is open): the language given, else the document's, else detected. A dry run
+    computes the outcome and stores nothing. `known` is as for archive_article, the article
+    the document identifies once `source` is resolved. Raises IngestError (naming the
+    item) when the archive refuses it."""
+    source = resolve_source(document, source)
+    language = language or document.language or detect_language(document.text)
+    return _archive(
+        document, actor=actor, source=source, language=language, dry_run=dry_run, known=known
+    )
+
+
+def _archive(
+    document: Document,
+    *,
+    actor: Actor,
+    source: Source | None,
+    language: str,
+    dry_run: bool,
+    known: Article | Lookup | None,
+) -> ArchiveResult:
+    arguments = {
+        "actor": actor,
+        "title": document.title,
+        # The document is its own capture payload; the location is cut to the field's size.
+        "capture": dataclasses.replace(document, origin_location=document.origin_location[:2000]),
+        "source": source,
+        "url": document.url,
+        "language": language,
+        "authors": document.authors,
+        "published_at": document.published_at,
+        "known": known,
+    }
+    result = None
+    try:
+        if dry_run:
+            with transaction.atomic():
+                result = archive_article(**arguments)
+                raise DryRunRollback
+        else:
+            # archive_article is atomic itself: its savepoint is the item's.
+            result = archive_article(**arguments)
+    except DryRunRollback:
+        pass
+    except ValidationError as exc:
+        raise IngestError(document.item, _describe(exc)) from None
+    except DatabaseError as exc:
+        raise IngestError(document.item, f"the database refused it: {exc}") from None
+    return result
+
+
+def archive_documents(
+    items: Iterable[Item],
+    *,
+    actor: Actor,
+    source: Source | None = None,
+    language: str = "",
+    dry_run: bool = False,
+) -> Iterator[tuple[Item, ArchiveResult | IngestError]]:
+    """Store documents as archive_document does, each item atomically (a failure changes
+    nothing and the others go on), but BATCH_ITEMS at a time: one transaction per batch
+    with a savepoint per item, the batch's known articles found in one or two queries, and
+    each source looked up once. Yields every item with its result (or the error naming it)
+    in order, once its batch is committed."""
+    resolve = SourceResolver(source)
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        if isinstance(item, Document):
+            size += len(item.text) + len(item.raw)
+        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+            yield from _archive_batch(
+                batch, resolve, actor=actor, language=language, dry_run=dry_run
+            )
+            batch, size = [], 0
+    if batch:
+        yield from _archive_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+
+
+def _archive_batch(
+    batch: list[Item], resolve: SourceResolver, *, actor: Actor, language: str, dry_run: bool
+) -> list[tuple[Item, ArchiveResult | IngestError]]:
+    outcomes: list[tuple[Item, ArchiveResult | IngestError]] = []
+    sources: dict[int, Source | None] = {}
+    for index, item in enumerate(batch):
+        if isinstance(item, Document):
+            try:
+                sources[index] = resolve(item)
+            except IngestError as exc:
+                batch[index] = exc
+    keys = {
+        index: article_key(url=batch[index].url, source=source, title=batch[index].title)
+        for index, source in sources.items()
+    }
+    known = find_articles(keys.values())
+    languages = {index: language or batch[index].language for index in sources}
+    undeclared = [index for index, code in languages.items() if not code]
+    for index, detected in zip(
+        undeclared, detect_languages([batch[index].text for index in undeclared]), strict=True
+    ):
+        languages[index] = detected
+    with transaction.atomic():
+        for index, item in enumerate(batch):
+            if isinstance(item, IngestError):
+                outcomes.append((item, item))
+                continue
+            try:
+                result = _archive(
+                    item,
+                    actor=actor,
+                    source=sources[index],
+                    language=languages[index],
+                    dry_run=dry_run,
+                    known=known[keys[index]],
+                )
+            except IngestError as exc:
+                outcomes.append((item, exc))
+                continue
+            if not dry_run:
+                # Later items of the batch may be captures of the same article.
+                known[keys[index]] = result.article
+            outcomes.append((item, result))
+    return outcomes

@@ -5,16 +5,16 @@ reverse."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.roles import is_journalist
-
+from . import rules
 from .forms import ArticleAddForm
-from .ingest import Document, IngestError, archive_document, fetch_url, parse_html, parse_text
+from .ingest.documents import Document, IngestError
+from .ingest.fetch import fetch_url
+from .ingest.readers import parse_html, parse_text
 from .models import Capture
-from .services import Outcome
+from .services import Outcome, archive_document
 from .warc import capture_warc
 
 
@@ -43,8 +43,10 @@ def _document(request, data: dict) -> Document:
 
 @login_required
 def article_add(request):
-    if not is_journalist(request.user):
-        raise PermissionDenied("Only journalists and editors add articles to the archive.")
+    rules.require(
+        rules.can_archive_articles(request.user),
+        "Only journalists and editors add articles to the archive.",
+    )
     if request.method == "POST":
         form = ArticleAddForm(request.POST, request.FILES)
     else:
@@ -53,7 +55,10 @@ def article_add(request):
         data = form.cleaned_data
         try:
             result = archive_document(
-                _document(request, data), source=data["source"], language=data["language"]
+                _document(request, data),
+                actor=request.user,
+                source=data["source"],
+                language=data["language"],
             )
         except IngestError as exc:
             form.add_error(None, f"{exc.item}: {exc.reason}")

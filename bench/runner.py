@@ -534,19 +534,21 @@ class _Rollback(Exception):
 
 
 def _import_with_service(paths: list[Path]) -> float:
-    from archive.services import archive_article, parse_text_document
+    from accounts.actors import IMPORT
+    from archive.ingest.documents import CapturePayload, parse_text_document
+    from archive.services import archive_article
 
     began = time.perf_counter()
     with contextlib.suppress(_Rollback), transaction.atomic():
         for path in paths:
             title, body = parse_text_document(path.read_text(encoding="utf-8"))
             archive_article(
+                actor=IMPORT,
                 title=title,
-                text=body,
-                origin="file",
+                capture=CapturePayload(
+                    text=body, origin="file", origin_location=str(path), extractor="text"
+                ),
                 language=path.parent.name,
-                origin_location=str(path),
-                extractor="text",
             )
         seconds = time.perf_counter() - began
         raise _Rollback
@@ -576,8 +578,8 @@ def _import_with_command(folder: str, paths: list[Path]) -> tuple[float, str, st
 def _copy_floor(paths: list[Path]) -> tuple[float, int]:
     import datetime as dt
 
+    from archive.ingest.documents import parse_text_document
     from archive.models import text_sha256
-    from archive.services import parse_text_document
 
     now = dt.datetime.now(dt.UTC)
     began = time.perf_counter()

@@ -156,3 +156,57 @@ def test_admin_publish_action_follows_the_review_rules(client, adam_admin, alice
     annotation.refresh_from_db()
     assert annotation.status == Annotation.Status.PUBLISHED
     assert annotation.reviewed_by == adam_admin
+
+
+def test_admin_source_and_article_writes_go_through_the_archive_services(
+    client, adam_admin, seed, monkeypatch
+):
+    from archive import services
+
+    calls = []
+
+    def spy(name):
+        original = getattr(services, name)
+
+        def call(**kwargs):
+            calls.append((name, kwargs["actor"]))
+            return original(**kwargs)
+
+        monkeypatch.setattr(services, name, call)
+
+    for name in ("save_source", "update_article"):
+        spy(name)
+    client.force_login(adam_admin)
+    response = client.post(
+        admin_url(Source, "add"),
+        {"name": "Kloop", "slug": "kloop", "domains": '["Kloop.KG"]', "country": "kg"},
+    )
+    assert response.status_code == 302, response.content
+    source = Source.objects.get(slug="kloop")
+    assert (source.country, source.domains) == ("KG", ["kloop.kg"])
+    article = Article.objects.get()
+    response = client.post(
+        admin_url(Article, "change", article.pk),
+        {
+            "source": source.pk,
+            "url": article.url,
+            "title": "Titre corrigé",
+            "authors": "[]",
+            "language": article.language,
+            "captures-TOTAL_FORMS": "1",
+            "captures-INITIAL_FORMS": "1",
+            "captures-0-id": article.captures.get().pk,
+            "captures-0-article": article.pk,
+        },
+    )
+    assert response.status_code == 302, response.content
+    article.refresh_from_db()
+    assert (article.title, article.source) == ("Titre corrigé", source)
+    assert calls == [("save_source", adam_admin), ("update_article", adam_admin)]
+
+
+def test_admin_offers_no_deletion_of_articles(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    article = Article.objects.get()
+    assert client.post(admin_url(Article, "delete", article.pk), {"post": "yes"}).status_code == 403
+    assert Article.objects.filter(pk=article.pk).exists()

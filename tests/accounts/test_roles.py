@@ -2,6 +2,7 @@ import pytest
 
 from accounts.roles import EDITORS, is_admin, is_editor, is_journalist, role_name
 from annotations import rules
+from archive import rules as archive_rules
 from tests.factories import AnnotationFactory, ClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +47,10 @@ def test_inactive_users_have_no_role():
 )
 def test_write_rules_per_role(request, who, sources, tags, claims):
     user = request.getfixturevalue(who)
-    assert rules.can_manage_sources(user) is sources
+    assert archive_rules.can_manage_sources(user) is sources
     assert rules.can_curate_tags(user) is tags
     assert rules.can_create_claim(user) is claims
-    assert rules.can_archive_articles(user) is claims
+    assert archive_rules.can_archive_articles(user) is claims
 
 
 def test_claim_edit_rule(alice_journalist, bob_journalist, erin_editor):

@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from accounts.actors import IMPORT
 from annotations.models import Claim
+from archive.ingest.documents import CapturePayload
 from archive.services import add_capture
 from tests.factories import (
     CLAIM_SENTENCE,
@@ -230,7 +232,11 @@ def test_reader_queries_do_not_grow_with_highlights(
 
 def test_reader_shows_an_earlier_capture_on_request(client):
     capture = CaptureFactory()
-    later = add_capture(article=capture.article, text=capture.text + " Mise à jour.", origin="url")
+    later = add_capture(
+        actor=IMPORT,
+        article=capture.article,
+        capture=CapturePayload(text=capture.text + " Mise à jour.", origin="url"),
+    )
     html = client.get(f"/articles/{capture.article_id}/").text
     assert "Mise à jour." in html
     html = client.get(f"/articles/{capture.article_id}/?capture={capture.pk}").text
@@ -271,9 +277,11 @@ def test_capture_history_marks_insertions_deletions_and_flags_moved_and_changed_
     annotated_claim(alice_journalist, capture=capture, quote="Phrase retirée ensuite.")
     # Re-anchoring follows the claims into the new capture.
     add_capture(
+        actor=IMPORT,
         article=article,
-        text="Intro longue.\n\nUne events distinctive.\n\nAucune raison.",
-        origin="url",
+        capture=CapturePayload(
+            text="Intro longue.\n\nUne events distinctive.\n\nAucune raison.", origin="url"
+        ),
     )
     html = client.get(f"/articles/{article.pk}/history/").text
     assert "Intro<ins> longue</ins>." in html
@@ -286,7 +294,11 @@ def test_capture_history_marks_insertions_deletions_and_flags_moved_and_changed_
 
 def test_capture_history_refuses_a_capture_of_another_article(client):
     capture = CaptureFactory()
-    add_capture(article=capture.article, text=capture.text + " Suite.", origin="url")
+    add_capture(
+        actor=IMPORT,
+        article=capture.article,
+        capture=CapturePayload(text=capture.text + " Suite.", origin="url"),
+    )
     stranger = CaptureFactory(article=ArticleFactory())
     html = client.get(
         f"/articles/{capture.article_id}/history/?from={stranger.pk}&to={capture.pk}"

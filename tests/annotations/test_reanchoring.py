@@ -3,10 +3,12 @@
 import pytest
 from django.conf import settings
 
+from accounts.actors import IMPORT
 from annotations import services
 from annotations.models import Appearance, AppearanceAnchor
+from archive.ingest.documents import CapturePayload, parse_text_document
 from archive.models import Article, Capture
-from archive.services import Outcome, archive_article, parse_text_document
+from archive.services import Outcome, archive_article
 from tests.factories import CLAIM_SENTENCE, CaptureFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,11 @@ def seed_text() -> tuple[str, str]:
 
 def recapture(text: str):
     title, _ = seed_text()
-    return archive_article(title=title, text=text, origin=Capture.Origin.FILE, extractor="text")
+    return archive_article(
+        actor=IMPORT,
+        title=title,
+        capture=CapturePayload(text=text, origin=Capture.Origin.FILE, extractor="text"),
+    )
 
 
 def mark(capture: Capture, quote: str, user) -> Appearance:
@@ -136,10 +142,13 @@ def test_an_older_snapshot_archived_late_leaves_claims_on_the_newer_text(seed_ap
     seed = seed_appearances["seed"]
     title, body = seed_text()
     older = archive_article(
+        actor=IMPORT,
         title=title,
-        text=body.replace(CLAIM_SENTENCE, REWORDED),
-        origin=Capture.Origin.WARC,
-        captured_at=seed.capture.captured_at.replace(year=2022),
+        capture=CapturePayload(
+            text=body.replace(CLAIM_SENTENCE, REWORDED),
+            origin=Capture.Origin.WARC,
+            captured_at=seed.capture.captured_at.replace(year=2022),
+        ),
     )
     assert older.outcome == Outcome.NEW_CAPTURE
     seed.refresh_from_db()
@@ -152,10 +161,15 @@ def test_re_anchoring_keeps_the_quote_equal_to_the_captured_text(alice_journalis
     appearance = mark(capture, CLAIM_SENTENCE, alice_journalist)
     article = capture.article
     archive_article(
+        actor=IMPORT,
         title=article.title,
         url=article.url,
-        text=capture.text.replace("Aucune raison", "Aucune  raison").replace("\n\n", "\n\nNB.\n\n"),
-        origin=Capture.Origin.URL,
+        capture=CapturePayload(
+            text=capture.text.replace("Aucune raison", "Aucune  raison").replace(
+                "\n\n", "\n\nNB.\n\n"
+            ),
+            origin=Capture.Origin.URL,
+        ),
     )
     appearance.refresh_from_db()
     assert appearance.capture.text[appearance.start : appearance.end] == appearance.quote

@@ -280,7 +280,7 @@ def test_new_text_files_cost_four_queries_each_and_a_batch_one_lookup(
 
 
 def test_a_batch_finds_articles_it_stored_itself_and_across_batches(tmp_path, monkeypatch):
-    monkeypatch.setattr("archive.ingest.BATCH_ITEMS", 2)
+    monkeypatch.setattr("archive.services.BATCH_ITEMS", 2)
     path = tmp_path / "same.jsonl"
     lines = [
         {"title": "Un", "text": "Premier état.", "url": "https://news.example.org/1"},
@@ -303,7 +303,7 @@ def test_an_item_the_database_refuses_mid_batch_changes_nothing_and_the_others_g
 
     from archive.signals import capture_added
 
-    monkeypatch.setattr("archive.ingest.BATCH_ITEMS", 3)
+    monkeypatch.setattr("archive.services.BATCH_ITEMS", 3)
     paths = write_texts(tmp_path / "articles", 5)
 
     def refuse_the_second(sender, capture, **kwargs):

@@ -7,19 +7,11 @@ import socket
 import httpx
 import pytest
 
-from archive.ingest import (
-    IngestError,
-    PrivateAddressError,
-    detect_language,
-    expand_inputs,
-    fetch_url,
-    parse_html,
-    parse_text,
-    read_input,
-    read_jsonl,
-    read_warc,
-    refuse_private_addresses,
-)
+from archive.ingest.documents import IngestError
+from archive.ingest.fetch import PrivateAddressError, fetch_url, refuse_private_addresses
+from archive.ingest.inputs import expand_inputs, read_input
+from archive.ingest.language import detect_language
+from archive.ingest.readers import parse_html, parse_text, read_jsonl, read_warc
 from tests.archive.conftest import html_page, write_warc
 from tests.factories import CAPTURE_TEXT, CLAIM_SENTENCE
 

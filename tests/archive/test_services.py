@@ -1,15 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.actors import IMPORT
+from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
 from archive.models import Capture
-from archive.services import (
-    Outcome,
-    archive_article,
-    article_key,
-    find_articles,
-    normalize_text,
-    parse_text_document,
-)
+from archive.services import Outcome, archive_article, article_key, find_articles
 from archive.signals import capture_added
 from tests.factories import SourceFactory
 
@@ -44,8 +39,9 @@ def test_normalize_text_unifies_line_endings_and_keeps_typography():
 
 
 def archive(text: str, **kwargs):
-    defaults = {"title": "Titre", "url": "https://news.example.org/1", "origin": "file"}
-    return archive_article(text=text, **(defaults | kwargs))
+    defaults = {"title": "Titre", "url": "https://news.example.org/1"}
+    capture = CapturePayload(text=text, origin="file")
+    return archive_article(actor=IMPORT, capture=capture, **(defaults | kwargs))
 
 
 def test_archiving_a_new_article_creates_it_with_one_capture():

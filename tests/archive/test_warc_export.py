@@ -10,7 +10,9 @@ from django.core.management.base import CommandError
 from warcio.archiveiterator import ArchiveIterator
 from warcio.checker import Checker
 
-from archive.ingest import archive_document, parse_html
+from accounts.actors import IMPORT
+from archive.ingest.readers import parse_html
+from archive.services import archive_document
 from archive.warc import capture_warc
 from tests.archive.conftest import html_page
 from tests.factories import CAPTURE_TEXT, CaptureFactory
@@ -33,7 +35,7 @@ def records(data: bytes) -> list[tuple[str, str, bytes]]:
 @pytest.fixture
 def html_capture():
     document = parse_html(html_page().encode(), item="page.html", url="https://news.example.org/k")
-    return archive_document(document).capture
+    return archive_document(document, actor=IMPORT).capture
 
 
 def test_a_capture_with_raw_html_exports_text_payload_and_metadata(html_capture, tmp_path):

@@ -11,10 +11,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from accounts.actors import IMPORT
 from annotations import services
 from annotations.models import Annotation, Appearance, Claim
+from archive.ingest.documents import CapturePayload, parse_text_document
 from archive.models import Capture
-from archive.services import archive_article, parse_text_document
+from archive.services import archive_article
 from tests.factories import CLAIM_SENTENCE, ArticleFactory
 
 from .conftest import SCREENSHOT, select_text
@@ -40,7 +42,10 @@ def seed_article(transactional_db, tmp_path):
         (seeds / "000_8c62be7ee0a13371.txt").read_text(encoding="utf-8")
     )
     return archive_article(
-        title=title, text=body, language="fr", origin="seed", captured_at=CAPTURED_AT
+        actor=IMPORT,
+        title=title,
+        capture=CapturePayload(text=body, origin="seed", captured_at=CAPTURED_AT),
+        language="fr",
     ).article
 
 

@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.actors import SEEDS
 from annotations import services
 from annotations.models import Appearance, Tag
+from archive.ingest.documents import CapturePayload, parse_text_document
 from archive.models import Capture
-from archive.services import archive_article, parse_text_document
+from archive.services import archive_article
 
 SYSTEM_USERNAME = "claimdesk"
 
@@ -77,12 +79,15 @@ class Command(BaseCommand):
             path = seeds_dir / entry["file"]
             title, body = parse_text_document(path.read_text(encoding="utf-8"))
             result = archive_article(
+                actor=SEEDS,
                 title=title,
-                text=body,
+                capture=CapturePayload(
+                    text=body,
+                    origin=Capture.Origin.SEED,
+                    origin_location=f"seeds/{entry['file']}",
+                    extractor="text",
+                ),
                 language=entry.get("language", ""),
-                origin=Capture.Origin.SEED,
-                origin_location=f"seeds/{entry['file']}",
-                extractor="text",
             )
             counts["articles"] += result.outcome == "created"
             for claim_entry in entry.get("claims", []):

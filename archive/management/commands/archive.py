@@ -7,17 +7,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from archive.ingest import (
-    BATCH_ITEMS,
-    SUPPORTED_SUFFIXES,
-    IngestError,
-    archive_documents,
-    expand_inputs,
-    kind_of,
-    read_input,
-)
+from accounts.actors import IMPORT
+from archive.ingest.documents import IngestError
+from archive.ingest.inputs import expand_inputs, kind_of, read_input
+from archive.ingest.readers import SUPPORTED_SUFFIXES
 from archive.models import Source
-from archive.services import Outcome
+from archive.services import BATCH_ITEMS, Outcome, archive_documents
 
 # Up to this many inputs, a progress bar is more noise than help.
 PROGRESS_THRESHOLD = 5
@@ -74,7 +69,11 @@ class Command(BaseCommand):
         documents = (document for value in items for document in read_input(value))
         with bar:
             for document, result in archive_documents(
-                documents, source=source_obj, language=language or "", dry_run=dry_run
+                documents,
+                actor=IMPORT,
+                source=source_obj,
+                language=language or "",
+                dry_run=dry_run,
             ):
                 bar.update(1)
                 if isinstance(result, IngestError):

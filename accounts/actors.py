@@ -1,0 +1,34 @@
+"""Who acts: a user, or a named system actor for the writes no person makes (imports, seeds,
+re-anchoring). Services that take `actor=` accept either; the rules say what each may do."""
+
+from dataclasses import dataclass
+
+from .roles import AnyUser
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A named part of Claimdesk acting on its own account. It has no database row: its name
+    is what records of its writes show."""
+
+    name: str
+
+    is_authenticated = True  # it is nobody anonymous; which writes it may make is a rule
+
+    @property
+    def username(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+IMPORT = SystemActor("import")  # manage.py archive
+SEEDS = SystemActor("seeds")  # manage.py load_seeds
+REANCHORING = SystemActor("re-anchoring")  # appearances following a new capture
+
+Actor = AnyUser | SystemActor
+
+
+def is_system(actor: object) -> bool:
+    return isinstance(actor, SystemActor)

@@ -1,0 +1,80 @@
+"""What the readers yield and the archive services store: a `CapturePayload` (one capture's
+text and where it came from), a `Document` (an article read from one input item, with its
+capture) or an `IngestError`; and the text normalisation both sides apply."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass(kw_only=True)
+class CapturePayload:
+    """One capture of an article as given to `archive_article` and `add_capture`: its text and
+    provenance. `captured_at` None means now."""
+
+    text: str
+    origin: str  # a Capture.Origin
+    origin_location: str = ""
+    raw: bytes = b""
+    raw_content_type: str = ""
+    warc_record_id: str = ""
+    extractor: str = ""
+    captured_at: dt.datetime | None = None
+    redirects: Sequence[str] = ()
+
+
+@dataclass(kw_only=True)
+class Document(CapturePayload):
+    """An article as read from one input item, ready to be archived: its details and its
+    capture."""
+
+    item: str  # names the input in messages
+    title: str
+    url: str = ""
+    source_slug: str = ""
+    language: str = ""
+    authors: list[str] = field(default_factory=list)
+    published_at: dt.datetime | None = None
+
+
+class IngestError(Exception):
+    """One input item that could not be read; `item` names it (path, path:line, URL, WARC
+    record) and `reason` says why."""
+
+    def __init__(self, item: str, reason: str):
+        self.item = item
+        self.reason = reason
+        super().__init__(f"{item}: {reason}")
+
+
+Item = Document | IngestError
+
+
+def normalize_text(text: str) -> str:
+    """Line endings unified and surrounding blank lines dropped; everything else is kept
+    exactly (typographic quotes, accents, non-breaking spaces)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def parse_text_document(content: str) -> tuple[str, str]:
+    """Split a plain-text article into (title, body): the first line is the title, and a
+    repeat of the title as the first body line is dropped."""
+    content = normalize_text(content)
+    if not content:
+        raise ValidationError("The file is empty: expected a title line followed by the text.")
+    title, _, rest = content.partition("\n")
+    body = normalize_text(rest)
+    first, _, after = body.partition("\n")
+    if first.strip() == title.strip():
+        body = normalize_text(after)
+    if not body:
+        raise ValidationError("The file has a title line but no text after it.")
+    return title.strip(), body

@@ -1,0 +1,34 @@
+"""Who may write to the archive. The archive services call `require(...)`, so the web UI, the
+API, the admin and the commands enforce the same rules.
+
+- journalists (and editors, admins) archive articles and add captures of them;
+- admins manage sources and correct an article's details;
+- the system actors (imports, seeds) archive articles as the commands are told to.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from accounts.actors import Actor, is_system
+from accounts.roles import is_admin, is_journalist
+
+
+def can_archive_articles(actor: Actor) -> bool:
+    return is_system(actor) or is_journalist(actor)
+
+
+def can_add_captures(actor: Actor) -> bool:
+    return can_archive_articles(actor)
+
+
+def can_edit_articles(actor: Actor) -> bool:
+    return not is_system(actor) and is_admin(actor)
+
+
+def can_manage_sources(actor: Actor) -> bool:
+    return not is_system(actor) and is_admin(actor)
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise PermissionDenied with a message the user can act on unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(message)
