@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotations import export
-from annotations.api import ClaimViewSet
+from annotations.api.claims import ClaimViewSet
 from annotations.models import Annotation, Appearance, Claim, Evidence
 from archive.models import Article
 from tests import factories
