@@ -163,15 +163,7 @@ class AnnotationViewSet(
         return self._answer(annotation, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        annotation = self._writable()
-        serializer = AnnotationUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = expected_version(request, annotation, data.pop("version", None))
-        services.update_annotation(
-            user=request.user, annotation=annotation, expected_version=version, **data
-        )
-        return self._answer(annotation)
+        return self._change(request, services.update_annotation, AnnotationUpdateSerializer)
 
     def destroy(self, request, pk=None):
         annotation = self._writable()
@@ -183,43 +175,31 @@ class AnnotationViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit your draft (or returned) annotation for review."""
-        annotation, _, version = self._review_input(request, VersionSerializer)
-        services.submit_annotation(
-            user=request.user, annotation=annotation, expected_version=version
-        )
-        return self._answer(annotation)
+        return self._change(request, services.submit_annotation)
 
     @extend_schema(request=VersionSerializer, responses=ANNOTATION_ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a submitted annotation (editors, not on their own work)."""
-        annotation, _, version = self._review_input(request, VersionSerializer)
-        services.publish_annotation(
-            user=request.user, annotation=annotation, expected_version=version
-        )
-        return self._answer(annotation)
+        return self._change(request, services.publish_annotation)
 
     @extend_schema(request=ReturnSerializer, responses=ANNOTATION_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_author(self, request, pk=None):
         """Return a submitted (or published) annotation to its author with a comment
         (editors, not on their own work)."""
-        annotation, data, version = self._review_input(request, ReturnSerializer)
-        services.return_annotation(
-            user=request.user,
-            annotation=annotation,
-            comment=data["comment"],
-            expected_version=version,
-        )
-        return self._answer(annotation)
+        return self._change(request, services.return_annotation, ReturnSerializer)
 
-    def _review_input(self, request, serializer_class):
-        """The annotation to act on, the validated body, and the version the client read."""
+    def _change(self, request, service, serializer_class=VersionSerializer) -> Response:
+        """Validate the body, call `service` on the annotation with the rest of it and the
+        version the client read, and answer with the annotation as it is now."""
         annotation = self._writable()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return annotation, data, expected_version(request, annotation, data.get("version"))
+        data = dict(serializer.validated_data)
+        version = expected_version(request, annotation, data.pop("version", None))
+        service(user=request.user, annotation=annotation, expected_version=version, **data)
+        return self._answer(annotation)
 
     # W3C Web Annotation
 

@@ -1,5 +1,5 @@
 """The JSON Lines export on PostgreSQL, where the database builds each line: the same claims,
-as the same JSON, as the serializers would give, whatever the filters; streamed by chunks."""
+as the same JSON, as `claims_data` would give, whatever the filters; streamed by chunks."""
 
 import datetime as dt
 import json
