@@ -29,7 +29,7 @@ from ..serializers import (
     ReturnSerializer,
     VersionSerializer,
 )
-from .linked_data import JSONLDRenderer, LinkedDataMixin
+from .linked_data import LINKED_DATA_ACTION, JSONLDRenderer, LinkedDataMixin
 
 ETAG_RE = re.compile(r'^(?:W/)?"v(\d{1,18})(?:-[a-z]+)?"$')
 
@@ -235,8 +235,7 @@ class AnnotationViewSet(
     @action(
         detail=True,
         url_path="w3c",
-        renderer_classes=[JSONLDRenderer, ORJSONRenderer],
-        filter_backends=[],
+        **LINKED_DATA_ACTION,
     )
     def w3c(self, request, pk=None):
         """The published annotation as a W3C Web Annotation (stable URL)."""
@@ -246,9 +245,7 @@ class AnnotationViewSet(
     @action(
         detail=False,
         url_path="w3c",
-        renderer_classes=[JSONLDRenderer, ORJSONRenderer],
-        filter_backends=[],
-        pagination_class=None,
+        **LINKED_DATA_ACTION,
     )
     def w3c_collection(self, request):
         """All published annotations as a W3C AnnotationCollection; its first page is
@@ -278,9 +275,7 @@ class AnnotationViewSet(
     @action(
         detail=False,
         url_path="w3c/page",
-        renderer_classes=[JSONLDRenderer, ORJSONRenderer],
-        filter_backends=[],
-        pagination_class=None,
+        **LINKED_DATA_ACTION,
     )
     def w3c_page(self, request):
         """One W3C AnnotationPage of the published annotations."""

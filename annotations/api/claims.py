@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from config.rest import CursorPagination, ORJSONRenderer, dumps
+from config.rest import CursorPagination, dumps
 
 from .. import export as sql_export
 from .. import jsonld, services
@@ -27,7 +27,7 @@ from ..filters import ClaimFilter
 from ..models import Claim
 from ..representations import claims_data
 from ..serializers import ClaimCreateSerializer, ClaimSerializer, ClaimUpdateSerializer
-from .linked_data import JSONLDRenderer, LinkedDataMixin
+from .linked_data import LINKED_DATA_ACTION, LinkedDataMixin
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -127,9 +127,7 @@ class ClaimViewSet(
     )
     @action(
         detail=True,
-        renderer_classes=[JSONLDRenderer, ORJSONRenderer],
-        filter_backends=[],
-        pagination_class=None,
+        **LINKED_DATA_ACTION,
     )
     def claimreview(self, request, pk=None):
         """schema.org ClaimReview JSON-LD for each published verdict on the claim."""

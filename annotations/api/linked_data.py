@@ -13,6 +13,14 @@ class JSONLDRenderer(ORJSONRenderer):
     format = "jsonld"
 
 
+# What an action that answers JSON-LD (or JSON, on request) takes: no filters, no pages.
+LINKED_DATA_ACTION = {
+    "renderer_classes": [JSONLDRenderer, ORJSONRenderer],
+    "filter_backends": [],
+    "pagination_class": None,
+}
+
+
 class LinkedDataMixin:
     """For views that can answer JSON-LD: errors are plain JSON whatever was asked for."""
 
