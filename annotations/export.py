@@ -1,8 +1,8 @@
 """The JSON Lines export built by PostgreSQL: each line is a published claim exactly as the
-claim list serializes it for an anonymous reader, but encoded by the database
-(`json_build_object` with correlated `json_agg` subqueries), so that Python only joins the
-lines. Same keys, values, shapes and order as `ClaimSerializer`; the equality tests keep the
-two in step.
+claim list represents it for an anonymous reader, but encoded by the database
+(`json_build_object`, with one `json_agg` per related table joined by id), so that Python only
+joins the lines. Same keys, values, shapes and order as `representations.claims_data`; the equality
+tests keep the two in step.
 
 The claims are those of a filtered queryset (the claim list's FilterSet), read by keyset
 pagination over the primary key: each chunk first fixes its ids (a materialized CTE from the

@@ -1,16 +1,21 @@
-"""Filters of the articles and claims lists (django-filter). Every condition on annotations
-applies to the annotations the user may see, and all of them to the same annotation: "tag X
-and status published" means one published annotation tagged X."""
+"""Filter sets (django-filter) of the articles and claims lists, pages and API alike, and of
+the API's appearance, annotation and evidence lists. Every condition on annotations applies to
+the annotations the reader may see, and all of them to the same annotation: "tag X and status
+published" means one published annotation tagged X."""
 
 from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
+from core.api.filters import DateTimeFilter, IdFilter, StrictFilterSet
 
-from .models import Annotation, Appearance, Claim, Tag
+from .models import Annotation, Appearance, Claim, Evidence, Tag
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -65,7 +70,124 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(condition if value else ~condition)
 
 
-class ClaimFilterForm(forms.Form):
+# Claims
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 1})
+class ConfidenceFilter(django_filters.NumberFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=0, max_value=1, **kwargs)
+
+
+# Filters on a claim's annotations, as lookups on Annotation: a claim matches when one
+# annotation the reader may see meets all of them.
+ANNOTATION_LOOKUPS = {
+    "tag": "tags__slug__in",
+    "status": "status",
+    "min_confidence": "confidence__gte",
+    "max_confidence": "confidence__lte",
+    "author": "author__username",
+    "verdict": "verdict",
+    "published_after": "published_at__gte",
+    "published_before": "published_at__lt",
+}
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TagSlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Repeatable tag slugs; an unknown slug is a 400 naming it."""
+
+
+class ClaimFilter(StrictFilterSet):
+    """The claims list's filters, as the API's query parameters: one condition per parameter,
+    built on the QuerySet methods `assessed` (on the annotations `viewer` may see: the
+    request's user unless given), `appearing` and `search`. `ClaimListFilter` is the same
+    logic behind the claims page's form."""
+
+    # Confidence parameters are fractions of this (the page asks for a percentage).
+    confidence_scale = 1
+
+    tag = TagSlugsFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        help_text="Tag slug; repeat for any of several (tag=a&tag=b).",
+    )
+    source = django_filters.CharFilter(method="filter_source", help_text="Source slug.")
+    article = IdFilter(method="filter_article", help_text="Article id.")
+    language = django_filters.CharFilter(field_name="language", help_text="Claim language.")
+    status = django_filters.ChoiceFilter(
+        choices=Annotation.Status.choices, help_text="Annotation status."
+    )
+    min_confidence = ConfidenceFilter(help_text="An annotation at least this confident.")
+    max_confidence = ConfidenceFilter(help_text="An annotation at most this confident.")
+    author = django_filters.CharFilter(help_text="Username of an annotation's author.")
+    verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
+    q = django_filters.CharFilter(
+        method="filter_q", help_text="Words in the claim's wording or quotes."
+    )
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    published_after = DateTimeFilter(help_text="An annotation published at or after this time.")
+    published_before = DateTimeFilter(help_text="An annotation published before this time.")
+    updated_since = DateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Claims changed at or after this time (incremental harvesting).",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def __init__(self, *args, viewer=None, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if viewer is None:
+            viewer = request.user if request is not None else AnonymousUser()
+        self.viewer = viewer
+
+    def filter_queryset(self, queryset):
+        if self.form.non_field_errors():
+            return queryset.none()
+        conditions = {}
+        for name, value in self.form.cleaned_data.items():
+            if name in ANNOTATION_LOOKUPS:
+                if name == "tag":
+                    # The tags as chosen (no query): none chosen is no condition.
+                    value = [tag.slug for tag in value]
+                elif name in ("min_confidence", "max_confidence") and value is not None:
+                    value = Decimal(value) / self.confidence_scale
+                if value in (None, "", []):
+                    continue
+                conditions[ANNOTATION_LOOKUPS[name]] = value
+            else:
+                queryset = self.filters[name].filter(queryset, value)
+        if conditions:
+            queryset = queryset.assessed(self.viewer, **conditions)
+        return queryset
+
+    def filter_source(self, queryset, name, value):
+        slug = value.slug if isinstance(value, Source) else value
+        return queryset.appearing(capture__article__source__slug=slug)
+
+    def filter_article(self, queryset, name, value):
+        return queryset.appearing(capture__article_id=value)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class ClaimListFilterForm(forms.Form):
+    field_order = [
+        "q",
+        "tag",
+        "status",
+        "verdict",
+        "source",
+        "min_confidence",
+        "max_confidence",
+        "author",
+    ]
+
     def clean(self):
         data = super().clean()
         low, high = data.get("min_confidence"), data.get("max_confidence")
@@ -76,8 +198,13 @@ class ClaimFilterForm(forms.Form):
         return data
 
 
-class ClaimFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search wording and quotes")
+class ClaimListFilter(ClaimFilter):
+    """`ClaimFilter` as the claims page's form: fewer fields, labelled, sources and tags to
+    choose from, confidence in percent; an empty field means "any"."""
+
+    confidence_scale = 100
+
+    q = django_filters.CharFilter(label="Search wording and quotes", method="filter_q")
     tag = django_filters.ModelMultipleChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
@@ -95,6 +222,7 @@ class ClaimFilter(django_filters.FilterSet):
         queryset=Source.objects.all(),
         to_field_name="slug",
         empty_label="any source",
+        method="filter_source",
     )
     min_confidence = django_filters.NumberFilter(
         label="Confidence from (%)", min_value=0, max_value=100
@@ -103,49 +231,51 @@ class ClaimFilter(django_filters.FilterSet):
         label="Confidence up to (%)", min_value=0, max_value=100
     )
     author = django_filters.CharFilter(label="Annotated by (login)")
+    # Parameters of the API that the page does not offer.
+    article = language = created_after = created_before = None
+    published_after = published_before = updated_since = None
+
+    class Meta(ClaimFilter.Meta):
+        form = ClaimListFilterForm
+
+    def is_valid(self):
+        # The page's form sends every field, and an empty one means "any": not the API's
+        # strict refusal of empty parameters.
+        return django_filters.FilterSet.is_valid(self)
+
+
+# Appearances, annotations and evidence (API)
+
+
+class AppearanceFilter(StrictFilterSet):
+    claim = IdFilter()
+    capture = IdFilter()
+    article = IdFilter(field_name="capture__article")
+    anchor_status = django_filters.ChoiceFilter(choices=Appearance.Status.choices)
 
     class Meta:
-        model = Claim
-        form = ClaimFilterForm
-        fields = [
-            "q",
-            "tag",
-            "status",
-            "verdict",
-            "source",
-            "min_confidence",
-            "max_confidence",
-            "author",
-        ]
+        model = Appearance
+        fields = ["claim", "capture", "article", "anchor_status"]
 
-    def filter_queryset(self, queryset):
-        if self.form.non_field_errors():
-            return queryset.none()
-        data = self.form.cleaned_data
-        user = self.request.user
-        condition = Q()
-        if data.get("tag"):
-            condition &= Q(tags__in=data["tag"])
-        if data.get("status"):
-            condition &= Q(status=data["status"])
-        if data.get("verdict"):
-            condition &= Q(verdict=data["verdict"])
-        if data.get("min_confidence") is not None:
-            condition &= Q(confidence__gte=Decimal(data["min_confidence"]) / 100)
-        if data.get("max_confidence") is not None:
-            condition &= Q(confidence__lte=Decimal(data["max_confidence"]) / 100)
-        if data.get("author"):
-            condition &= Q(author__username=data["author"].strip())
-        if condition:
-            annotations = Annotation.objects.visible_to(user).filter(condition)
-            queryset = queryset.filter(Exists(annotations.filter(claim=OuterRef("pk"))))
-        if data.get("source"):
-            appearances = Appearance.objects.filter(
-                claim=OuterRef("pk"), capture__article__source=data["source"]
-            )
-            queryset = queryset.filter(Exists(appearances))
-        if data.get("q"):
-            value = data["q"].strip()
-            quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=value)
-            queryset = queryset.filter(Q(text__icontains=value) | Exists(quoted))
-        return queryset
+
+class AnnotationFilter(StrictFilterSet):
+    claim = IdFilter()
+    status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
+    author = django_filters.CharFilter(field_name="author__username")
+    verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
+    tag = django_filters.CharFilter(method="filter_tag", help_text="Tag slug.")
+
+    class Meta:
+        model = Annotation
+        fields = ["claim", "status", "author", "verdict", "tag"]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.tagged(value)
+
+
+class EvidenceFilter(StrictFilterSet):
+    annotation = IdFilter()
+
+    class Meta:
+        model = Evidence
+        fields = ["annotation"]

@@ -1,22 +1,20 @@
-"""Read representations of claims, appearances, annotations, evidence and tags, and the input
-the write endpoints accept. The read serializers touch only what `with_details()` loaded."""
-
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
+"""The API's serializers: the read ones describe claims, appearances, annotations, evidence and
+tags for the schema and render through `annotations.representations`; the others validate the
+input the write endpoints accept. The read serializers touch only what `with_details()` loaded."""
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import roles
 from archive.models import Capture
 from archive.serializers import ArticleBriefSerializer
 from core.api.schema import ID_SCHEMA
 from core.api.serializers import StrictInputMixin
 from core.models import MAX_ID
 
+from . import representations
 from .models import Annotation, Appearance, Claim, Evidence, Tag
+from .representations import Row
 
 
 @extend_schema_field(ID_SCHEMA)
@@ -44,34 +42,8 @@ class IdField(serializers.PrimaryKeyRelatedField):
 # Read representations
 #
 # The classes declare the fields (for validation of nested input, and for the OpenAPI
-# schema); `to_representation` builds the same dicts directly, several times faster than
-# DRF's field-by-field machinery, from what `with_details()` loaded. The whole-payload tests
-# and the fuzz run's response validation keep the two in step.
-
-
-def iso(value) -> str | None:
-    """A date-time as DRF renders it: UTC, ISO 8601, "Z" for +00:00."""
-    if value is None:
-        return None
-    text = value.astimezone(dt.UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def source_brief(source) -> dict | None:
-    if source is None:
-        return None
-    return {"id": source.pk, "slug": source.slug, "name": source.name, "country": source.country}
-
-
-def article_brief(article) -> dict:
-    return {
-        "id": article.pk,
-        "title": article.title,
-        "url": article.url,
-        "language": article.language,
-        "published_at": iso(article.published_at),
-        "source": source_brief(article.source),
-    }
+# schema); `to_representation` hands the instance, loaded by `with_details()`, to the
+# functions of `annotations.representations`, which build every claim payload.
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -112,19 +84,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return evidence.document.url if evidence.document else None
 
     def to_representation(self, evidence):
-        return {
-            "id": evidence.pk,
-            "annotation": evidence.annotation_id,
-            "kind": evidence.kind,
-            "url": evidence.url,
-            "capture": evidence.capture_id,
-            "quote": evidence.quote,
-            "document": self.get_document(evidence),
-            "stance": evidence.stance,
-            "note": evidence.note,
-            "added_by": evidence.added_by.username,
-            "created_at": iso(evidence.created_at),
-        }
+        return representations.evidence(Row(evidence))
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
@@ -160,25 +120,11 @@ class AnnotationSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, annotation):
-        evidence = EvidenceSerializer()
-        return {
-            "id": annotation.pk,
-            "claim": annotation.claim_id,
-            "author": annotation.author.username,
-            "status": annotation.status,
-            "version": annotation.version,
-            "tags": [{"slug": tag.slug, "label": tag.label} for tag in annotation.tags.all()],
-            "confidence": float(annotation.confidence),
-            "verdict": annotation.verdict,
-            "rationale": annotation.rationale,
-            "evidence": [evidence.to_representation(e) for e in annotation.evidence.all()],
-            "review_comment": annotation.review_comment,
-            "reviewed_by": annotation.reviewed_by.username if annotation.reviewed_by else None,
-            "reviewed_at": iso(annotation.reviewed_at),
-            "published_at": iso(annotation.published_at),
-            "created_at": iso(annotation.created_at),
-            "updated_at": iso(annotation.updated_at),
-        }
+        return representations.annotation(
+            Row(annotation),
+            tags=[representations.tag(Row(tag)) for tag in annotation.tags.all()],
+            evidence=[representations.evidence(Row(e)) for e in annotation.evidence.all()],
+        )
 
 
 class SelectorSerializer(serializers.Serializer):
@@ -204,25 +150,7 @@ class AppearanceSerializer(serializers.ModelSerializer):
         fields = ["id", "claim", "capture", "article", "quote", "selector", "anchor", "created_at"]
 
     def to_representation(self, appearance):
-        return {
-            "id": appearance.pk,
-            "claim": appearance.claim_id,
-            "capture": appearance.capture_id,
-            "article": article_brief(appearance.capture.article),
-            "quote": appearance.quote,
-            "selector": {
-                "start": appearance.start,
-                "end": appearance.end,
-                "prefix": appearance.prefix,
-                "suffix": appearance.suffix,
-            },
-            "anchor": {
-                "status": appearance.anchor_status,
-                "method": appearance.anchor_method,
-                "score": appearance.anchor_score,
-            },
-            "created_at": iso(appearance.created_at),
-        }
+        return representations.appearance(Row(appearance))
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -249,189 +177,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, claim):
-        appearance, annotation = AppearanceSerializer(), AnnotationSerializer()
-        return {
-            "id": claim.pk,
-            "text": claim.text,
-            "language": claim.language,
-            "claimant": claim.claimant,
-            "created_by": claim.created_by.username,
-            "created_at": iso(claim.created_at),
-            "updated_at": iso(claim.updated_at),
-            "appearances": [appearance.to_representation(a) for a in claim.appearances.all()],
-            "annotations": [annotation.to_representation(a) for a in claim.visible_annotations],
-        }
-
-
-def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
-    """`ClaimSerializer`'s representation of `claims` (loaded `with_creator()`), with the
-    annotations `viewer` may see: the same dicts, from four flat queries (appearances;
-    annotations; their tags; their evidence), none when `claims` is empty and only the first
-    two when no annotation is visible.
-
-    The claim list, detail and export use this rather than `with_details()`: materialising
-    the page's related rows as model instances, and Django's prefetch machinery (a related
-    manager per annotation for its tags), cost several times the queries themselves."""
-    if not claims:
-        return []
-    ids = [claim.pk for claim in claims]
-    appearances = defaultdict(list)
-    # Joined columns only: the capture's text and raw bytes are never read.
-    for row in (
-        Appearance.objects.filter(claim_id__any=ids)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "claim_id",
-            "capture_id",
-            "capture__article_id",
-            "capture__article__title",
-            "capture__article__url",
-            "capture__article__language",
-            "capture__article__published_at",
-            "capture__article__source_id",
-            "capture__article__source__slug",
-            "capture__article__source__name",
-            "capture__article__source__country",
-            "quote",
-            "start",
-            "end",
-            "prefix",
-            "suffix",
-            "anchor_status",
-            "anchor_method",
-            "anchor_score",
-            "created_at",
+        annotation = AnnotationSerializer()
+        return representations.claim(
+            Row(claim),
+            appearances=[representations.appearance(Row(a)) for a in claim.appearances.all()],
+            annotations=[annotation.to_representation(a) for a in claim.visible_annotations],
         )
-    ):
-        source = (
-            {"id": row[8], "slug": row[9], "name": row[10], "country": row[11]}
-            if row[8] is not None
-            else None
-        )
-        appearances[row[1]].append(
-            {
-                "id": row[0],
-                "claim": row[1],
-                "capture": row[2],
-                "article": {
-                    "id": row[3],
-                    "title": row[4],
-                    "url": row[5],
-                    "language": row[6],
-                    "published_at": iso(row[7]),
-                    "source": source,
-                },
-                "quote": row[12],
-                "selector": {
-                    "start": row[13],
-                    "end": row[14],
-                    "prefix": row[15],
-                    "suffix": row[16],
-                },
-                "anchor": {"status": row[17], "method": row[18], "score": row[19]},
-                "created_at": iso(row[20]),
-            }
-        )
-    annotations = defaultdict(list)
-    by_id = {}
-    for row in (
-        Annotation.objects.visible_to(viewer)
-        .filter(claim_id__any=ids)
-        .order_by("created_at", "pk")
-        .values_list(
-            "pk",
-            "claim_id",
-            "author__username",
-            "status",
-            "version",
-            "confidence",
-            "verdict",
-            "rationale",
-            "review_comment",
-            "reviewed_by__username",
-            "reviewed_at",
-            "published_at",
-            "created_at",
-            "updated_at",
-        )
-    ):
-        annotation = {
-            "id": row[0],
-            "claim": row[1],
-            "author": row[2],
-            "status": row[3],
-            "version": row[4],
-            "tags": [],
-            "confidence": float(row[5]),
-            "verdict": row[6],
-            "rationale": row[7],
-            "evidence": [],
-            "review_comment": row[8],
-            "reviewed_by": row[9],
-            "reviewed_at": iso(row[10]),
-            "published_at": iso(row[11]),
-            "created_at": iso(row[12]),
-            "updated_at": iso(row[13]),
-        }
-        annotations[row[1]].append(annotation)
-        by_id[row[0]] = annotation
-    if by_id:
-        # Through the M2M table, in the vocabulary's order (Tag.Meta.ordering).
-        for annotation_id, slug, label in (
-            Annotation.tags.through.objects.filter(annotation_id__any=by_id)
-            .order_by("tag__category", "tag__label")
-            .values_list("annotation_id", "tag__slug", "tag__label")
-        ):
-            by_id[annotation_id]["tags"].append({"slug": slug, "label": label})
-        storage = Evidence._meta.get_field("document").storage
-        for row in (
-            Evidence.objects.alive()
-            .filter(annotation_id__any=by_id)
-            .order_by("created_at", "pk")
-            .values_list(
-                "pk",
-                "annotation_id",
-                "kind",
-                "url",
-                "capture_id",
-                "quote",
-                "document",
-                "stance",
-                "note",
-                "added_by__username",
-                "created_at",
-            )
-        ):
-            by_id[row[1]]["evidence"].append(
-                {
-                    "id": row[0],
-                    "annotation": row[1],
-                    "kind": row[2],
-                    "url": row[3],
-                    "capture": row[4],
-                    "quote": row[5],
-                    "document": storage.url(row[6]) if row[6] else None,
-                    "stance": row[7],
-                    "note": row[8],
-                    "added_by": row[9],
-                    "created_at": iso(row[10]),
-                }
-            )
-    return [
-        {
-            "id": claim.pk,
-            "text": claim.text,
-            "language": claim.language,
-            "claimant": claim.claimant,
-            "created_by": claim.created_by.username,
-            "created_at": iso(claim.created_at),
-            "updated_at": iso(claim.updated_at),
-            "appearances": appearances[claim.pk],
-            "annotations": annotations[claim.pk],
-        }
-        for claim in claims
-    ]
 
 
 # Input

@@ -24,7 +24,7 @@ from archive.diff import diff_texts
 from archive.models import Article, Capture
 
 from . import rules, services
-from .filters import ArticleFilter, ClaimFilter
+from .filters import ArticleFilter, ClaimListFilter
 from .forms import (
     AnnotationForm,
     EvidenceForm,
@@ -261,7 +261,7 @@ def _appearance_changes(user, old: Capture, new: Capture) -> list[dict]:
 def claim_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     claims = Claim.objects.visible_to(user).with_details(user).order_by("-updated_at", "-pk")
-    filterset = ClaimFilter(request.GET or None, queryset=claims, request=request)
+    filterset = ClaimListFilter(request.GET or None, queryset=claims, request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {"claim": c, "status": claim_status(c), "tags": claim_tag_labels(c)}

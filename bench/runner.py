@@ -311,7 +311,7 @@ def _breakdown(options: Options, raw) -> dict:
     from django.contrib.auth.models import AnonymousUser
 
     from annotations.models import Claim
-    from annotations.serializers import claims_data
+    from annotations.representations import claims_data
     from core.api.renderers import dumps
 
     reader = AnonymousUser()

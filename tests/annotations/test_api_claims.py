@@ -258,6 +258,27 @@ def test_filters_select_claims_by_their_published_annotations(api, corpus, query
     assert names(api, query) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "page_query"),
+    [
+        ("tag=disputed", "tag=disputed"),
+        ("tag=no-official-reason-given&tag=disputed", "tag=no-official-reason-given&tag=disputed"),
+        ("source=le-monde", "source=le-monde"),
+        ("min_confidence=0.5", "min_confidence=50"),
+        ("max_confidence=0.6", "max_confidence=60"),
+        ("verdict=false", "verdict=false"),
+        ("author=bob_journalist", "author=bob_journalist"),
+        ("q=MONDE", "q=MONDE"),
+        ("q=Aucune raison officielle", "q=Aucune raison officielle"),
+    ],
+)
+def test_claims_page_filters_as_the_api_does(api, client, corpus, query, page_query):
+    # The page asks for confidence in percent; otherwise its form sends the API's parameters.
+    html = client.get("/claims/?" + page_query).text
+    on_page = {name for name, claim in corpus.items() if f'href="/claims/{claim.pk}/"' in html}
+    assert on_page == names(api, query)
+
+
 def test_filter_on_draft_tag_matches_only_for_who_may_see_the_draft(
     api, as_user, bob_journalist, corpus
 ):

@@ -1,5 +1,5 @@
 """The JSON Lines export on PostgreSQL, where the database builds each line: the same claims,
-as the same JSON, as the serializers would give, whatever the filters; streamed by chunks."""
+as the same JSON, as `claims_data` would give, whatever the filters; streamed by chunks."""
 
 import datetime as dt
 import json
@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotations import export
-from annotations.api import ClaimViewSet
+from annotations.api.claims import ClaimViewSet
 from annotations.models import Annotation, Appearance, Claim, Evidence
 from archive.models import Article
 from tests import factories

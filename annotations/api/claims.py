@@ -1,0 +1,182 @@
+"""Claims: the list (with `ClaimFilter`), detail, marking a new claim, changes, ClaimReview
+and the JSON Lines export. Claims are read through `claims_data` (flat queries, no model
+instance per related row); writes validate their input, call a service, and answer with the
+read representation."""
+
+import django_filters
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.authentication import viewer
+from core.api.pagination import CursorPagination
+from core.api.renderers import dumps
+
+from .. import export as sql_export
+from .. import jsonld, services
+from ..filters import ClaimFilter
+from ..models import Claim
+from ..representations import claims_data
+from ..serializers import ClaimCreateSerializer, ClaimSerializer, ClaimUpdateSerializer
+from .linked_data import LINKED_DATA_ACTION, LinkedDataMixin
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Orders as asked, then by id, so that cursor pages never shuffle ties."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and ordering[0].lstrip("-") not in ("id", "pk"):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+
+class ClaimFilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["viewer"] = view.viewer
+        return kwargs
+
+
+class ClaimPagination(CursorPagination):
+    ordering = ("-updated_at", "-id")
+
+
+@extend_schema_view(
+    create=extend_schema(request=ClaimCreateSerializer, responses={201: ClaimSerializer}),
+    partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+)
+class ClaimViewSet(
+    LinkedDataMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims with their appearances and the annotations you may see. Anonymous users and
+    read-only tokens see published annotations only, and no claim without one."""
+
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    filter_backends = [ClaimFilterBackend, StableOrderingFilter]
+    ordering_fields = ["updated_at", "created_at", "id"]
+    ordering = ["-updated_at"]
+    pagination_class = ClaimPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    export_chunk_size = 500  # claims per chunk through the ORM and serializers
+    export_sql_chunk_size = 2000  # claims per chunk when PostgreSQL builds the lines
+
+    @property
+    def viewer(self):
+        if self.action in ("export", "claimreview"):
+            return AnonymousUser()
+        return viewer(self.request)
+
+    def get_queryset(self):
+        claims = Claim.objects.visible_to(self.viewer)
+        if self.action in ("partial_update", "destroy"):
+            # Writes need only the claim itself; the service decides who may.
+            return claims
+        # `claims_data` loads the rest in flat queries once the page is chosen.
+        return claims.with_creator()
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(claims_data(page, self.viewer))
+
+    def retrieve(self, request, pk=None):
+        return Response(claims_data([self.get_object()], self.viewer)[0])
+
+    def create(self, request):
+        serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
+        serializer.is_valid(raise_exception=True)
+        appearance = services.mark_claim(user=request.user, **serializer.validated_data)
+        return Response(self._read(appearance.claim_id), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        claim = self.get_object()
+        serializer = ClaimUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.update_claim(user=request.user, claim=claim, **serializer.validated_data)
+        return Response(self._read(claim.pk))
+
+    def perform_destroy(self, instance):
+        services.delete_claim(user=self.request.user, claim=instance)
+
+    def _read(self, pk: int) -> dict:
+        return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]
+
+    @extend_schema(
+        responses={
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A JSON-LD graph of schema.org ClaimReview, one per published "
+                "verdict on the claim.",
+            )
+        },
+        filters=False,
+    )
+    @action(
+        detail=True,
+        **LINKED_DATA_ACTION,
+    )
+    def claimreview(self, request, pk=None):
+        """schema.org ClaimReview JSON-LD for each published verdict on the claim."""
+        [claim] = claims_data([self.get_object()], self.viewer)
+        document = jsonld.claim_reviews(claim, jsonld.Links(request))
+        if not document["@graph"]:
+            raise Http404("This claim has no published verdict yet.")
+        return Response(document, content_type="application/ld+json")
+
+    @extend_schema(
+        responses={
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One published claim per line, as in the claim list, oldest first.",
+            )
+        },
+        parameters=[OpenApiParameter("ordering", exclude=True)],
+        filters=True,
+    )
+    def export(self, request):
+        """The published corpus as JSON Lines, streamed in constant memory; accepts the claim
+        list's filters (e.g. `updated_since` for incremental harvesting)."""
+        reader = AnonymousUser()
+        filterset = ClaimFilter(
+            request.query_params,
+            queryset=Claim.objects.visible_to(reader),
+            request=request,
+            viewer=reader,
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        claims = filterset.qs.order_by("pk")
+        if sql_export.supported(claims):
+            lines = sql_export.lines(claims, self.export_sql_chunk_size)
+        else:
+            lines = self._lines(claims, reader)
+        response = StreamingHttpResponse(lines, content_type="application/jsonl; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="claimdesk-claims.jsonl"'
+        return response
+
+    def _lines(self, claims, reader):
+        # Keyset pagination over the primary key: each chunk is one claims query plus the
+        # fixed queries of `claims_data`, so memory stays flat however large the corpus.
+        last = 0
+        claims = claims.with_creator()
+        while True:
+            chunk = list(claims.filter(pk__gt=last)[: self.export_chunk_size])
+            if not chunk:
+                return
+            yield b"".join(dumps(row) + b"\n" for row in claims_data(chunk, reader))
+            last = chunk[-1].pk
