@@ -126,7 +126,7 @@ class ClaimAdmin(SavesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
             start=data["start"],
             end=data["end"],
             quote=data["quote"],
-        )
+        )[0]
 
     def delete_model(self, request, obj):
         services.delete_claim(user=request.user, claim=obj)

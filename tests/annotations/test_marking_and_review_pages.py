@@ -107,7 +107,7 @@ def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
         start=span["start"],
         end=span["end"],
         quote=CLAIM_SENTENCE,
-    ).claim
+    )[0].claim
     annotation = services.create_annotation(
         user=bob_journalist, claim=existing, confidence="0.5", submit=True
     )
@@ -168,7 +168,7 @@ def claim(alice_journalist, capture, span):
         start=span["start"],
         end=span["end"],
         quote=CLAIM_SENTENCE,
-    ).claim
+    )[0].claim
 
 
 def annotation_data(**overrides):
@@ -342,7 +342,7 @@ def test_review_queue_queries_do_not_grow_with_rows(
             start=start,
             end=start + len(CLAIM_SENTENCE),
             quote=CLAIM_SENTENCE,
-        ).claim
+        )[0].claim
         annotation = services.create_annotation(
             user=alice_journalist, claim=claim, confidence="0.5", tags=[TagFactory()]
         )
