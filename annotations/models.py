@@ -315,6 +315,10 @@ class AnnotationQuerySet(models.QuerySet):
     def tagged(self, *slugs: str):
         return self.filter(tags__slug__in=slugs).distinct()
 
+    def authored_by(self, user: roles.AnyUser):
+        """The living annotations `user` wrote."""
+        return self.alive().filter(author=user)
+
     def awaiting_review(self, user: roles.AnyUser):
         """Submitted annotations of living claims that `user` may review (not their own,
         unless an admin), with claim and author, oldest first."""

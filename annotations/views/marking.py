@@ -133,7 +133,7 @@ def _find(lookup: QuoteLookupForm, capture: Capture) -> tuple[int, int] | None:
 
 
 def _after_marking(user, claim: Claim) -> str:
-    own = Annotation.objects.alive().filter(claim=claim, author=user).first()
+    own = Annotation.objects.authored_by(user).filter(claim=claim).first()
     if own is None:
         return reverse("annotations:annotate", args=[claim.pk])
     if own.is_editable:

@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ).filter(claim_count__gt=0),
     }
     if user.is_authenticated:
-        mine = Annotation.objects.alive().filter(author=user).select_related("claim")
+        mine = Annotation.objects.authored_by(user).select_related("claim")
         context["drafts"] = mine.filter(status=Annotation.Status.DRAFT)[:20]
         context["returned"] = mine.filter(status=Annotation.Status.RETURNED)[:20]
         context["my_submitted"] = mine.filter(status=Annotation.Status.SUBMITTED)[:20]
@@ -67,7 +67,7 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
     """An article's capture (the latest unless ?capture=) with its claims highlighted."""
     user = request.user
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
-    captures = list(article.captures.defer("text", "raw").order_by("-captured_at", "-pk"))
+    captures = _newest_first(article)
     capture = article_capture(article, request.GET.get("capture"))
     appearances = []
     if capture is not None:
@@ -108,12 +108,18 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "annotations/reader.html", context)
 
 
+def _newest_first(article: Article) -> list[Capture]:
+    """The article's captures without their text, newest first (the reverse of the default
+    order, which `Capture.objects.latest()` follows too)."""
+    return list(article.captures.defer("text", "raw").reverse())
+
+
 def capture_history(request: HttpRequest, pk: int) -> HttpResponse:
     """An article's captures, and what changed between two of them (by default the last two),
     with the claims whose appearances moved, changed wording or were lost."""
     user = request.user
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
-    captures = list(article.captures.defer("text", "raw").order_by("-captured_at", "-pk"))
+    captures = _newest_first(article)
     by_id = {str(c.pk): c for c in captures}
     old_id = request.GET.get("from") or (str(captures[1].pk) if len(captures) > 1 else "")
     new_id = request.GET.get("to") or (str(captures[0].pk) if captures else "")

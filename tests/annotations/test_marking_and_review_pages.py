@@ -139,6 +139,25 @@ def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
     assert existing.appearances.filter(capture=capture).count() == 1
 
 
+def test_marking_refuses_a_claim_the_user_may_not_see(
+    client, alice_journalist, bob_journalist, capture, span
+):
+    hidden = services.mark_claim(
+        user=bob_journalist,
+        capture=CaptureFactory(),
+        start=span["start"],
+        end=span["end"],
+        quote=CLAIM_SENTENCE,
+    )[0].claim
+    client.force_login(alice_journalist)
+    response = client.post(
+        mark_url(capture), {**span, "quote": CLAIM_SENTENCE, "claim": hidden.pk, "language": "fr"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert not hidden.appearances.filter(capture=capture).exists()
+
+
 def test_passage_can_be_marked_by_typing_it(client, alice_journalist, capture):
     client.force_login(alice_journalist)
     response = client.get(mark_url(capture), {"capture": capture.pk, "find": CLAIM_SENTENCE})
