@@ -111,12 +111,6 @@ class ClaimQuerySet(models.QuerySet):
         return [claim for score, _, claim in scored if score >= 60][:limit]
 
 
-class AppearanceQuerySet(models.QuerySet):
-    def visible_to(self, user: roles.AnyUser):
-        """Appearances of the claims `user` may see."""
-        return self.filter(claim__in=Claim.objects.visible_to(user).values("pk"))
-
-
 class Claim(models.Model):
     """A checkable statement, independent of where it appears (schema.org `Claim`)."""
 
@@ -160,8 +154,6 @@ class Claim(models.Model):
 class Appearance(models.Model):
     """Where a claim appears: a span of one capture's text, as code-point offsets and as the
     exact quote with its context (W3C TextPositionSelector + TextQuoteSelector)."""
-
-    objects = AppearanceQuerySet.as_manager()
 
     class Status(models.TextChoices):
         ANCHORED = "anchored", "anchored"  # the quote is in the capture, verbatim

@@ -44,8 +44,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def article_list(request: HttpRequest) -> HttpResponse:
     claims_here = (
-        Appearance.objects.visible_to(request.user)
-        .filter(capture__article=OuterRef("pk"))
+        Appearance.objects.filter(
+            capture__article=OuterRef("pk"),
+            claim__in=Claim.objects.visible_to(request.user).values("pk"),
+        )
         .order_by()
         .values("capture__article")
         .annotate(n=Count("claim", distinct=True))
@@ -72,8 +74,9 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
     appearances = []
     if capture is not None:
         appearances = list(
-            Appearance.objects.visible_to(user)
-            .filter(capture=capture)
+            Appearance.objects.filter(
+                capture=capture, claim__in=Claim.objects.visible_to(user).values("pk")
+            )
             .select_related("claim")
             .prefetch_related(
                 Prefetch(
@@ -145,10 +148,11 @@ def _appearance_changes(user, old: Capture, new: Capture) -> list[dict]:
     """Where each visible claim was anchored in `old` and in `new` — from the appearances'
     anchoring history, or their current place when never re-anchored — classified as same,
     moved, changed (reworded), orphaned, missing or new."""
+    visible = Claim.objects.visible_to(user).values("pk")
     places: dict[tuple[int, int], dict] = {}
-    for appearance in (
-        Appearance.objects.visible_to(user).filter(capture__in=[old, new]).select_related("claim")
-    ):
+    for appearance in Appearance.objects.filter(
+        capture__in=[old, new], claim__in=visible
+    ).select_related("claim"):
         places[(appearance.pk, appearance.capture_id)] = {
             "claim": appearance.claim,
             "start": appearance.start,
@@ -156,7 +160,7 @@ def _appearance_changes(user, old: Capture, new: Capture) -> list[dict]:
             "status": appearance.anchor_status,
         }
     for anchor in AppearanceAnchor.objects.filter(
-        capture__in=[old, new], appearance__claim__in=Claim.objects.visible_to(user).values("pk")
+        capture__in=[old, new], appearance__claim__in=visible
     ).select_related("appearance__claim"):
         places.setdefault(
             (anchor.appearance_id, anchor.capture_id),
