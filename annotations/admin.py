@@ -85,7 +85,7 @@ class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
             start=data["start"],
             end=data["end"],
             quote=data["quote"],
-        )
+        )[0]
 
     def delete(self, request, obj):
         services.delete_claim(user=request.user, claim=obj)

@@ -10,29 +10,36 @@ from django.core.exceptions import ValidationError
 
 from archive.models import LANGUAGE_CHOICES, Article, Capture
 
-from .models import Annotation, Evidence, Tag
+from .models import Annotation, Claim, Evidence, Tag
 
 ARTICLE_PATH_RE = re.compile(r"^/articles/(\d+)/")
 
 
-def add_service_error(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form fields it names (else above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+NEW_CLAIM = "new"
+
+
+class ClaimChoiceField(forms.ModelChoiceField):
+    """A claim from the field's queryset, or NEW_CLAIM (cleaned to None): a claim to create."""
+
+    def to_python(self, value):
+        return None if value == NEW_CLAIM else super().to_python(value)
 
 
 class MarkClaimForm(forms.Form):
     """A span of a capture (code-point offsets + the quote shown to the user) and the claim it
-    is an appearance of: a new one, or one already in the archive."""
+    is an appearance of: a new one, or one already in the archive that `user` may see."""
 
     capture = forms.IntegerField(widget=forms.HiddenInput)
     start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     quote = forms.CharField(strip=False, widget=forms.HiddenInput)
-    claim = forms.ChoiceField(label="This passage states", widget=forms.RadioSelect, initial="new")
+    claim = ClaimChoiceField(
+        queryset=Claim.objects.none(),
+        label="This passage states",
+        widget=forms.RadioSelect,
+        required=False,
+        initial=NEW_CLAIM,
+    )
     text = forms.CharField(
         label="Wording of the new claim",
         required=False,
@@ -44,20 +51,25 @@ class MarkClaimForm(forms.Form):
         label="Who makes the claim (optional)", required=False, max_length=300
     )
 
-    def __init__(self, *args, similar=(), **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["claim"].queryset = Claim.objects.visible_to(user)
+        self.offer([])
+
+    def offer(self, similar: list[Claim]) -> None:
+        """Show `similar` claims (and the one chosen, if valid) as the choices beside a new
+        claim; any claim the user may see is accepted."""
+        chosen = getattr(self, "cleaned_data", {}).get("claim")
         self.similar = list(similar)
-        self.fields["claim"].choices = [("new", "a new claim")] + [
-            (str(c.pk), c.text) for c in self.similar
+        if chosen is not None and chosen not in self.similar:
+            self.similar.append(chosen)
+        self.fields["claim"].widget.choices = [(NEW_CLAIM, "a new claim")] + [
+            (c.pk, c.text) for c in self.similar
         ]
 
     def clean_quote(self):
         # Browsers submit line breaks in form values as CRLF; captures use LF.
         return self.cleaned_data["quote"].replace("\r\n", "\n")
-
-    def clean_claim(self):
-        value = self.cleaned_data["claim"]
-        return None if value == "new" else int(value)
 
 
 class AnnotationForm(forms.Form):
@@ -162,10 +174,10 @@ class EvidenceForm(forms.Form):
             article = Article.objects.filter(url=value).first()
         if article is None:
             raise ValidationError(f"No archived article is “{value}”.")
-        capture = article.captures.order_by("-captured_at", "-pk").defer("raw").first()
-        if capture is None:
-            raise ValidationError(f"The article “{article}” has no capture to quote.")
-        return capture
+        try:
+            return article.captures.defer("raw").latest()
+        except Capture.DoesNotExist:
+            raise ValidationError(f"The article “{article}” has no capture to quote.") from None
 
     def clean(self):
         data = super().clean()

@@ -1,5 +1,6 @@
 """Claims, where they appear, and the editors' assessments of them."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from rapidfuzz import fuzz
 
 from accounts import roles
 from archive.models import Capture, validate_language
@@ -88,6 +90,22 @@ class ClaimQuerySet(SoftDeletableQuerySet):
         e.g. capture__article__source__slug="le-monde")."""
         return self.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), **conditions)))
 
+    def similar_to(self, quote: str, *, limit: int = 5) -> list["Claim"]:
+        """Up to `limit` of these claims worded like `quote`, best first: candidates sharing
+        its longest words (or quoting it verbatim somewhere), ranked by token-set similarity."""
+        words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=len, reverse=True)[:4]
+        condition = Q(text__iexact=quote) | Exists(
+            Appearance.objects.filter(claim=OuterRef("pk"), quote=quote)
+        )
+        for word in words:
+            condition |= Q(text__icontains=word)
+        candidates = self.filter(condition).order_by("-updated_at")[:200]
+        scored = [
+            (fuzz.token_set_ratio(quote.lower(), c.text.lower()), c.pk, c) for c in candidates
+        ]
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [claim for score, _, claim in scored if score >= 60][:limit]
+
 
 class Claim(TimestampedModel, SoftDeletableModel):
     """A checkable statement, independent of where it appears (schema.org `Claim`)."""
@@ -129,8 +147,6 @@ class Claim(TimestampedModel, SoftDeletableModel):
 class Appearance(TimestampedModel):
     """Where a claim appears: a span of one capture's text, as code-point offsets and as the
     exact quote with its context (W3C TextPositionSelector + TextQuoteSelector)."""
-
-    CONTEXT_LENGTH = 32
 
     class Status(models.TextChoices):
         ANCHORED = "anchored", "anchored"  # the quote is in the capture, verbatim
@@ -278,6 +294,23 @@ class AnnotationQuerySet(SoftDeletableQuerySet):
 
     def tagged(self, *slugs: str):
         return self.filter(tags__slug__in=slugs).distinct()
+
+    def authored_by(self, user: roles.AnyUser):
+        """The living annotations `user` wrote."""
+        return self.alive().filter(author=user)
+
+    def awaiting_review(self, user: roles.AnyUser):
+        """Submitted annotations of living claims that `user` may review (not their own,
+        unless an admin), with claim and author, oldest first."""
+        queue = (
+            self.alive()
+            .filter(status=Annotation.Status.SUBMITTED, claim__deleted_at__isnull=True)
+            .select_related("claim", "author")
+            .order_by("updated_at", "pk")
+        )
+        if not roles.is_admin(user):
+            queue = queue.exclude(author=user)
+        return queue
 
     def with_details(self):
         """Annotations with their author, reviewer, tags and living evidence, loaded in a

@@ -41,10 +41,50 @@ class StaleVersionError(PreconditionFailed):
         )
 
 
-def quote_context(text: str, start: int, end: int) -> tuple[str, str]:
-    """The prefix and suffix around text[start:end], as a TextQuoteSelector carries them."""
-    n = Appearance.CONTEXT_LENGTH
-    return text[max(0, start - n) : start], text[end : end + n]
+# The context stored around a quote (a TextQuoteSelector's prefix and suffix), and the
+# context shown around a selection before it is marked.
+STORED_CONTEXT_LENGTH = 32
+SHOWN_CONTEXT_LENGTH = 80
+
+
+def quote_context(
+    text: str, start: int, end: int, length: int = STORED_CONTEXT_LENGTH
+) -> tuple[str, str]:
+    """The `length` characters before and after text[start:end]."""
+    return text[max(0, start - length) : start], text[end : end + length]
+
+
+def quote_at(capture: Capture, start: int, end: int, quote: str | None = None) -> str:
+    """The text of `capture` at [start, end) (code-point offsets), which `quote`, if given,
+    must equal; a ValidationError naming `end` or `quote` otherwise."""
+    text = capture.text
+    if not 0 <= start < end:
+        raise ValidationError({"end": "A span must start at 0 or later and end after it starts."})
+    if end > len(text):
+        raise ValidationError(
+            {
+                "end": f"The span {start}–{end} is outside the article's text: it runs past "
+                f"the end of the capture ({len(text)} characters)."
+            }
+        )
+    expected = text[start:end]
+    if quote is not None and quote != expected:
+        raise ValidationError(
+            {
+                "quote": f"The quote does not match the capture at {start}–{end}: the capture "
+                f"has “{expected}”, the quote given was “{quote}”. What the article says at "
+                "this place is not the passage shown: select it again."
+            },
+            code="quote_mismatch",
+        )
+    return expected
+
+
+def claim_language(capture: Capture) -> str:
+    """The language a claim marked in `capture` gets unless told: the article's, else its
+    source's."""
+    article = capture.article
+    return article.language or (article.source.language if article.source else "")
 
 
 def _clean_confidence(value: object) -> Decimal:
@@ -117,6 +157,10 @@ def _bump(annotation: Annotation, expected_version: int | None, **changes) -> No
 @transaction.atomic
 def create_claim(*, user: User, text: str, language: str, claimant: str = "") -> Claim:
     rules.require(rules.can_create_claim(user), "Only journalists and editors create claims.")
+    return _save_claim(user=user, text=text, language=language, claimant=claimant)
+
+
+def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim:
     claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
     claim.full_clean()
     claim.save()
@@ -157,27 +201,11 @@ def delete_claim(*, user: User, claim: Claim) -> None:
 @transaction.atomic
 def create_appearance(
     *, user: User, claim: Claim, capture: Capture, start: int, end: int, quote: str
-) -> Appearance:
-    """Mark `claim` at capture.text[start:end]; `quote` must equal that text exactly
-    (offsets count Unicode code points)."""
-    rules.require(rules.can_create_claim(user), "Only journalists and editors mark claims.")
-    prefix, suffix = ("", "")
-    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
-        prefix, suffix = quote_context(capture.text, start, end)
-    appearance = Appearance(
-        claim=claim,
-        capture=capture,
-        start=start,
-        end=end,
-        quote=quote,
-        prefix=prefix,
-        suffix=suffix,
-        created_by=user,
-    )
-    appearance.full_clean()
-    appearance.save()
-    Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
-    return appearance
+) -> tuple[Appearance, bool]:
+    """Mark `claim` at capture.text[start:end], which `quote` must equal exactly (offsets
+    count Unicode code points). Returns the appearance and whether it is new: marking a claim
+    again where it is already marked returns the existing appearance."""
+    return mark_claim(user=user, capture=capture, start=start, end=end, quote=quote, claim=claim)
 
 
 @transaction.atomic
@@ -192,19 +220,41 @@ def mark_claim(
     text: str = "",
     language: str = "",
     claimant: str = "",
-) -> Appearance:
-    """Mark a span as a claim: a new appearance of `claim`, or of a new claim worded `text`
-    (default: the quote) in `language` (default: the article's)."""
+) -> tuple[Appearance, bool]:
+    """Mark a span as a claim: an appearance of `claim`, or of a new claim worded `text`
+    (default: the quote) in `language` (default: `claim_language`). Returns the appearance
+    and whether it is new: where `claim` is already marked at this span, the existing one."""
+    rules.require(rules.can_create_claim(user), "Only journalists and editors mark claims.")
+    quote_at(capture, start, end, quote)
     if claim is None:
-        claim = create_claim(
+        claim = _save_claim(
             user=user,
             text=text or quote,
-            language=language or capture.article.language,
+            language=language or claim_language(capture),
             claimant=claimant,
         )
-    return create_appearance(
-        user=user, claim=claim, capture=capture, start=start, end=end, quote=quote
+    else:
+        existing = Appearance.objects.filter(
+            claim=claim, capture=capture, start=start, end=end
+        ).first()
+        if existing is not None:
+            return existing, False
+    prefix, suffix = quote_context(capture.text, start, end)
+    appearance = Appearance(
+        claim=claim,
+        capture=capture,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        created_by=user,
     )
+    # The model's own checks and the database constraints stay as the last line of defence.
+    appearance.full_clean()
+    appearance.save()
+    Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
+    return appearance, True
 
 
 # Re-anchoring
@@ -219,8 +269,7 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
     `changed` when its wording differs from the original. One not found is `orphaned` and
     stays on its last capture. Every outcome is recorded (AppearanceAnchor); nothing is
     deleted."""
-    latest = capture.article.captures.order_by("-captured_at", "-pk").first()
-    if latest != capture:
+    if capture.article.captures.latest() != capture:
         # An older snapshot archived late: claims stay on the newer text.
         return []
     appearances = list(

@@ -1,22 +1,22 @@
 from django.urls import path
 
-from . import views
+from .views import annotating, marking, reading, review
 
 app_name = "annotations"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("articles/", views.article_list, name="article-list"),
-    path("articles/<int:pk>/", views.reader, name="reader"),
-    path("articles/<int:pk>/mark/", views.mark_claim, name="mark-claim"),
-    path("articles/<int:pk>/history/", views.capture_history, name="capture-history"),
-    path("claims/", views.claim_list, name="claim-list"),
-    path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
-    path("claims/<int:pk>/annotate/", views.annotate, name="annotate"),
-    path("annotations/<int:pk>/edit/", views.annotation_edit, name="annotation-edit"),
-    path("annotations/<int:pk>/evidence/", views.evidence_add, name="evidence-add"),
-    path("annotations/<int:pk>/submit/", views.annotation_submit, name="annotation-submit"),
-    path("annotations/<int:pk>/publish/", views.annotation_publish, name="annotation-publish"),
-    path("annotations/<int:pk>/return/", views.annotation_return, name="annotation-return"),
-    path("review/", views.review_queue, name="review-queue"),
+    path("", reading.home, name="home"),
+    path("articles/", reading.article_list, name="article-list"),
+    path("articles/<int:pk>/", reading.reader, name="reader"),
+    path("articles/<int:pk>/mark/", marking.mark_claim, name="mark-claim"),
+    path("articles/<int:pk>/history/", reading.capture_history, name="capture-history"),
+    path("claims/", reading.claim_list, name="claim-list"),
+    path("claims/<int:pk>/", reading.claim_detail, name="claim-detail"),
+    path("claims/<int:pk>/annotate/", annotating.annotate, name="annotate"),
+    path("annotations/<int:pk>/edit/", annotating.annotation_edit, name="annotation-edit"),
+    path("annotations/<int:pk>/evidence/", annotating.evidence_add, name="evidence-add"),
+    path("annotations/<int:pk>/submit/", review.annotation_submit, name="annotation-submit"),
+    path("annotations/<int:pk>/publish/", review.annotation_publish, name="annotation-publish"),
+    path("annotations/<int:pk>/return/", review.annotation_return, name="annotation-return"),
+    path("review/", review.review_queue, name="review-queue"),
 ]

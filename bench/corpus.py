@@ -24,7 +24,7 @@ from . import text
 GENERATOR_VERSION = 2
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 SPAN_SECONDS = 2 * 365 * 24 * 3600  # the corpus covers two years of coverage
-CONTEXT_LENGTH = 32  # Appearance.CONTEXT_LENGTH: prefix/suffix as a TextQuoteSelector has them
+CONTEXT_LENGTH = 32  # annotations.services.STORED_CONTEXT_LENGTH: a TextQuoteSelector's context
 EXTRACTOR = "bench-corpus"
 
 COLUMNS = {

@@ -35,6 +35,10 @@ class AppearanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             data=request.data, context={"viewer": viewer(request)}
         )
         serializer.is_valid(raise_exception=True)
-        appearance = services.create_appearance(user=request.user, **serializer.validated_data)
+        appearance, created = services.create_appearance(
+            user=request.user, **serializer.validated_data
+        )
         appearance = self.get_queryset().get(pk=appearance.pk)
-        return Response(AppearanceSerializer(appearance).data, status=status.HTTP_201_CREATED)
+        # Marking the same place again answers the appearance already there.
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(AppearanceSerializer(appearance).data, status=code)

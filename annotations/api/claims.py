@@ -100,7 +100,7 @@ class ClaimViewSet(
     def create(self, request):
         serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
         serializer.is_valid(raise_exception=True)
-        appearance = services.mark_claim(user=request.user, **serializer.validated_data)
+        appearance, _ = services.mark_claim(user=request.user, **serializer.validated_data)
         return Response(self._read(appearance.claim_id), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):

@@ -86,7 +86,7 @@ def rich_annotation(alice_journalist, erin_editor):
         start=start,
         end=start + len(CLAIM_SENTENCE),
         quote=CLAIM_SENTENCE,
-    ).claim
+    )[0].claim
     annotation = AnnotationFactory(
         claim=claim,
         author=alice_journalist,

@@ -217,6 +217,22 @@ def test_creating_a_claim_answers_its_read_representation(as_user, alice_journal
     assert body["annotations"] == []
 
 
+def test_marking_a_claim_again_at_the_same_place_answers_the_existing_appearance(
+    as_user, alice_journalist, capture
+):
+    start = capture.text.index(CLAIM_SENTENCE)
+    span = {"capture": capture.pk, "start": start, "end": start + len(CLAIM_SENTENCE)}
+    client = as_user(alice_journalist)
+    claim = client.post("/api/claims/", {**span, "quote": CLAIM_SENTENCE}, format="json").json()
+    body = {**span, "claim": claim["id"], "quote": CLAIM_SENTENCE}
+
+    again = client.post("/api/appearances/", body, format="json")
+
+    assert again.status_code == 200
+    assert again.json()["id"] == claim["appearances"][0]["id"]
+    assert Appearance.objects.count() == 1
+
+
 def test_a_quote_not_matching_the_capture_is_refused_showing_both_texts(
     as_user, alice_journalist, capture
 ):

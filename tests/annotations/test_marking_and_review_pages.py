@@ -98,16 +98,21 @@ def test_marking_refuses_a_quote_that_is_not_the_text_at_the_offsets(
     assert not Claim.objects.exists()
 
 
-def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
-    client, alice_journalist, bob_journalist, erin_editor, capture, span
-):
-    existing = services.mark_claim(
-        user=bob_journalist,
+def claim_elsewhere(user, span) -> Claim:
+    """A new claim of CLAIM_SENTENCE, marked by `user` in another article."""
+    return services.mark_claim(
+        user=user,
         capture=CaptureFactory(),
         start=span["start"],
         end=span["end"],
         quote=CLAIM_SENTENCE,
-    ).claim
+    )[0].claim
+
+
+def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
+    client, alice_journalist, bob_journalist, erin_editor, capture, span
+):
+    existing = claim_elsewhere(bob_journalist, span)
     annotation = services.create_annotation(
         user=bob_journalist, claim=existing, confidence="0.5", submit=True
     )
@@ -115,13 +120,7 @@ def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
     # An unrelated claim, and Bob's claim of the same sentence without a published annotation
     # (so hidden from Alice): neither is offered.
     services.mark_claim(user=alice_journalist, capture=capture, start=0, end=9, quote="Cependant")
-    services.mark_claim(
-        user=bob_journalist,
-        capture=CaptureFactory(),
-        start=span["start"],
-        end=span["end"],
-        quote=CLAIM_SENTENCE,
-    )
+    claim_elsewhere(bob_journalist, span)
     client.force_login(alice_journalist)
     html = client.get(mark_url(capture), span).text
     offered = set(re.findall(r'name="claim" value="(\w+)"', html))
@@ -137,6 +136,19 @@ def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
         mark_url(capture), {**span, "quote": CLAIM_SENTENCE, "claim": existing.pk, "language": "fr"}
     )
     assert existing.appearances.filter(capture=capture).count() == 1
+
+
+def test_marking_refuses_a_claim_the_user_may_not_see(
+    client, alice_journalist, bob_journalist, capture, span
+):
+    hidden = claim_elsewhere(bob_journalist, span)
+    client.force_login(alice_journalist)
+    response = client.post(
+        mark_url(capture), {**span, "quote": CLAIM_SENTENCE, "claim": hidden.pk, "language": "fr"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert not hidden.appearances.filter(capture=capture).exists()
 
 
 def test_passage_can_be_marked_by_typing_it(client, alice_journalist, capture):
@@ -168,7 +180,7 @@ def claim(alice_journalist, capture, span):
         start=span["start"],
         end=span["end"],
         quote=CLAIM_SENTENCE,
-    ).claim
+    )[0].claim
 
 
 def annotation_data(**overrides):
@@ -342,7 +354,7 @@ def test_review_queue_queries_do_not_grow_with_rows(
             start=start,
             end=start + len(CLAIM_SENTENCE),
             quote=CLAIM_SENTENCE,
-        ).claim
+        )[0].claim
         annotation = services.create_annotation(
             user=alice_journalist, claim=claim, confidence="0.5", tags=[TagFactory()]
         )

@@ -40,7 +40,7 @@ def mark(capture: Capture, quote: str, user) -> Appearance:
     start = capture.text.index(quote)
     return services.mark_claim(
         user=user, capture=capture, start=start, end=start + len(quote), quote=quote
-    )
+    )[0]
 
 
 def with_inserted_paragraph(body: str) -> str:

@@ -17,9 +17,11 @@ def tag():
 
 def mark(user, capture, quote=CLAIM_SENTENCE):
     start = capture.text.index(quote)
-    return services.mark_claim(
+    appearance, created = services.mark_claim(
         user=user, capture=capture, start=start, end=start + len(quote), quote=quote
     )
+    assert created
+    return appearance
 
 
 def draft(user, claim, **kwargs):
@@ -55,7 +57,7 @@ def test_claim_can_appear_in_several_captures(alice_journalist, capture):
     first = mark(alice_journalist, capture)
     other = CaptureFactory(text="Selon l’agence : " + CLAIM_SENTENCE)
     start = other.text.index(CLAIM_SENTENCE)
-    second = services.mark_claim(
+    second, created = services.mark_claim(
         user=alice_journalist,
         capture=other,
         start=start,
@@ -63,8 +65,42 @@ def test_claim_can_appear_in_several_captures(alice_journalist, capture):
         quote=CLAIM_SENTENCE,
         claim=first.claim,
     )
+    assert created
     assert second.claim == first.claim
     assert first.claim.appearances.count() == 2
+
+
+def test_marking_a_claim_again_at_the_same_place_returns_its_appearance(
+    alice_journalist, bob_journalist, capture
+):
+    first = mark(alice_journalist, capture)
+    again, created = services.create_appearance(
+        user=bob_journalist,
+        claim=first.claim,
+        capture=capture,
+        start=first.start,
+        end=first.end,
+        quote=first.quote,
+    )
+    assert (again, created) == (first, False)
+    assert first.claim.appearances.count() == 1
+
+
+def test_marking_a_span_outside_the_text_creates_no_claim(alice_journalist, capture):
+    end = len(capture.text) + 5
+    with pytest.raises(ValidationError, match="runs past the end of the capture"):
+        services.mark_claim(
+            user=alice_journalist, capture=capture, start=0, end=end, quote=capture.text + "x"
+        )
+    assert not Claim.objects.exists()
+
+
+def test_a_new_claim_takes_the_article_language_else_its_source_language(alice_journalist, capture):
+    capture.article.language = ""
+    capture.article.source.language = "ky"
+    assert services.claim_language(capture) == "ky"
+    capture.article.language = "fr"
+    assert services.claim_language(capture) == "fr"
 
 
 @pytest.mark.parametrize("who", ["anon", "rita_reader"])

@@ -117,7 +117,7 @@ def test_journalist_marks_annotates_and_submits_then_editor_publishes(
         ("la power collective", "spun-or-garbled-text", False),
     ):
         i = text.index(phrase)
-        marked = services.mark_claim(
+        marked, _ = services.mark_claim(
             user=alice_journalist, capture=capture, start=i, end=i + len(phrase), quote=phrase
         )
         services.create_annotation(
@@ -186,7 +186,7 @@ def test_journalist_cannot_publish_but_editor_can(
     new_page, alice_journalist, bob_journalist, erin_editor, capture
 ):
     i = capture.text.index(CLAIM_SENTENCE)
-    appearance = services.mark_claim(
+    appearance, _ = services.mark_claim(
         user=bob_journalist,
         capture=capture,
         start=i,

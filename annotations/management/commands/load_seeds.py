@@ -101,7 +101,7 @@ class Command(BaseCommand):
             raise ValidationError(f"{path.name}: the seed claim “{quote}” is not in the text.")
         if Appearance.objects.filter(capture=capture, start=start, quote=quote).exists():
             return False
-        appearance = services.mark_claim(
+        appearance, _ = services.mark_claim(
             user=owner, capture=capture, start=start, end=start + len(quote), quote=quote
         )
         spec = entry.get("annotation")

@@ -1,0 +1,55 @@
+"""What the page modules share: lookups that 404 on anything the user may not see, and the
+small pieces of URL and request handling they all use."""
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from archive.models import Article, Capture
+
+from ..models import Annotation, Claim
+
+PAGE_SIZE = 25
+STALE_MESSAGE = (
+    "This annotation was changed elsewhere (it is now at version {version}) after you opened "
+    "it, so your change was not saved. Check the current version and apply your change again."
+)
+
+
+def visible_claim(user, pk: int, queryset=None) -> Claim:
+    queryset = queryset if queryset is not None else Claim.objects.all()
+    return get_object_or_404(queryset.visible_to(user), pk=pk)
+
+
+def visible_annotation(user, pk: int) -> Annotation:
+    queryset = (
+        Annotation.objects.visible_to(user)
+        .filter(claim__deleted_at__isnull=True)
+        .select_related("claim", "author")
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def article_capture(article: Article, capture_id: str | None = None) -> Capture | None:
+    """The capture of `article` the request names (404 if it names none of them), else its
+    latest; None when the article has no capture."""
+    captures = article.captures.defer("raw")
+    if capture_id:
+        if not capture_id.isdigit():
+            raise Http404("No such capture of this article.")
+        return get_object_or_404(captures, pk=capture_id)
+    try:
+        return captures.latest()
+    except Capture.DoesNotExist:
+        return None
+
+
+def claim_url(claim_id: int, annotation_id: int | None = None) -> str:
+    url = reverse("annotations:claim-detail", args=[claim_id])
+    return f"{url}#annotation-{annotation_id}" if annotation_id else url
+
+
+def query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

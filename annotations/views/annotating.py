@@ -1,0 +1,158 @@
+"""Annotating: a user's own assessment of a claim (tags, confidence, verdict, rationale),
+edited while a draft or returned, and the evidence that backs it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from archive.validation import add_to_form
+
+from .. import rules, services
+from ..forms import AnnotationForm, EvidenceForm
+from ..models import Annotation, Claim
+from ._shared import STALE_MESSAGE, claim_url, visible_annotation, visible_claim
+
+
+@login_required
+def annotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The user's own assessment of a claim: tags, confidence, verdict, rationale and a first
+    piece of evidence, saved as a draft or submitted for review."""
+    user = request.user
+    claim = visible_claim(user, pk, Claim.objects.with_details(user))
+    rules.require(rules.can_annotate(user), "Only journalists and editors annotate claims.")
+    own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
+    if own is not None:
+        messages.info(request, "You have already annotated this claim: here is your annotation.")
+        if own.is_editable:
+            return redirect("annotations:annotation-edit", own.pk)
+        return redirect(claim_url(claim.pk, own.pk))
+    form = AnnotationForm(request.POST or None)
+    evidence_form = EvidenceForm(request.POST or None, prefix="evidence", required=False)
+    # "&", not "and": validate both forms so that every error shows at once.
+    if request.method == "POST" and form.is_valid() & evidence_form.is_valid():
+        try:
+            with transaction.atomic():
+                annotation = services.create_annotation(
+                    user=user,
+                    claim=claim,
+                    confidence=form.confidence_decimal,
+                    tags=form.cleaned_data["tags"],
+                    verdict=form.cleaned_data["verdict"],
+                    rationale=form.cleaned_data["rationale"],
+                )
+                _save_evidence_and_maybe_submit(request, annotation, evidence_form)
+        except ValidationError as exc:
+            add_to_form(form, exc)
+        else:
+            return redirect(claim_url(claim.pk, annotation.pk))
+    return render(
+        request,
+        "annotations/annotation_form.html",
+        {"claim": claim, "form": form, "evidence_form": evidence_form, "annotation": None},
+    )
+
+
+def _add_evidence(user, annotation: Annotation, form: EvidenceForm) -> None:
+    """Add the evidence `form` describes; a refusal is shown on the form and re-raised."""
+    data = form.cleaned_data
+    try:
+        services.add_evidence(
+            user=user,
+            annotation=annotation,
+            stance=data["stance"],
+            url=data["url"],
+            capture=data["capture"],
+            quote=data["quote"],
+            note=data["note"],
+        )
+    except ValidationError as exc:
+        add_to_form(form, exc)
+        raise
+
+
+def _save_evidence_and_maybe_submit(
+    request: HttpRequest, annotation: Annotation, evidence_form: EvidenceForm
+) -> None:
+    if not evidence_form.is_blank:
+        _add_evidence(request.user, annotation, evidence_form)
+    if request.POST.get("action") == "submit":
+        services.submit_annotation(user=request.user, annotation=annotation)
+        messages.success(request, "Submitted for review: an editor will publish it or return it.")
+    else:
+        messages.success(request, "Draft saved. Only you and the editors can see it.")
+
+
+@login_required
+def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    annotation = visible_annotation(user, pk)
+    rules.require(
+        rules.can_edit_annotation(user, annotation),
+        "You can edit only your own annotations, and only while they are drafts or returned.",
+    )
+    claim = visible_claim(user, annotation.claim_id, Claim.objects.with_details(user))
+    if request.method == "POST":
+        form = AnnotationForm(request.POST)
+        evidence_form = EvidenceForm(request.POST, prefix="evidence", required=False)
+        if form.is_valid() & evidence_form.is_valid():
+            try:
+                with transaction.atomic():
+                    services.update_annotation(
+                        user=user,
+                        annotation=annotation,
+                        expected_version=form.cleaned_data["version"],
+                        confidence=form.confidence_decimal,
+                        tags=form.cleaned_data["tags"],
+                        verdict=form.cleaned_data["verdict"],
+                        rationale=form.cleaned_data["rationale"],
+                    )
+                    _save_evidence_and_maybe_submit(request, annotation, evidence_form)
+            except services.StaleVersionError as exc:
+                data = request.POST.copy()
+                data["version"] = exc.annotation.version
+                form = AnnotationForm(data)
+                form.is_valid()
+                form.add_error(None, STALE_MESSAGE.format(version=exc.annotation.version))
+            except ValidationError as exc:
+                add_to_form(form, exc)
+            else:
+                return redirect(claim_url(annotation.claim_id, annotation.pk))
+    else:
+        form = AnnotationForm(initial=AnnotationForm.initial_for(annotation))
+        evidence_form = EvidenceForm(prefix="evidence", required=False)
+    return render(
+        request,
+        "annotations/annotation_form.html",
+        {
+            "claim": claim,
+            "form": form,
+            "evidence_form": evidence_form,
+            "annotation": annotation,
+            "evidence": annotation.evidence.alive().select_related("capture__article"),
+        },
+    )
+
+
+@login_required
+def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    annotation = visible_annotation(user, pk)
+    rules.require(
+        rules.can_add_evidence(user, annotation),
+        "You can add evidence only to your own annotations while they are drafts or returned.",
+    )
+    form = EvidenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _add_evidence(user, annotation, form)
+        except ValidationError:
+            pass
+        else:
+            messages.success(request, "Evidence added.")
+            return redirect(claim_url(annotation.claim_id, annotation.pk))
+    return render(
+        request, "annotations/evidence_form.html", {"annotation": annotation, "form": form}
+    )

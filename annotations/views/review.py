@@ -1,0 +1,108 @@
+"""Review: the workflow transitions (submit, publish, return) and the editors' queue of
+submitted annotations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from archive.validation import as_text
+
+from .. import services
+from ..forms import ReturnForm
+from ..models import Annotation, Appearance, Evidence
+from ._shared import PAGE_SIZE, STALE_MESSAGE, claim_url, visible_annotation
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _transition(request: HttpRequest, pk: int, action) -> HttpResponse:
+    """Run a workflow service on an annotation and go back, reporting conflicts kindly."""
+    annotation = visible_annotation(request.user, pk)
+    default = claim_url(annotation.claim_id, annotation.pk)
+    try:
+        action(annotation)
+    except services.StaleVersionError as exc:
+        messages.error(request, STALE_MESSAGE.format(version=exc.annotation.version))
+    except ValidationError as exc:
+        messages.error(request, as_text(exc))
+    return redirect(_next_url(request, default))
+
+
+@login_required
+@require_POST
+def annotation_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    def submit(annotation):
+        services.submit_annotation(
+            user=request.user, annotation=annotation, expected_version=_version(request)
+        )
+        messages.success(request, "Submitted for review.")
+
+    return _transition(request, pk, submit)
+
+
+@login_required
+@require_POST
+def annotation_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    def publish(annotation):
+        services.publish_annotation(
+            user=request.user, annotation=annotation, expected_version=_version(request)
+        )
+        messages.success(request, f"Published {annotation.author}'s annotation.")
+
+    return _transition(request, pk, publish)
+
+
+@login_required
+@require_POST
+def annotation_return(request: HttpRequest, pk: int) -> HttpResponse:
+    def send_back(annotation):
+        services.return_annotation(
+            user=request.user,
+            annotation=annotation,
+            comment=request.POST.get("comment", ""),
+            expected_version=_version(request),
+        )
+        messages.success(request, f"Returned to {annotation.author} with your comment.")
+
+    return _transition(request, pk, send_back)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted annotations awaiting an editor, oldest first."""
+    user = request.user
+    if not roles.is_editor(user):
+        raise PermissionDenied("The review queue is for editors.")
+    queue = Annotation.objects.awaiting_review(user).prefetch_related(
+        "tags",
+        Prefetch("evidence", queryset=Evidence.objects.alive()),
+        Prefetch(
+            "claim__appearances",
+            queryset=Appearance.objects.select_related("capture__article").order_by("pk"),
+        ),
+    )
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "annotations/review_queue.html",
+        {"page": page, "return_form": ReturnForm()},
+    )
