@@ -1,3 +1,5 @@
+"""The accounts app: roles, API tokens and the system actors."""
+
 from django.apps import AppConfig
 
 

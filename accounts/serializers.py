@@ -1,3 +1,5 @@
+"""API token input and representation."""
+
 from rest_framework import serializers
 
 from core.api.serializers import StrictInputMixin

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
+from archive.validation import as_text
 
 from . import services
 from .models import (
@@ -21,7 +22,7 @@ from .models import (
 
 
 def _report(request, exc: Exception) -> None:
-    text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    text = as_text(exc, separator="; ") if isinstance(exc, ValidationError) else str(exc)
     messages.error(request, text)
 
 

@@ -1,3 +1,5 @@
+"""The annotations app; connects re-anchoring to archive's capture_added signal."""
+
 from django.apps import AppConfig
 
 

@@ -74,7 +74,7 @@ class ClaimQuerySet(SoftDeletableQuerySet):
 
     def with_creator(self):
         """Claims with their creator's username and only the columns the API's read
-        representation uses (`annotations.serializers.claims_data` loads the rest)."""
+        representation uses (`annotations.representations.claims_data` loads the rest)."""
         return self.select_related("created_by").only(
             "id", "text", "language", "claimant", "created_at", "updated_at", "created_by__username"
         )

@@ -1,3 +1,5 @@
+"""The journalists' pages: reading, marking, annotating and review."""
+
 from django.urls import path
 
 from .views import annotating, marking, reading, review

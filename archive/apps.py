@@ -1,3 +1,5 @@
+"""The archive app: sources, articles and their immutable captures."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The add-article form: a URL, an uploaded file or pasted text."""
+
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator

@@ -21,6 +21,7 @@ from .ingest.documents import CapturePayload, Document, IngestError, Item, norma
 from .ingest.language import detect_language, detect_languages
 from .models import Article, Capture, Source, text_sha256
 from .signals import capture_added
+from .validation import as_text
 
 
 class Outcome(enum.StrEnum):
@@ -251,16 +252,6 @@ def resolve_source(document: Document, source: Source | None = None) -> Source |
     return SourceResolver(source)(document)
 
 
-def _describe(error: ValidationError) -> str:
-    """A validation error as one line, naming the fields it concerns."""
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
-            for field, messages in error.message_dict.items()
-        )
-    return " ".join(error.messages)
-
-
 def archive_document(
     document: Document,
     *,
@@ -315,7 +306,7 @@ def _archive(
     except DryRunRollback:
         pass
     except ValidationError as exc:
-        raise IngestError(document.item, _describe(exc)) from None
+        raise IngestError(document.item, as_text(exc, name_fields=True)) from None
     except DatabaseError as exc:
         raise IngestError(document.item, f"the database refused it: {exc}") from None
     return result

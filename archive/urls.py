@@ -1,3 +1,5 @@
+"""The pages about the archive alone: adding an article, a capture as WARC."""
+
 from django.urls import path
 
 from . import views

@@ -1,3 +1,5 @@
+"""Routes: the pages, the admin, and the API under /api/ with its schema and docs."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path

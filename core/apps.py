@@ -1,3 +1,5 @@
+"""The bottom layer's app: base models, domain errors and the API pieces every app shares."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Template tags for claims whose wording changed or was lost in a later capture."""
+
 from django import template
 from django.db.models import Prefetch
 

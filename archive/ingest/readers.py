@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from warcio.archiveiterator import ArchiveIterator
 
 from ..models import Capture, validate_language
+from ..validation import as_text
 from .documents import Document, IngestError, Item, normalize_text, parse_text_document
 
 TEXT_SUFFIXES = (".txt",)
@@ -56,7 +57,7 @@ def parse_text(data: bytes, *, item: str, origin: str = Capture.Origin.FILE) -> 
     try:
         title, body = parse_text_document(content)
     except ValidationError as exc:
-        raise IngestError(item, " ".join(exc.messages)) from None
+        raise IngestError(item, as_text(exc)) from None
     return Document(
         item=item, title=title, text=body, origin=origin, origin_location=item, extractor="text"
     )
@@ -213,7 +214,7 @@ def _jsonl_document(entry: object, *, item: str) -> Document:
         try:
             validate_language(values["language"])
         except ValidationError as exc:
-            raise bad("language", " ".join(exc.messages)) from None
+            raise bad("language", as_text(exc)) from None
         if values["language"] not in settings.CLAIMDESK_LANGUAGES:
             raise bad(
                 "language",
