@@ -57,6 +57,11 @@ class Links:
     def claim(self, claim_id: int) -> str:
         return self.absolute(reverse("api:claim-detail", args=[claim_id]))
 
+    def claim_page(self, claim_id: int, annotation_id: int) -> str:
+        """The page a person reads: the claim, scrolled to the annotation."""
+        page = reverse("annotations:claim-detail", args=[claim_id])
+        return self.absolute(f"{page}#annotation-{annotation_id}")
+
     def capture(self, capture_id: int) -> str:
         return self.absolute(reverse("api:capture-detail", args=[capture_id]))
 
@@ -310,7 +315,7 @@ def claim_reviews(claim: dict, links: Links) -> dict:
         }
         review = {
             "@type": "ClaimReview",
-            "url": links.annotation(annotation["id"]),
+            "url": links.claim_page(claim["id"], annotation["id"]),
             "claimReviewed": claim["text"],
             "itemReviewed": item_reviewed,
             "reviewRating": rating,

@@ -269,7 +269,8 @@ def test_claim_review_has_the_required_fields(api, seeded):
     [review] = document["@graph"]
     assert review == {
         "@type": "ClaimReview",
-        "url": f"http://testserver/api/annotations/{annotation.pk}/",
+        # The page a person reads, not the API's JSON.
+        "url": f"http://testserver/claims/{claim.pk}/#annotation-{annotation.pk}",
         "claimReviewed": claim.text,
         "itemReviewed": {
             "@type": "Claim",
