@@ -253,10 +253,17 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors": {"()": "core.logging.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # The archive command reports each page trafilatura cannot extract, with its name.
-    "loggers": {"trafilatura": {"level": "ERROR"}},
+    "loggers": {
+        # Django's own loggers print once, through the root's handler (Django's default
+        # configuration gives "django" a console handler of its own, so each line came twice).
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["client_errors"]},
+        # The archive command reports each page trafilatura cannot extract, with its name.
+        "trafilatura": {"level": "ERROR"},
+    },
 }
 
 if TESTING:
