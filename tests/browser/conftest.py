@@ -18,7 +18,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "reader.png"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def save_screenshot(page, name: str) -> None:
+    """Refresh a README screenshot, only when asked (`make screenshots` sets
+    CLAIMDESK_SCREENSHOTS to the folder), so that a test run leaves the tree as it was."""
+    folder = os.environ.get("CLAIMDESK_SCREENSHOTS")
+    if folder:
+        path = ROOT / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+
 
 # Selects the DOM text from the start of `startNeedle` to the end of `endNeedle` inside
 # #capture-text with a Range, as a mouse drag would. Needles are found in the concatenated

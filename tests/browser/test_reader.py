@@ -19,7 +19,7 @@ from archive.models import Capture
 from archive.services import archive_article
 from tests.factories import CLAIM_SENTENCE, ArticleFactory
 
-from .conftest import SCREENSHOT, select_text
+from .conftest import save_screenshot, select_text
 
 # serialized_rollback: the role groups come from a data migration that a flush would erase.
 pytestmark = [
@@ -128,8 +128,7 @@ def test_journalist_marks_annotates_and_submits_then_editor_publishes(
     expect(editor.locator("#claim-panel")).to_contain_text("Bishkek has not explained")
     expect(editor.locator("mark.status-submitted")).to_have_count(1)
     editor.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    editor.screenshot(path=str(SCREENSHOT))
+    save_screenshot(editor, "reader.png")
     assert page.js_errors == editor.js_errors == visitor.js_errors == []
 
 

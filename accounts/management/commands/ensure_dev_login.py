@@ -13,6 +13,13 @@ DEV_LOGINS = (("admin", None), ("editor", EDITORS), ("journalist", JOURNALISTS))
 class Command(BaseCommand):
     help = "Create the local development logins (admin, editor, journalist); DEBUG only."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--site",
+            default="http://127.0.0.1:8000",
+            help="Where the server listens, for the message (make run passes its HOST and PORT).",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError(
@@ -35,7 +42,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} ({group or 'admin'}) {note}")
         self.stdout.write(
             self.style.SUCCESS(
-                "Log in at http://127.0.0.1:8000/accounts/login/ with one of the above "
-                "(the admin also at /admin/)."
+                f"Log in at {options['site'].rstrip('/')}/accounts/login/ with one of the "
+                "above (the admin also at /admin/)."
             )
         )
