@@ -126,7 +126,7 @@ class CaptureSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         extra_kwargs = {
-            "captured_by": {"help_text": "Id of the user who archived it; null for a system actor."},
+            "captured_by": {"help_text": "Id of the user who archived it; null for a system."},
             "captured_by_name": {
                 "help_text": "Who archived it: a username, or a system actor (import, seeds)."
             },
