@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 
 from accounts.actors import Actor, is_system
 
@@ -242,6 +242,21 @@ BATCH_ITEMS = 200
 BATCH_BYTES = 32 * 1024 * 1024
 
 
+# What a lost (or unusable) database connection raises, as opposed to a refused item.
+LOST_CONNECTION = (OperationalError, InterfaceError)
+
+
+class BatchLost(Exception):
+    """The database connection failed while a batch was stored: none of the batch's `items`
+    was stored (its transaction was rolled back), and items after them were not read.
+    Batches yielded before are committed."""
+
+    def __init__(self, items: Sequence[Item], error: Exception):
+        self.items = list(items)
+        self.error = error
+        super().__init__(f"the database connection failed: {error}".strip())
+
+
 class DryRunRollback(Exception):
     """Undoes a dry run's writes once its outcome is known."""
 
@@ -346,6 +361,8 @@ def _archive(
         pass
     except ValidationError as exc:
         raise IngestError(document.item, _describe(exc)) from None
+    except LOST_CONNECTION:
+        raise  # not this item's fault: the batch, and the run, stop
     except DatabaseError as exc:
         raise IngestError(document.item, f"the database refused it: {exc}") from None
     return result
@@ -363,7 +380,8 @@ def archive_documents(
     nothing and the others go on), but BATCH_ITEMS at a time: one transaction per batch
     with a savepoint per item, the batch's known articles found in one or two queries, and
     each source looked up once. Yields every item with its result (or the error naming it)
-    in order, once its batch is committed."""
+    in order, once its batch is committed. A lost database connection raises BatchLost
+    naming the batch's items, none of which is stored."""
     resolve = SourceResolver(source)
     batch: list[Item] = []
     size = 0
@@ -372,12 +390,24 @@ def archive_documents(
         if isinstance(item, Document):
             size += len(item.text) + len(item.raw)
         if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
-            yield from _archive_batch(
+            yield from _committed_batch(
                 batch, resolve, actor=actor, language=language, dry_run=dry_run
             )
             batch, size = [], 0
     if batch:
-        yield from _archive_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+        yield from _committed_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+
+
+def _committed_batch(
+    batch: list[Item], resolve: SourceResolver, *, actor: Actor, language: str, dry_run: bool
+) -> list[tuple[Item, ArchiveResult | IngestError]]:
+    """_archive_batch's outcomes once its transaction is committed; BatchLost if the
+    connection fails before (the batch is then rolled back as a whole)."""
+    items = list(batch)  # _archive_batch puts the errors of unresolved sources in its list
+    try:
+        return _archive_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+    except LOST_CONNECTION as exc:
+        raise BatchLost(items, exc) from exc
 
 
 def _archive_batch(
