@@ -17,7 +17,15 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from accounts.actors import Actor, is_system
 
 from . import rules
-from .ingest.documents import CapturePayload, Document, IngestError, Item, normalize_text
+from .ingest.documents import (
+    CapturePayload,
+    Document,
+    IngestError,
+    Item,
+    normalize_text,
+    size_limit,
+    too_large,
+)
 from .ingest.fetch import fetch_url
 from .ingest.language import detect_language, detect_languages
 from .models import Article, Capture, Source, text_sha256
@@ -189,6 +197,9 @@ def _store_capture(
     if values["captured_at"] is None:
         del values["captured_at"]  # the field's default: now
     values.update(text=normalize_text(capture.text), redirects=list(capture.redirects))
+    if len(values["text"].encode()) > size_limit() or len(values["raw"]) > size_limit():
+        # Every path ends here: pasted text (web, API, admin) included.
+        raise ValidationError({"text": too_large("The text") + "."}, code="too_large")
     stored = Capture(
         article=article,
         captured_by=None if is_system(actor) else actor,

@@ -9,7 +9,7 @@ import httpx
 from django.conf import settings
 
 from ..models import Capture
-from .documents import Document, IngestError
+from .documents import Document, IngestError, size_limit, too_large
 from .readers import HTML_CONTENT_TYPES, parse_html
 
 USER_AGENT = "Claimdesk/0.1 (news archive)"
@@ -65,7 +65,7 @@ def fetch_url(url: str) -> Document:
     """Fetch an HTML page (following redirects, which are recorded) and extract its article,
     within CLAIMDESK_FETCH_TIMEOUT seconds in all (connect, redirects and body) and
     CLAIMDESK_FETCH_MAX_BYTES."""
-    limit = settings.CLAIMDESK_FETCH_MAX_BYTES
+    limit = size_limit()
     timeout = settings.CLAIMDESK_FETCH_TIMEOUT
     deadline = Deadline(timeout)
     client = httpx.Client(
@@ -87,12 +87,12 @@ def fetch_url(url: str) -> Document:
                 )
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise IngestError(url, f"the page is larger than the {limit:,}-byte limit")
+                raise IngestError(url, too_large("the page"))
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise IngestError(url, f"the page is larger than the {limit:,}-byte limit")
+                    raise IngestError(url, too_large("the page"))
                 chunks.append(chunk)
                 deadline.refresh()
             final_url = str(response.url)
