@@ -63,6 +63,9 @@ def test_an_editors_pasted_text_is_recorded_as_a_replacement_and_shown_as_such(
     page = client.get(reverse("annotations:reader", args=[capture.article_id])).text
     assert "Pasted replacement text." in page
     assert "archived by erin_editor" in page
+    history = client.get(reverse("annotations:capture-history", args=[capture.article_id]))
+    assert "pasted replacement" in history.text
+    assert "<td>erin_editor</td>" in history.text
     summary = as_user(erin_editor).get(f"/api/articles/{capture.article_id}/captures/").json()
     assert [(c["replacement"], c["captured_by_name"]) for c in summary["results"]] == [
         (False, ""),
