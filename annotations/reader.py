@@ -7,6 +7,9 @@ between paragraphs are not in the DOM, and nothing else is: no whitespace, no ge
 (tags are shown with CSS `::after`, which is not part of the DOM text). The browser converts
 its UTF-16 selection offsets to code points relative to `data-start`; the server counts code
 points (Python string indices) and verifies the quote.
+
+A long capture is shown in parts (`text_pages`) of at most PAGE_CHARS code points, so that
+its page stays small and fast; the offsets stay those of the whole text.
 """
 
 import itertools
@@ -21,6 +24,10 @@ from django.utils.safestring import SafeString
 from .models import Annotation, Appearance, Claim
 
 PARAGRAPH_RE = re.compile(r"[^\n]+")
+
+# Code points of a capture's text one reader page shows (a few hundred kilobytes of HTML at
+# most, however long the capture).
+PAGE_CHARS = 60_000
 
 # The status a highlight shows: the most advanced of the claim's annotations the reader sees.
 STATUS_RANK = {
@@ -94,11 +101,51 @@ def highlights_for(appearances: Iterable[Appearance]) -> list[Highlight]:
     return [Highlight(a, claim_status(a.claim), claim_tag_labels(a.claim)) for a in appearances]
 
 
-def paragraphs(text: str, highlights: Sequence[Highlight] = ()) -> list[Paragraph]:
-    """`text` as paragraphs (runs of non-newline characters), each cut into segments at every
-    highlight boundary; whitespace-only lines are left out like the line breaks."""
+@dataclass(frozen=True)
+class TextPage:
+    """One part of a capture's text as the reader shows it: code points [start, end)."""
+
+    number: int
+    start: int
+    end: int
+
+
+def text_pages(text: str, size: int = PAGE_CHARS) -> list[TextPage]:
+    """`text` cut into parts of at most `size` code points: after a line break in the part's
+    second half, else (a very long paragraph) after a space there, else at `size`. A part
+    may so begin or end inside a paragraph; its pieces keep their offsets. An empty text is
+    one empty part."""
+    pages: list[TextPage] = []
+    start = 0
+    while start < len(text) or not pages:
+        end = min(start + size, len(text))
+        if end < len(text):
+            middle = start + size // 2
+            cut = text.rfind("\n", middle, end)
+            if cut == -1:
+                cut = text.rfind(" ", middle, end)
+            if cut != -1:
+                end = cut + 1
+        pages.append(TextPage(len(pages) + 1, start, end))
+        start = end
+    return pages
+
+
+def page_of(pages: Sequence[TextPage], offset: int) -> TextPage:
+    """The part holding the code point at `offset` (the last part for the text's end)."""
+    return next((page for page in pages if offset < page.end), pages[-1])
+
+
+def paragraphs(
+    text: str, highlights: Sequence[Highlight] = (), page: TextPage | None = None
+) -> list[Paragraph]:
+    """`text` (or its `page`) as paragraphs (runs of non-newline characters), each cut into
+    segments at every highlight boundary; whitespace-only lines are left out like the line
+    breaks. Offsets are the whole text's."""
     result = []
-    for match in PARAGRAPH_RE.finditer(text):
+    bounds = (page.start, page.end) if page else (0, len(text))
+    highlights = [h for h in highlights if h.start < bounds[1] and h.end > bounds[0]]
+    for match in PARAGRAPH_RE.finditer(text, *bounds):
         if not match.group().strip():
             continue
         p_start, p_end = match.span()

@@ -39,7 +39,16 @@ class SourceAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
 
 class CaptureInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Capture
-    fields = ["captured_at", "origin", "origin_location", "extractor", "sha256", "length"]
+    fields = [
+        "captured_at",
+        "origin",
+        "origin_location",
+        "captured_by_name",
+        "replacement",
+        "extractor",
+        "sha256",
+        "length",
+    ]
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -107,15 +116,32 @@ class ArticleAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin)
 class CaptureAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
     """Captures are immutable: they are viewed here, never edited or deleted."""
 
-    list_display = ["article", "captured_at", "origin", "extractor", "short_sha"]
-    list_filter = ["origin", "extractor"]
-    search_fields = ["article__title", "sha256", "warc_record_id", "origin_location"]
+    list_display = [
+        "article",
+        "captured_at",
+        "origin",
+        "captured_by_name",
+        "replacement",
+        "extractor",
+        "short_sha",
+    ]
+    list_filter = ["origin", "replacement", "extractor"]
+    search_fields = [
+        "article__title",
+        "sha256",
+        "warc_record_id",
+        "origin_location",
+        "captured_by_name",
+    ]
     list_select_related = ["article"]
     fields = [
         "article",
         "captured_at",
         "origin",
         "origin_location",
+        "captured_by",
+        "captured_by_name",
+        "replacement",
         "warc_record_id",
         "redirects",
         "extractor",

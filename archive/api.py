@@ -82,8 +82,9 @@ class ArticleViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Archived articles. Journalists archive pasted text (POST) and new captures of an
-    article (POST …/captures/); captures are never changed or deleted."""
+    """Archived articles. Journalists archive new articles from pasted text (POST) and fetch
+    an article's URL again as a new capture (POST …/captures/); editors may replace an
+    article's text by pasted text. Captures are never changed or deleted."""
 
     serializer_class = ArticleSerializer
     filterset_class = ArticleFilter
@@ -108,7 +109,16 @@ class ArticleViewSet(
 
     @extend_schema(methods=["GET"], responses=CaptureSummarySerializer(many=True), filters=False)
     @extend_schema(
-        methods=["POST"], request=CaptureCreateSerializer, responses={201: CaptureSerializer}
+        methods=["POST"],
+        request=CaptureCreateSerializer,
+        responses={
+            201: OpenApiResponse(CaptureSerializer, description="A new capture was archived."),
+            200: OpenApiResponse(
+                CaptureSerializer,
+                description="The page, fetched again, reads as the latest capture: nothing "
+                "was stored; this is the latest capture.",
+            ),
+        },
     )
     @action(
         detail=True,
@@ -118,19 +128,26 @@ class ArticleViewSet(
         pagination_class=CaptureHistoryPagination,
     )
     def captures(self, request, pk=None):
-        """The article's captures, oldest first (GET); archive its text as it reads now (POST)."""
+        """The article's captures, oldest first (GET); archive its text as it reads now
+        (POST): with no body, its URL is fetched again on the server; with `text`, an editor
+        replaces its text by pasted text, recorded as such."""
         article = self.get_object()
         if request.method == "POST":
             serializer = CaptureCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
+            text = serializer.validated_data.get("text")
+            if text is None:
+                result = services.recapture(actor=request.user, article=article)
+                return Response(
+                    CaptureSerializer(result.capture).data,
+                    status=status.HTTP_200_OK
+                    if result.outcome == services.Outcome.UNCHANGED
+                    else status.HTTP_201_CREATED,
+                )
             capture = services.add_capture(
                 actor=request.user,
                 article=article,
-                capture=CapturePayload(
-                    text=serializer.validated_data["text"],
-                    origin=Capture.Origin.PASTE,
-                    extractor="api",
-                ),
+                capture=CapturePayload(text=text, origin=Capture.Origin.PASTE, extractor="api"),
             )
             return Response(CaptureSerializer(capture).data, status=status.HTTP_201_CREATED)
         captures = (

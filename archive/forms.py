@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 
+from .ingest.documents import size_limit, too_large
 from .ingest.readers import HTML_SUFFIXES, TEXT_SUFFIXES
 from .models import Source
 
@@ -48,10 +49,8 @@ class ArticleAddForm(forms.Form):
             return upload
         if not upload.name.lower().endswith(TEXT_SUFFIXES + HTML_SUFFIXES):
             raise forms.ValidationError(f"“{upload.name}” is neither a .txt nor a .html file.")
-        if upload.size > settings.CLAIMDESK_FETCH_MAX_BYTES:
-            raise forms.ValidationError(
-                f"“{upload.name}” is larger than {settings.CLAIMDESK_FETCH_MAX_BYTES:,} bytes."
-            )
+        if upload.size > size_limit():
+            raise forms.ValidationError(f"“{upload.name}”: {too_large('the file')}.")
         return upload
 
     def clean(self):

@@ -181,7 +181,12 @@ class Capture(models.Model):
         URL = "url", "URL"
         WARC = "warc", "WARC record"
         PASTE = "paste", "pasted text"
+        UPLOAD = "upload", "uploaded file"
         SEED = "seed", "seed"
+
+    # Text a person typed or handed in, rather than read from the article's own page or an
+    # archive of it: replacing an article's text this way is an editor's act.
+    SUPPLIED_ORIGINS = (Origin.PASTE, Origin.UPLOAD)
 
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="captures")
     captured_at = models.DateTimeField(default=timezone.now)
@@ -204,6 +209,25 @@ class Capture(models.Model):
     extractor = models.CharField(
         max_length=100, blank=True, help_text="What turned the payload into text, with version."
     )
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="captures",
+        help_text="The person who archived it; empty for an import or the seeds.",
+    )
+    captured_by_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="Username of the person, or name of the system actor (import, seeds), "
+        "kept even if the account is removed; empty for captures stored before it was recorded.",
+    )
+    replacement = models.BooleanField(
+        default=False,
+        help_text="Pasted or uploaded text replacing the article's earlier text (an editor's "
+        "act), rather than a fetch or an import of the article.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaptureQuerySet.as_manager()
@@ -212,18 +236,13 @@ class Capture(models.Model):
         ordering = ["article", "captured_at", "pk"]
         get_latest_by = ["captured_at", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["article", "sha256"],
-                name="archive_capture_unique_text",
-                violation_error_message="This article already has a capture with identical text.",
-            ),
             models.CheckConstraint(
                 condition=~Q(text=""),
                 name="archive_capture_text_not_empty",
                 violation_error_message="A capture needs text.",
             ),
             models.CheckConstraint(
-                condition=Q(origin__in=["file", "url", "warc", "paste", "seed"]),
+                condition=Q(origin__in=["file", "url", "warc", "paste", "upload", "seed"]),
                 name="archive_capture_origin_valid",
             ),
         ]

@@ -95,6 +95,9 @@ class CaptureSummarySerializer(serializers.ModelSerializer):
             "origin",
             "origin_location",
             "extractor",
+            "captured_by",
+            "captured_by_name",
+            "replacement",
             "length",
         ]
 
@@ -116,9 +119,23 @@ class CaptureSerializer(serializers.ModelSerializer):
             "warc_record_id",
             "raw_content_type",
             "extractor",
+            "redirects",
+            "captured_by",
+            "captured_by_name",
+            "replacement",
             "created_at",
         ]
+        extra_kwargs = {
+            "captured_by": {"help_text": "Id of the user who archived it; null for a system."},
+            "captured_by_name": {
+                "help_text": "Who archived it: a username, or a system actor (import, seeds)."
+            },
+        }
 
 
 class CaptureCreateSerializer(StrictInputMixin, serializers.Serializer):
-    text = serializers.CharField(help_text="The article's text as it reads now.")
+    text = serializers.CharField(
+        required=False,
+        help_text="Replacement text, pasted (editors only; recorded as such). Leave it out to "
+        "fetch the article's URL again on the server.",
+    )

@@ -12,12 +12,21 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 
-from accounts.actors import Actor
+from accounts.actors import Actor, is_system
 
 from . import rules
-from .ingest.documents import CapturePayload, Document, IngestError, Item, normalize_text
+from .ingest.documents import (
+    CapturePayload,
+    Document,
+    IngestError,
+    Item,
+    normalize_text,
+    size_limit,
+    too_large,
+)
+from .ingest.fetch import fetch_url
 from .ingest.language import detect_language, detect_languages
 from .models import Article, Capture, Source, text_sha256
 from .signals import capture_added
@@ -96,17 +105,17 @@ def archive_article(
 ) -> ArchiveResult:
     """Store `capture` as a capture of the article identified by url (or source + title),
     creating the article if it is new; `actor` must be allowed to archive articles
-    (PermissionDenied otherwise). Identical text for a known article stores nothing.
-    `known` is the article those details identify (None: not archived) when the caller
-    has already found it (`find_articles`); by default it is looked up."""
+    (PermissionDenied otherwise), and to replace text when pasted or uploaded text would
+    become a new capture of a known article. Text identical to the article's latest capture
+    stores nothing (a return to an earlier text is a new capture). `known` is the article
+    those details identify (None: not archived) when the caller has already found it
+    (`find_articles`); by default it is looked up."""
     rules.require(
         rules.can_archive_articles(actor), "Only journalists and editors archive articles."
     )
     title = " ".join(title.split())
     article = find_article(url=url, source=source, title=title) if known is LOOKUP else known
-    outcome = Outcome.NEW_CAPTURE
-    created = article is None
-    if created:
+    if article is None:
         article = Article(
             source=source,
             url=url,
@@ -119,57 +128,89 @@ def archive_article(
         # title, so the constraints' own validation (a query each) is not needed.
         article.full_clean(validate_constraints=False)
         article.save()
-        outcome = Outcome.CREATED
-    else:
-        existing = article.captures.filter(sha256=text_sha256(normalize_text(capture.text)))
-        if (found := existing.first()) is not None:
-            return ArchiveResult(article, found, Outcome.UNCHANGED)
-    stored = _store_capture(
-        article=article,
-        capture=capture,
-        created=created,
-        # No capture of the article has this text (just checked, or the article is new).
-        validate_constraints=False,
-    )
-    return ArchiveResult(article, stored, outcome)
+        stored = _store_capture(actor=actor, article=article, capture=capture, previous=None)
+        return ArchiveResult(article, stored, Outcome.CREATED)
+    previous = latest_capture(article)
+    if previous is not None and previous.sha256 == text_sha256(normalize_text(capture.text)):
+        return ArchiveResult(article, previous, Outcome.UNCHANGED)
+    stored = _store_capture(actor=actor, article=article, capture=capture, previous=previous)
+    return ArchiveResult(article, stored, Outcome.NEW_CAPTURE)
 
 
 @transaction.atomic
 def add_capture(*, actor: Actor, article: Article, capture: CapturePayload) -> Capture:
     """Store a new capture of `article` and announce it (`capture_added`), so that claims
-    anchored in earlier captures follow the text. Refuses text identical to a stored
-    capture of the same article, and actors who may not add captures."""
+    anchored in earlier captures follow the text. Refuses text identical to the article's
+    latest capture (ValidationError), actors who may not add captures, and pasted or uploaded
+    text from actors who may not replace an article's text (PermissionDenied)."""
     rules.require(rules.can_add_captures(actor), "Only journalists and editors archive articles.")
-    return _store_capture(
-        article=article, capture=capture, created=False, validate_constraints=True
+    previous = latest_capture(article)
+    if previous is not None and previous.sha256 == text_sha256(normalize_text(capture.text)):
+        raise ValidationError(
+            {"text": "Identical to the article's latest capture: nothing to archive."},
+            code="unchanged",
+        )
+    return _store_capture(actor=actor, article=article, capture=capture, previous=previous)
+
+
+def recapture(*, actor: Actor, article: Article) -> ArchiveResult:
+    """Fetch the article's URL now (outside any transaction) and archive what it reads as a
+    new capture, unless identical to the latest one (UNCHANGED). ValidationError when the
+    article has no URL or the fetch fails, saying why."""
+    rules.require(rules.can_add_captures(actor), "Only journalists and editors archive articles.")
+    if not article.url:
+        raise ValidationError(
+            "This article has no web address to fetch again; an editor may paste its new text."
+        )
+    try:
+        document = fetch_url(article.url)
+    except IngestError as exc:
+        raise ValidationError(f"Fetching {exc.item} failed: {exc.reason}.") from None
+    return archive_article(
+        actor=actor, title=article.title, capture=document, url=article.url, known=article
     )
 
 
+def latest_capture(article: Article) -> Capture | None:
+    """The article's most recent capture (by captured_at), without its raw payload."""
+    # An article may have been stored without a capture (by hand, or in a test).
+    with contextlib.suppress(Capture.DoesNotExist):
+        return article.captures.defer("raw").latest()
+    return None
+
+
 def _store_capture(
-    *, article: Article, capture: CapturePayload, created: bool, validate_constraints: bool
+    *, actor: Actor, article: Article, capture: CapturePayload, previous: Capture | None
 ) -> Capture:
-    """Validate, save and announce a capture; the caller holds the transaction. Without
-    `validate_constraints`, the caller vouches that the article is stored and that none of
-    its captures has this text (the check constraints are covered by field validation: text
-    required, origin a choice)."""
-    previous = None
-    if not created:
-        # An article may have been stored without a capture (by hand, or in a test).
-        with contextlib.suppress(Capture.DoesNotExist):
-            previous = article.captures.latest()
+    """Validate, save and announce a capture of `article` (stored, and found or created in
+    the caller's transaction) whose latest capture is `previous`, recording `actor` as who
+    made it. Supplied text (pasted, uploaded) following an earlier capture replaces the
+    article's text: `actor` must be allowed to (PermissionDenied), and the capture says so."""
+    replacement = previous is not None and capture.origin in Capture.SUPPLIED_ORIGINS
+    if replacement:
+        rules.require(
+            rules.can_replace_text(actor),
+            "Only editors replace an archived article's text with pasted or uploaded text; "
+            "archive its web address again to capture it as it reads now.",
+        )
     # The payload's fields are the capture's own (a Document adds the article's, left aside).
     values = {f.name: getattr(capture, f.name) for f in dataclasses.fields(CapturePayload)}
     if values["captured_at"] is None:
         del values["captured_at"]  # the field's default: now
     values.update(text=normalize_text(capture.text), redirects=list(capture.redirects))
-    stored = Capture(article=article, **values)
-    if validate_constraints:
-        stored.full_clean()
-    else:
-        # The caller found or created the article in this transaction, so its foreign key
-        # needs no query either. (Excluding it would also skip the unique text constraint,
-        # hence only here.)
-        stored.full_clean(exclude=["article"], validate_constraints=False)
+    if len(values["text"].encode()) > size_limit() or len(values["raw"]) > size_limit():
+        # Every path ends here: pasted text (web, API, admin) included.
+        raise ValidationError({"text": too_large("The text") + "."}, code="too_large")
+    stored = Capture(
+        article=article,
+        captured_by=None if is_system(actor) else actor,
+        captured_by_name=actor.username,
+        replacement=replacement,
+        **values,
+    )
+    # The article needs no foreign-key query, and the check constraints are covered by field
+    # validation (text required, origin a choice).
+    stored.full_clean(exclude=["article", "captured_by"], validate_constraints=False)
     stored.save()
     capture_added.send(sender=Capture, capture=stored, previous=previous)
     return stored
@@ -211,6 +252,21 @@ def delete_source(*, actor: Actor, source: Source) -> None:
 # text and raw bytes a batch may hold in memory before it is stored.
 BATCH_ITEMS = 200
 BATCH_BYTES = 32 * 1024 * 1024
+
+
+# What a lost (or unusable) database connection raises, as opposed to a refused item.
+LOST_CONNECTION = (OperationalError, InterfaceError)
+
+
+class BatchLost(Exception):
+    """The database connection failed while a batch was stored: none of the batch's `items`
+    was stored (its transaction was rolled back), and items after them were not read.
+    Batches yielded before are committed."""
+
+    def __init__(self, items: Sequence[Item], error: Exception):
+        self.items = list(items)
+        self.error = error
+        super().__init__(f"the database connection failed: {error}".strip())
 
 
 class DryRunRollback(Exception):
@@ -307,6 +363,8 @@ def _archive(
         pass
     except ValidationError as exc:
         raise IngestError(document.item, as_text(exc, name_fields=True)) from None
+    except LOST_CONNECTION:
+        raise  # not this item's fault: the batch, and the run, stop
     except DatabaseError as exc:
         raise IngestError(document.item, f"the database refused it: {exc}") from None
     return result
@@ -324,7 +382,8 @@ def archive_documents(
     nothing and the others go on), but BATCH_ITEMS at a time: one transaction per batch
     with a savepoint per item, the batch's known articles found in one or two queries, and
     each source looked up once. Yields every item with its result (or the error naming it)
-    in order, once its batch is committed."""
+    in order, once its batch is committed. A lost database connection raises BatchLost
+    naming the batch's items, none of which is stored."""
     resolve = SourceResolver(source)
     batch: list[Item] = []
     size = 0
@@ -333,12 +392,24 @@ def archive_documents(
         if isinstance(item, Document):
             size += len(item.text) + len(item.raw)
         if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
-            yield from _archive_batch(
+            yield from _committed_batch(
                 batch, resolve, actor=actor, language=language, dry_run=dry_run
             )
             batch, size = [], 0
     if batch:
-        yield from _archive_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+        yield from _committed_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+
+
+def _committed_batch(
+    batch: list[Item], resolve: SourceResolver, *, actor: Actor, language: str, dry_run: bool
+) -> list[tuple[Item, ArchiveResult | IngestError]]:
+    """_archive_batch's outcomes once its transaction is committed; BatchLost if the
+    connection fails before (the batch is then rolled back as a whole)."""
+    items = list(batch)  # _archive_batch puts the errors of unresolved sources in its list
+    try:
+        return _archive_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+    except LOST_CONNECTION as exc:
+        raise BatchLost(items, exc) from exc
 
 
 def _archive_batch(

@@ -5,6 +5,7 @@ reverse."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -26,9 +27,9 @@ def _document(request, data: dict) -> Document:
     if upload:
         content = upload.read()
         if upload.name.lower().endswith(".txt"):
-            document = parse_text(content, item=upload.name)
+            document = parse_text(content, item=upload.name, origin=Capture.Origin.UPLOAD)
         else:
-            document = parse_html(content, item=upload.name)
+            document = parse_html(content, item=upload.name, origin=Capture.Origin.UPLOAD)
         document.origin_location = f"upload by {request.user.username}: {upload.name}"
         return document
     return Document(
@@ -62,6 +63,9 @@ def article_add(request):
             )
         except IngestError as exc:
             form.add_error(None, f"{exc.item}: {exc.reason}")
+        except PermissionDenied as exc:
+            # Pasted or uploaded text for an article already archived: an editor's act.
+            form.add_error(None, str(exc))
         else:
             text = {
                 Outcome.CREATED: "Archived as a new article.",

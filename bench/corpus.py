@@ -53,6 +53,8 @@ COLUMNS = {
         "redirects",
         "extractor",
         "created_at",
+        "captured_by_name",
+        "replacement",
     ],
     "annotations_claim": [
         "id",
@@ -367,6 +369,8 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
                     "[]",
                     EXTRACTOR,
                     captured_at,
+                    "import",
+                    False,
                 )
             )
         latest_text, latest_at = captures[-1]

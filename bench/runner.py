@@ -593,7 +593,22 @@ def _copy_floor(paths: list[Path]) -> tuple[float, int]:
             articles.append((article_id, None, "", title, "[]", None, path.parent.name, now, now))
             sha = text_sha256(body)
             captures.append(
-                (article_id, now, body, sha, b"", "", "file", str(path), "", "[]", "text", now)
+                (
+                    article_id,
+                    now,
+                    body,
+                    sha,
+                    b"",
+                    "",
+                    "file",
+                    str(path),
+                    "",
+                    "[]",
+                    "text",
+                    now,
+                    "import",
+                    False,
+                )
             )
         raw = cursor.cursor
         with raw.copy(
@@ -605,7 +620,7 @@ def _copy_floor(paths: list[Path]) -> tuple[float, int]:
         with raw.copy(
             "COPY archive_capture (article_id, captured_at, text, sha256, raw, "
             "raw_content_type, origin, origin_location, warc_record_id, redirects, extractor, "
-            "created_at) "
+            "created_at, captured_by_name, replacement) "
             "FROM STDIN"
         ) as copy:
             for row in captures:

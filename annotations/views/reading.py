@@ -15,7 +15,14 @@ from .. import rules
 from ..filters import ArticleFilter, ClaimListFilter
 from ..forms import ReturnForm
 from ..models import Annotation, Appearance, AppearanceAnchor, Claim, Tag
-from ..reader import claim_status, claim_tag_labels, highlights_for, paragraphs
+from ..reader import (
+    claim_status,
+    claim_tag_labels,
+    highlights_for,
+    page_of,
+    paragraphs,
+    text_pages,
+)
 from ._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 
 
@@ -66,7 +73,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 
 def reader(request: HttpRequest, pk: int) -> HttpResponse:
-    """An article's capture (the latest unless ?capture=) with its claims highlighted."""
+    """An article's capture (the latest unless ?capture=) with its claims highlighted; a long
+    capture in parts (?page=, the first by default)."""
     user = request.user
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
     captures = _newest_first(article)
@@ -88,6 +96,10 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("start", "pk")
         )
     highlights = highlights_for(appearances)
+    pages = text_pages(capture.text if capture else "")
+    # One part per page; a missing or unknown ?page= shows the first or the last.
+    part = Paginator(pages, 1).get_page(request.GET.get("page"))
+    page = part.object_list[0]
     claims = {}
     for appearance in appearances:
         claims.setdefault(appearance.claim_id, appearance)
@@ -95,11 +107,14 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
         "article": article,
         "captures": captures,
         "capture": capture,
-        "paragraphs": paragraphs(capture.text, highlights) if capture else [],
+        "paragraphs": paragraphs(capture.text, highlights, page) if capture else [],
+        "part": part,
+        "query": query_without_page(request),
         "claims_here": [
             {
                 "claim": a.claim,
                 "appearance": a,
+                "page": page_of(pages, a.start),
                 "status": claim_status(a.claim),
                 "tags": claim_tag_labels(a.claim),
             }

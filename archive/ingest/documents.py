@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 
@@ -50,6 +51,17 @@ class IngestError(Exception):
 
 
 Item = Document | IngestError
+
+
+def size_limit() -> int:
+    """The most bytes one input item may hold — a fetched page, a file, a WARC record, a JSON
+    Lines line, an upload, a pasted text: CLAIMDESK_FETCH_MAX_BYTES."""
+    return settings.CLAIMDESK_FETCH_MAX_BYTES
+
+
+def too_large(what: str) -> str:
+    """The reason given for an item over the size limit, `what` naming it ("the page")."""
+    return f"{what} is larger than the {size_limit():,}-byte limit (CLAIMDESK_FETCH_MAX_BYTES)"
 
 
 def normalize_text(text: str) -> str:

@@ -1,14 +1,15 @@
-"""Fetching a live URL as a `Document`, within the configured timeout and size limit, and
+"""Fetching a live URL as a `Document`, within the configured deadline and size limit, and
 never from a non-public address (the guard runs on the first request and every redirect)."""
 
 import ipaddress
 import socket
+import time
 
 import httpx
 from django.conf import settings
 
 from ..models import Capture
-from .documents import Document, IngestError
+from .documents import Document, IngestError, size_limit, too_large
 from .readers import HTML_CONTENT_TYPES, parse_html
 
 USER_AGENT = "Claimdesk/0.1 (news archive)"
@@ -36,18 +37,44 @@ class PrivateAddressError(httpx.HTTPError):
         super().__init__(f"{host} is a non-public address ({address}); fetching it is not allowed")
 
 
-def fetch_url(url: str, *, client: httpx.Client | None = None) -> Document:
-    """Fetch an HTML page (following redirects, which are recorded), within the configured
-    timeout and size limit, and extract its article."""
-    limit = settings.CLAIMDESK_FETCH_MAX_BYTES
+class Deadline:
+    """The whole time budget of one fetch. httpx's timeouts apply to each connect and each
+    read, so a server sending a byte now and then would hold a worker indefinitely: instead,
+    every request (the first and each redirect) and every read of the body is given only the
+    time left, which httpcore reads from the request's `timeout` extension at each step."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.timeouts: dict[str, float] = {}
+
+    def refresh(self) -> None:
+        """Give the next network operation the time left; TimeoutException once it is out."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise httpx.TimeoutException(f"the {self.seconds}-second deadline passed")
+        self.timeouts.update(connect=left, read=left, write=left, pool=left)
+
+    def limit(self, request: httpx.Request) -> None:
+        """A request hook: the request's timeouts are the deadline's, kept up to date."""
+        self.refresh()
+        request.extensions["timeout"] = self.timeouts
+
+
+def fetch_url(url: str) -> Document:
+    """Fetch an HTML page (following redirects, which are recorded) and extract its article,
+    within CLAIMDESK_FETCH_TIMEOUT seconds in all (connect, redirects and body) and
+    CLAIMDESK_FETCH_MAX_BYTES."""
+    limit = size_limit()
     timeout = settings.CLAIMDESK_FETCH_TIMEOUT
-    own_client = client is None
-    client = client or httpx.Client(
+    deadline = Deadline(timeout)
+    client = httpx.Client(
         follow_redirects=True,
         max_redirects=10,
         timeout=timeout,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
-        event_hooks={"request": [refuse_private_addresses]},
+        # The address guard first, so that the time it takes counts against the deadline.
+        event_hooks={"request": [refuse_private_addresses, deadline.limit]},
     )
     try:
         with client.stream("GET", url) as response:
@@ -60,17 +87,20 @@ def fetch_url(url: str, *, client: httpx.Client | None = None) -> Document:
                 )
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise IngestError(url, f"the page is larger than the {limit:,}-byte limit")
+                raise IngestError(url, too_large("the page"))
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise IngestError(url, f"the page is larger than the {limit:,}-byte limit")
+                    raise IngestError(url, too_large("the page"))
                 chunks.append(chunk)
+                deadline.refresh()
             final_url = str(response.url)
             redirects = [str(r.url) for r in response.history]
     except httpx.TimeoutException:
-        raise IngestError(url, f"no answer within {timeout} seconds") from None
+        raise IngestError(
+            url, f"no answer within {timeout} seconds (the whole fetch's time limit)"
+        ) from None
     except httpx.TooManyRedirects:
         raise IngestError(url, "too many redirects") from None
     except PrivateAddressError as exc:
@@ -78,8 +108,7 @@ def fetch_url(url: str, *, client: httpx.Client | None = None) -> Document:
     except httpx.HTTPError as exc:
         raise IngestError(url, f"could not fetch it: {exc or type(exc).__name__}") from None
     finally:
-        if own_client:
-            client.close()
+        client.close()
     document = parse_html(
         b"".join(chunks),
         item=url,

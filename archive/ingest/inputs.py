@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .documents import IngestError, Item
+from .documents import IngestError, Item, size_limit, too_large
 from .fetch import fetch_url
 from .readers import (
     HTML_SUFFIXES,
@@ -86,6 +86,9 @@ def read_input(value: str | Path | IngestError) -> Iterator[Item]:
         )
         return
     try:
+        if value.stat().st_size > size_limit():
+            yield IngestError(str(value), too_large("the file"))
+            return
         data = value.read_bytes()
         if kind == "text":
             yield parse_text(data, item=str(value))

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import trafilatura
 from django.conf import settings
@@ -19,7 +20,15 @@ from warcio.archiveiterator import ArchiveIterator
 
 from ..models import Capture, validate_language
 from ..validation import as_text
-from .documents import Document, IngestError, Item, normalize_text, parse_text_document
+from .documents import (
+    Document,
+    IngestError,
+    Item,
+    normalize_text,
+    parse_text_document,
+    size_limit,
+    too_large,
+)
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
@@ -154,7 +163,11 @@ def read_warc(path: Path) -> Iterator[Item]:
                 record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
                 uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                 item = f"{path}#{record_id or records.get_record_offset()}"
-                payload = record.content_stream().read()
+                # Read no more than the limit allows; the iterator skips the rest.
+                payload = record.content_stream().read(size_limit() + 1)
+                if len(payload) > size_limit():
+                    yield IngestError(item, too_large("the record's page"))
+                    continue
                 checked = record.digest_checker.passed
                 has_digest = bool(record.rec_headers.get_header("WARC-Payload-Digest"))
                 # A digest that could not be checked means the record ended early.
@@ -247,11 +260,27 @@ def _jsonl_document(entry: object, *, item: str) -> Document:
     )
 
 
+def _bounded_lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """The stream's lines, each read only up to the size limit: None for a longer line, whose
+    rest is skipped without being held in memory."""
+    limit = size_limit()
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(limit + 1)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
 def read_jsonl(path: Path) -> Iterator[Item]:
     """One article per non-blank line; a bad line is an error naming path:line and field."""
     with path.open("rb") as stream:
-        for number, line in enumerate(stream, start=1):
+        for number, line in enumerate(_bounded_lines(stream), start=1):
             item = f"{path}:{number}"
+            if line is None:
+                yield IngestError(item, too_large("the line"))
+                continue
             if not line.strip():
                 continue
             try:

@@ -148,7 +148,8 @@ ALLOWED = {
     "edit source": {"adam": 200},
     "delete source": {"adam": 204},
     "archive article": {"alice": 201, "bob": 201, "erin": 201, "adam": 201},
-    "archive capture": {"alice": 201, "bob": 201, "erin": 201, "adam": 201},
+    # Pasted replacement text for an archived article: an editor's act.
+    "archive capture": {"erin": 201, "adam": 201},
 }
 
 

@@ -225,3 +225,30 @@ def test_reader_page_queries_do_not_grow_with_flagged_claims(
     )
     assert Appearance.objects.filter(anchor_status__in=["changed", "orphaned"]).count() >= 4
     count_queries()
+
+
+def test_a_reverted_edit_is_a_new_capture_and_the_claims_move_back(seed_appearances):
+    # A → B → A: the return to the first text is identical to an earlier capture but not to
+    # the latest, so it is archived and re-anchoring takes the claims back to the original.
+    first = Capture.objects.get()
+    _, body = seed_text()
+    edited = recapture(body.replace(CLAIM_SENTENCE, REWORDED))
+    assert edited.outcome == Outcome.NEW_CAPTURE
+
+    reverted = recapture(body)
+
+    assert reverted.outcome == Outcome.NEW_CAPTURE
+    assert reverted.capture not in (first, edited.capture)
+    assert reverted.capture.sha256 == first.sha256
+    assert list(first.article.captures.all()) == [first, edited.capture, reverted.capture]
+    seed = Appearance.objects.get(pk=seed_appearances["seed"].pk)
+    assert seed.capture == reverted.capture
+    assert seed.quote == CLAIM_SENTENCE == reverted.capture.text[seed.start : seed.end]
+    assert list(seed.anchors.order_by("pk").values_list("capture", flat=True)) == [
+        first.pk,
+        edited.capture.pk,
+        reverted.capture.pk,
+    ]
+    # The same text once more is identical to the latest: nothing stored.
+    assert recapture(body).outcome == Outcome.UNCHANGED
+    assert first.article.captures.count() == 3

@@ -6,8 +6,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.actors import IMPORT
 from annotations.models import Annotation, AnnotationRevision, Appearance, Claim, Tag
+from archive.ingest.documents import CapturePayload
 from archive.models import Article, Capture
+from archive.services import archive_article
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +105,18 @@ def test_broken_seed_folder_is_reported_and_changes_nothing(tmp_path):
     with pytest.raises(CommandError, match=r"nothing was changed.*missing.txt"):
         call_command("load_seeds", seeds_dir=tmp_path)
     assert not Tag.objects.exists()
+
+
+def test_loading_seeds_again_leaves_an_article_that_changed_since_as_it_reads_now():
+    # A return to an earlier text is a new capture, so the loader must not archive the seed
+    # text again over a newer capture.
+    load_seeds()
+    article = Article.objects.get()
+    seeded = article.captures.get()
+    newer = archive_article(
+        actor=IMPORT,
+        title=article.title,
+        capture=CapturePayload(text=seeded.text + "\n\nMise à jour.", origin="file"),
+    ).capture
+    load_seeds()
+    assert list(article.captures.all()) == [seeded, newer]

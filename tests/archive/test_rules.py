@@ -66,10 +66,21 @@ def test_a_reader_may_not_archive_an_article_or_add_a_capture(rita_reader):
     assert Capture.objects.count() == 1
 
 
-def test_a_journalist_adds_a_capture_that_follows_the_latest(alice_journalist):
+def test_a_journalist_may_not_replace_an_articles_text_by_pasted_text(alice_journalist):
+    capture = CaptureFactory()
+    with pytest.raises(PermissionDenied, match="Only editors replace"):
+        services.add_capture(
+            actor=alice_journalist,
+            article=capture.article,
+            capture=CapturePayload(text=capture.text + " Suite.", origin=Capture.Origin.PASTE),
+        )
+    assert capture.article.captures.get() == capture
+
+
+def test_an_editor_adds_a_capture_that_follows_the_latest(erin_editor):
     capture = CaptureFactory()
     later = services.add_capture(
-        actor=alice_journalist,
+        actor=erin_editor,
         article=capture.article,
         capture=CapturePayload(text=capture.text + " Suite.", origin=Capture.Origin.PASTE),
     )

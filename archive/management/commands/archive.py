@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
 from accounts.actors import IMPORT
@@ -12,7 +13,7 @@ from archive.ingest.documents import IngestError
 from archive.ingest.inputs import expand_inputs, kind_of, read_input
 from archive.ingest.readers import SUPPORTED_SUFFIXES
 from archive.models import Source
-from archive.services import BATCH_ITEMS, Outcome, archive_documents
+from archive.services import BATCH_ITEMS, BatchLost, Outcome, archive_documents
 
 # Up to this many inputs, a progress bar is more noise than help.
 PROGRESS_THRESHOLD = 5
@@ -40,7 +41,17 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="read and check everything, store nothing"
         )
 
-    def handle(self, *args, inputs, source, language, dry_run, verbosity, **options):
+    def handle(self, *args, **options):
+        try:
+            self.archive(**options)
+        except (OperationalError, InterfaceError) as exc:
+            # Outside a batch (looking up --source): nothing was stored.
+            raise CommandError(
+                f"The database is unreachable ({str(exc).strip() or type(exc).__name__}); "
+                "nothing was stored. Run the command again once it is back."
+            ) from None
+
+    def archive(self, *, inputs, source, language, dry_run, verbosity, **options):
         source_obj = None
         if source:
             source_obj = Source.objects.filter(slug=source).first()
@@ -67,35 +78,30 @@ class Command(BaseCommand):
             dynamic_ncols=True,
         )
         documents = (document for value in items for document in read_input(value))
+        lost = None
         with bar:
-            for document, result in archive_documents(
-                documents,
-                actor=IMPORT,
-                source=source_obj,
-                language=language or "",
-                dry_run=dry_run,
-            ):
-                bar.update(1)
-                if isinstance(result, IngestError):
-                    failures.append(result)
-                    continue
-                counts[result.outcome] += 1
-                if result.outcome == Outcome.UNCHANGED:
-                    message = (
-                        f"unchanged: {document.item}: identical to capture "
-                        f"{result.capture.pk} of article {result.article.pk} "
-                        f"(“{result.article.title}”)"
-                    )
-                else:
-                    message = (
-                        f"{result.outcome}: {document.item} → article {result.article.pk} "
-                        f"(“{result.article.title}”)"
-                    )
-                if verbosity >= 1:
-                    bar.clear()
-                    self.stdout.write(message)
+            try:
+                for document, result in archive_documents(
+                    documents,
+                    actor=IMPORT,
+                    source=source_obj,
+                    language=language or "",
+                    dry_run=dry_run,
+                ):
+                    bar.update(1)
+                    if isinstance(result, IngestError):
+                        failures.append(result)
+                        continue
+                    counts[result.outcome] += 1
+                    if verbosity >= 1:
+                        bar.clear()
+                        self.stdout.write(_reported(document, result))
+            except BatchLost as exc:
+                lost = exc
         for failure in failures:
             self.stderr.write(f"failed: {failure.item}: {failure.reason}")
+        if lost is not None:
+            self._connection_lost(lost, counts, failures, dry_run=dry_run)
 
         prefix = "Dry run, nothing stored: " if dry_run else ""
         summary = (
@@ -107,3 +113,37 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(summary))
             raise CommandError(f"{len(failures)} item(s) failed; see the reasons above.")
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _connection_lost(
+        self, lost: BatchLost, counts: Counter, failures: list[IngestError], *, dry_run: bool
+    ) -> None:
+        """Say what the committed batches stored, which items were not, and how to resume."""
+        for item in lost.items:
+            if isinstance(item, IngestError):
+                self.stderr.write(f"failed: {item.item}: {item.reason}")
+            else:
+                self.stderr.write(f"not stored: {item.item}: its batch was rolled back")
+        stored = counts[Outcome.CREATED] + counts[Outcome.NEW_CAPTURE]
+        done = "checked" if dry_run else "stored"
+        raise CommandError(
+            f"Lost the database connection ({str(lost.error).strip() or 'no reason given'}). "
+            f"{stored} item(s) {done} before it ({counts[Outcome.CREATED]} created, "
+            f"{counts[Outcome.NEW_CAPTURE]} new capture(s); {counts[Outcome.UNCHANGED]} "
+            f"unchanged); {len(failures)} failed; the {len(lost.items)} item(s) of the batch "
+            "in progress were not stored (listed above) and later inputs were not read. "
+            "Run the same command again to resume: what is stored is recognised as unchanged."
+        )
+
+
+def _reported(document, result) -> str:
+    """The line that reports one stored (or unchanged) item."""
+    if result.outcome == Outcome.UNCHANGED:
+        return (
+            f"unchanged: {document.item}: identical to capture "
+            f"{result.capture.pk} of article {result.article.pk} "
+            f"(“{result.article.title}”)"
+        )
+    return (
+        f"{result.outcome}: {document.item} → article {result.article.pk} "
+        f"(“{result.article.title}”)"
+    )
