@@ -298,9 +298,11 @@ ALLOWED = {
     "web: publish annotation": dict.fromkeys(["erin", "adam"], 302),
     "web: return annotation": dict.fromkeys(["erin", "adam"], 302),
     "web: add article": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
-    # The admin deletes only what has a delete service; Django's own models are the admin's.
+    # The admin deletes only what has a delete service (a claim softly, though it has
+    # anchorings, which are read-only); Django's own models are the admin's.
     "admin: delete accounts.APIToken": {"adam": 302},
     "admin: delete annotations.Annotation": {"adam": 302},
+    "admin: delete annotations.Claim": {"adam": 302},
     "admin: delete annotations.Tag": {"adam": 302},
     "admin: delete archive.Source": {"adam": 302},
     "admin: delete auth.Group": {"adam": 302},
