@@ -169,9 +169,16 @@ API_PATHS = {
 
 
 def web_writes(world) -> dict:
-    draft, submitted, capture = world["draft"], world["submitted"], world["capture"]
+    draft, capture = world["draft"], world["capture"]
     start = capture.text.index(CLAIM_SENTENCE)
+    api = api_writes(world)
+    # The review actions post the same fields to the same paths, without /api.
+    review = {
+        f"web: {name}": ("post", api[name][1].removeprefix("/api"), api[name][2])
+        for name in ("submit annotation", "publish annotation", "return annotation")
+    }
     return {
+        **review,
         "web: mark claim": (
             "post",
             f"/articles/{capture.article_id}/mark/",
@@ -199,21 +206,6 @@ def web_writes(world) -> dict:
             "post",
             f"/annotations/{draft.pk}/evidence/",
             {"url": "https://example.org/b", "stance": "contradicts"},
-        ),
-        "web: submit annotation": (
-            "post",
-            f"/annotations/{draft.pk}/submit/",
-            {"version": draft.version},
-        ),
-        "web: publish annotation": (
-            "post",
-            f"/annotations/{submitted.pk}/publish/",
-            {"version": submitted.version},
-        ),
-        "web: return annotation": (
-            "post",
-            f"/annotations/{submitted.pk}/return/",
-            {"comment": "Cite the ministry's statement.", "version": submitted.version},
         ),
         "web: add article": (
             "post",
