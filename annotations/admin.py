@@ -91,6 +91,13 @@ class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     def delete(self, request, obj):
         services.delete_claim(user=request.user, claim=obj)
 
+    def get_deleted_objects(self, objs, request):
+        # Removing a claim is soft: nothing cascades, so neither the admin's list of rows a
+        # deletion would take with it nor its check of the right to delete them (anchorings
+        # are read-only here) applies.
+        objs = list(objs)
+        return [str(obj) for obj in objs], {Claim._meta.verbose_name_plural: len(objs)}, set(), []
+
 
 class EvidenceForm(forms.ModelForm):
     class Meta:

@@ -5,6 +5,8 @@ DJANGO_SECRET_KEY         required unless DEBUG is on or the test suite is runni
 DATABASE_URL              e.g. postgres://user@host:5432/claimdesk; SQLite (db.sqlite3) if unset
 DJANGO_ALLOWED_HOSTS      comma-separated host names
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins (https://claimdesk.example.org)
+CLAIMDESK_TRUSTED_PROXIES how many proxies in front append to X-Forwarded-For (default 0)
+REDIS_URL                 redis://host:6379/0: a cache shared by every app server (throttle counts)
 """
 
 import os
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,6 +28,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number ≥ 0, not {value!r}.")
+    return int(value)
 
 
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
@@ -147,6 +157,21 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
+# The cache holds the API throttle's counts. With REDIS_URL every app server counts in the
+# same Redis; without it each process has its own local-memory cache, so each process
+# counts separately. Tests keep a local cache (the shared one has its own test, with its own
+# Redis server).
+if os.environ.get("REDIS_URL") and not TESTING:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "claimdesk",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Languages the archive recognises for articles and claims (ISO 639-1), in the order offered.
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
 # Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
@@ -212,6 +237,11 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("CLAIMDESK_API_ANON_RATE", "60/minute"),
         "user": os.environ.get("CLAIMDESK_API_USER_RATE", "600/minute"),
     },
+    # Clients are told apart by the connection's address. X-Forwarded-For is believed only
+    # as far as the number of proxies in front of Claimdesk that append to it (the right-most
+    # addresses); 0, the default, ignores the header, which anyone can make up. (DRF's own
+    # default, None, would take the whole header as given.)
+    "NUM_PROXIES": env_count("CLAIMDESK_TRUSTED_PROXIES", 0),
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

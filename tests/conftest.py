@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import APIToken
+from annotations.models import Annotation
 from tests import factories
 
 
@@ -52,6 +54,48 @@ def seeded(db):
     from django.core.management import call_command
 
     call_command("load_seeds", verbosity=0)
+
+
+# A world of several users' work
+
+
+@pytest.fixture
+def world(db, alice_journalist, bob_journalist, erin_editor, adam_admin, rita_reader):
+    """Alice's claim with her draft annotation (with evidence), hidden from others; her
+    submitted annotation on a second claim, which Carol's published one makes public; a
+    source with no articles; a tag."""
+    capture = factories.CaptureFactory()
+    claim = factories.ClaimFactory(created_by=alice_journalist)
+    factories.AppearanceFactory(claim=claim, capture=capture)
+    draft = factories.AnnotationFactory(claim=claim, author=alice_journalist)
+    evidence = factories.EvidenceFactory(annotation=draft)
+    other_claim = factories.ClaimFactory(created_by=alice_journalist, text="Second claim")
+    submitted = factories.AnnotationFactory(
+        claim=other_claim, author=alice_journalist, status=Annotation.Status.SUBMITTED
+    )
+    factories.AnnotationFactory(
+        claim=other_claim,
+        author=factories.journalist("carol_journalist"),
+        status=Annotation.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    factories.SourceFactory(slug="empty-outlet", name="Empty outlet")
+    factories.TagFactory(slug="disputed", label="Disputed")
+    return {
+        "capture": capture,
+        "claim": claim,
+        "draft": draft,
+        "evidence": evidence,
+        "other_claim": other_claim,
+        "submitted": submitted,
+        "users": {
+            "rita_reader": rita_reader,
+            "alice": alice_journalist,
+            "bob": bob_journalist,
+            "erin": erin_editor,
+            "adam": adam_admin,
+        },
+    }
 
 
 # API clients

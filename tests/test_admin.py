@@ -210,3 +210,29 @@ def test_admin_offers_no_deletion_of_articles(client, adam_admin, seed):
     article = Article.objects.get()
     assert client.post(admin_url(Article, "delete", article.pk), {"post": "yes"}).status_code == 403
     assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_admin_removes_a_claim_that_followed_the_text_softly(client, adam_admin, erin_editor, seed):
+    from annotations.models import Appearance, AppearanceAnchor
+    from archive.ingest.documents import CapturePayload
+    from archive.services import add_capture
+
+    appearance = Appearance.objects.get()
+    add_capture(
+        actor=erin_editor,
+        article=appearance.capture.article,
+        capture=CapturePayload(text="Mise à jour.\n\n" + appearance.capture.text, origin="paste"),
+    )
+    assert AppearanceAnchor.objects.filter(appearance=appearance).exists()
+    client.force_login(adam_admin)
+    url = admin_url(Claim, "delete", appearance.claim_id)
+
+    page = client.get(url)
+    response = client.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    assert appearance.claim.text[:40] in page.text
+    assert response.status_code == 302
+    claim = Claim.objects.get(pk=appearance.claim_id)
+    assert claim.deleted_at is not None
+    assert AppearanceAnchor.objects.filter(appearance=appearance).exists()

@@ -120,3 +120,38 @@ def test_loading_seeds_again_leaves_an_article_that_changed_since_as_it_reads_no
     ).capture
     load_seeds()
     assert list(article.captures.all()) == [seeded, newer]
+
+
+def test_loading_seeds_again_after_the_article_got_a_new_capture_adds_nothing(erin_editor):
+    from archive.ingest.documents import CapturePayload
+    from archive.services import add_capture
+
+    load_seeds()
+    article = Article.objects.get()
+    seed_capture = article.captures.get()
+    add_capture(
+        actor=erin_editor,
+        article=article,
+        capture=CapturePayload(
+            text="Mise à jour du 12 octobre.\n\n" + seed_capture.text, origin="paste"
+        ),
+    )
+    appearance = Appearance.objects.get()
+    assert appearance.capture != seed_capture  # the claim followed the text
+    models = (Tag, Article, Capture, Claim, Appearance, Annotation, AnnotationRevision)
+    before = {m: list(m.objects.order_by("pk").values()) for m in models}
+
+    output = load_seeds()
+
+    assert "0 new tag(s), 0 new article(s), 0 new claim(s)" in output
+    assert {m: list(m.objects.order_by("pk").values()) for m in models} == before
+
+
+def test_loading_seeds_again_does_not_restore_a_seed_claim_deleted_since(erin_editor):
+    from annotations.services import delete_claim
+
+    load_seeds()
+    delete_claim(user=erin_editor, claim=Claim.objects.get())
+    load_seeds()
+    assert Claim.objects.count() == 1
+    assert not Claim.objects.alive().exists()

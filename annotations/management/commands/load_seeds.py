@@ -1,5 +1,6 @@
 """Load the seed articles, the starting tag vocabulary and the example claims. Idempotent:
-running it again changes nothing."""
+running it again changes nothing, whatever happened to the seeded articles since (new
+captures, claims moved or removed)."""
 
 import json
 from pathlib import Path
@@ -12,22 +13,12 @@ from django.db import transaction
 
 from accounts.actors import SEEDS
 from annotations import services
-from annotations.models import Appearance, Tag
+from annotations.models import Appearance, AppearanceAnchor, Tag
 from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
 from archive.models import Capture, text_sha256
-from archive.services import archive_article, find_article
+from archive.services import archive_article
 
 SYSTEM_USERNAME = "claimdesk"
-
-
-def seed_capture(title: str, body: str) -> Capture | None:
-    """The capture an earlier run stored for this seed text, if any."""
-    article = find_article(url="", source=None, title=" ".join(title.split()))
-    if article is None:
-        return None
-    return article.captures.filter(
-        origin=Capture.Origin.SEED, sha256=text_sha256(normalize_text(body))
-    ).first()
 
 
 def system_user() -> User:
@@ -40,6 +31,31 @@ def system_user() -> User:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def loaded_capture(location: str, text: str) -> Capture | None:
+    """The capture an earlier run stored from this seed file with this text, if any: it
+    stays the seed's capture even once the article has later ones, so the seed text is not
+    archived again on top of them."""
+    return (
+        Capture.objects.filter(
+            origin=Capture.Origin.SEED,
+            origin_location=location,
+            sha256=text_sha256(normalize_text(text)),
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def was_marked(capture: Capture, start: int, quote: str) -> bool:
+    """Whether a claim was ever marked at this span of the seed capture: its appearance is
+    still there, or its anchoring history starts there (it has followed the text to a later
+    capture). A claim deleted since stays deleted."""
+    return (
+        Appearance.objects.filter(capture=capture, start=start, quote=quote).exists()
+        or AppearanceAnchor.objects.filter(capture=capture, start=start, quote=quote).exists()
+    )
 
 
 class Command(BaseCommand):
@@ -88,27 +104,24 @@ class Command(BaseCommand):
         for entry in manifest["articles"]:
             path = seeds_dir / entry["file"]
             title, body = parse_text_document(path.read_text(encoding="utf-8"))
-            loaded = seed_capture(title, body)
-            if loaded is not None:
-                # Loaded before: a return to the seed's text would be archived as a new
-                # capture over whatever the article reads now.
-                for claim_entry in entry.get("claims", []):
-                    counts["claims"] += self.load_claim(owner, loaded, claim_entry, path)
-                continue
-            result = archive_article(
-                actor=SEEDS,
-                title=title,
-                capture=CapturePayload(
-                    text=body,
-                    origin=Capture.Origin.SEED,
-                    origin_location=f"seeds/{entry['file']}",
-                    extractor="text",
-                ),
-                language=entry.get("language", ""),
-            )
-            counts["articles"] += result.outcome == "created"
+            location = f"seeds/{entry['file']}"
+            capture = loaded_capture(location, body)
+            if capture is None:
+                result = archive_article(
+                    actor=SEEDS,
+                    title=title,
+                    capture=CapturePayload(
+                        text=body,
+                        origin=Capture.Origin.SEED,
+                        origin_location=location,
+                        extractor="text",
+                    ),
+                    language=entry.get("language", ""),
+                )
+                counts["articles"] += result.outcome == "created"
+                capture = result.capture
             for claim_entry in entry.get("claims", []):
-                counts["claims"] += self.load_claim(owner, result.capture, claim_entry, path)
+                counts["claims"] += self.load_claim(owner, capture, claim_entry, path)
         return counts
 
     def load_claim(self, owner: User, capture: Capture, entry: dict, path: Path) -> bool:
@@ -116,7 +129,7 @@ class Command(BaseCommand):
         start = capture.text.find(quote)
         if start < 0:
             raise ValidationError(f"{path.name}: the seed claim “{quote}” is not in the text.")
-        if Appearance.objects.filter(capture=capture, start=start, quote=quote).exists():
+        if was_marked(capture, start, quote):
             return False
         appearance, _ = services.mark_claim(
             user=owner, capture=capture, start=start, end=start + len(quote), quote=quote

@@ -1,0 +1,457 @@
+"""Every role against every write path — the API, the web pages and the admin — in one table:
+the status each gets, that an allowed write changes the database and that a refused one
+changes nothing."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import URLPattern, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from accounts.models import APIToken
+from annotations.models import AppearanceAnchor, Tag
+from archive.models import Source
+from tests.factories import CLAIM_SENTENCE
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "adam"]
+# Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
+# with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
+
+SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth"}
+
+
+@pytest.fixture
+def matrix_world(world):
+    """The shared world, plus Alice's API token and a recorded anchoring (for the admin)."""
+    alice = world["users"]["alice"]
+    token, _ = APIToken.issue(user=alice, name="alice's script")
+    appearance = world["claim"].appearances.get()
+    anchor = AppearanceAnchor.objects.create(
+        appearance=appearance,
+        capture=appearance.capture,
+        start=appearance.start,
+        end=appearance.end,
+        quote=appearance.quote,
+        method="selection",
+        score=1,
+        status="anchored",
+    )
+    return {**world, "token": token, "anchor": anchor}
+
+
+def client_as(persona: str, world) -> APIClient:
+    """A client for the persona: a session for users, a token header for the read-only
+    token (which the web pages and the admin do not accept)."""
+    client = APIClient()
+    if persona == "read_only_token":
+        _, key = APIToken.issue(user=world["users"]["erin"], name="reader", read_only=True)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    elif persona != "anon":
+        client.force_login(world["users"][persona])
+    return client
+
+
+def snapshot() -> dict:
+    """Every row of the product's tables (m2m tables included), but for when a token was
+    last used: authenticating with it is not a write."""
+    return {
+        model._meta.label: [
+            {k: v for k, v in row.items() if k != "last_used_at"}
+            for row in model._base_manager.order_by("pk").values()
+        ]
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in SNAPSHOT_APPS
+    }
+
+
+# The writes: name -> (method, url, body) against the world.
+
+
+def api_writes(world) -> dict:
+    claim, draft, capture = world["claim"], world["draft"], world["capture"]
+    submitted = world["submitted"]
+    start = capture.text.index(CLAIM_SENTENCE)
+    span = {"capture": capture.pk, "start": start, "end": start + len(CLAIM_SENTENCE)}
+    return {
+        "create claim": (
+            "post",
+            "/api/claims/",
+            {**span, "start": 0, "end": 9, "quote": "Cependant", "text": "Cependant."},
+        ),
+        "edit claim": ("patch", f"/api/claims/{claim.pk}/", {"claimant": "Bishkek"}),
+        "delete claim": ("delete", f"/api/claims/{claim.pk}/", None),
+        "add appearance": (
+            "post",
+            "/api/appearances/",
+            {**span, "claim": world["other_claim"].pk, "quote": CLAIM_SENTENCE},
+        ),
+        "annotate": (
+            "post",
+            "/api/annotations/",
+            {"claim": world["other_claim"].pk, "confidence": 0.5, "tags": ["disputed"]},
+        ),
+        "edit annotation": (
+            "patch",
+            f"/api/annotations/{draft.pk}/",
+            {"confidence": 0.3, "version": draft.version},
+        ),
+        "submit annotation": (
+            "post",
+            f"/api/annotations/{draft.pk}/submit/",
+            {"version": draft.version},
+        ),
+        "delete annotation": ("delete", f"/api/annotations/{draft.pk}/", None),
+        "publish annotation": (
+            "post",
+            f"/api/annotations/{submitted.pk}/publish/",
+            {"version": submitted.version},
+        ),
+        "return annotation": (
+            "post",
+            f"/api/annotations/{submitted.pk}/return/",
+            {"comment": "Cite the ministry's statement.", "version": submitted.version},
+        ),
+        "add evidence": (
+            "post",
+            "/api/evidence/",
+            {"annotation": draft.pk, "stance": "supports", "url": "https://example.org/a"},
+        ),
+        "remove evidence": ("delete", f"/api/evidence/{world['evidence'].pk}/", None),
+        "create tag": ("post", "/api/tags/", {"slug": "satire", "label": "Satire"}),
+        "edit tag": ("patch", "/api/tags/disputed/", {"description": "Contested."}),
+        "create source": ("post", "/api/sources/", {"slug": "kloop", "name": "Kloop"}),
+        "edit source": ("patch", "/api/sources/empty-outlet/", {"country": "kg"}),
+        "delete source": ("delete", "/api/sources/empty-outlet/", None),
+        "archive article": (
+            "post",
+            "/api/articles/",
+            {"title": "Pasted", "text": "Some text.", "language": "fr"},
+        ),
+        "archive capture": (
+            "post",
+            f"/api/articles/{capture.article_id}/captures/",
+            {"text": capture.text + "\n\nUpdate: Bishkek gave no reason."},
+        ),
+        "create token": ("post", "/api/tokens/", {"name": "nightly export"}),
+        "revoke token": ("delete", f"/api/tokens/{world['token'].pk}/", None),
+    }
+
+
+# The API paths each write above exercises, so that a new write endpoint fails the
+# completeness test until it has its row.
+API_PATHS = {
+    "create claim": "POST /api/claims/",
+    "edit claim": "PATCH /api/claims/{id}/",
+    "delete claim": "DELETE /api/claims/{id}/",
+    "add appearance": "POST /api/appearances/",
+    "annotate": "POST /api/annotations/",
+    "edit annotation": "PATCH /api/annotations/{id}/",
+    "submit annotation": "POST /api/annotations/{id}/submit/",
+    "delete annotation": "DELETE /api/annotations/{id}/",
+    "publish annotation": "POST /api/annotations/{id}/publish/",
+    "return annotation": "POST /api/annotations/{id}/return/",
+    "add evidence": "POST /api/evidence/",
+    "remove evidence": "DELETE /api/evidence/{id}/",
+    "create tag": "POST /api/tags/",
+    "edit tag": "PATCH /api/tags/{slug}/",
+    "create source": "POST /api/sources/",
+    "edit source": "PATCH /api/sources/{slug}/",
+    "delete source": "DELETE /api/sources/{slug}/",
+    "archive article": "POST /api/articles/",
+    "archive capture": "POST /api/articles/{id}/captures/",
+    "create token": "POST /api/tokens/",
+    "revoke token": "DELETE /api/tokens/{id}/",
+}
+
+
+def web_writes(world) -> dict:
+    draft, capture = world["draft"], world["capture"]
+    start = capture.text.index(CLAIM_SENTENCE)
+    api = api_writes(world)
+    # The review actions post the same fields to the same paths, without /api.
+    review = {
+        f"web: {name}": ("post", api[name][1].removeprefix("/api"), api[name][2])
+        for name in ("submit annotation", "publish annotation", "return annotation")
+    }
+    return {
+        **review,
+        "web: mark claim": (
+            "post",
+            f"/articles/{capture.article_id}/mark/",
+            {
+                "capture": capture.pk,
+                "start": start,
+                "end": start + len(CLAIM_SENTENCE),
+                "quote": CLAIM_SENTENCE,
+                "claim": "new",
+                "text": "Bishkek gave no reason.",
+                "language": "fr",
+            },
+        ),
+        "web: annotate": (
+            "post",
+            f"/claims/{world['other_claim'].pk}/annotate/",
+            {"tags": ["disputed"], "confidence": 50, "evidence-stance": "supports"},
+        ),
+        "web: edit annotation": (
+            "post",
+            f"/annotations/{draft.pk}/edit/",
+            {"confidence": 30, "version": draft.version, "evidence-stance": "supports"},
+        ),
+        "web: add evidence": (
+            "post",
+            f"/annotations/{draft.pk}/evidence/",
+            {"url": "https://example.org/b", "stance": "contradicts"},
+        ),
+        "web: add article": (
+            "post",
+            "/articles/add/",
+            {"title": "Pasted", "text": "Some pasted text.", "language": "fr"},
+        ),
+    }
+
+
+# The pages that only read (a POST to them changes nothing, and is not in the table).
+READ_ONLY_PAGES = {
+    "annotations:home",
+    "annotations:article-list",
+    "annotations:reader",
+    "annotations:capture-history",
+    "annotations:claim-list",
+    "annotations:claim-detail",
+    "annotations:review-queue",
+    "archive:capture-warc",
+}
+WEB_PAGES = {
+    "web: mark claim": "annotations:mark-claim",
+    "web: annotate": "annotations:annotate",
+    "web: edit annotation": "annotations:annotation-edit",
+    "web: add evidence": "annotations:evidence-add",
+    "web: submit annotation": "annotations:annotation-submit",
+    "web: publish annotation": "annotations:annotation-publish",
+    "web: return annotation": "annotations:annotation-return",
+    "web: add article": "archive:article-add",
+}
+
+
+def admin_objects(world) -> dict:
+    """One row of each model the admin registers, to change and delete."""
+    return {
+        "auth.Group": Group.objects.get(name="journalists"),
+        "auth.User": world["users"]["rita_reader"],
+        "accounts.APIToken": world["token"],
+        "archive.Source": Source.objects.get(slug="empty-outlet"),
+        "archive.Article": world["capture"].article,
+        "archive.Capture": world["capture"],
+        "annotations.Tag": Tag.objects.get(slug="disputed"),
+        "annotations.Claim": world["claim"],
+        "annotations.Annotation": world["draft"],
+        "annotations.AppearanceAnchor": world["anchor"],
+    }
+
+
+# A valid add (and change) form for the models whose admin page has no inline lists; the
+# others are posted empty, which the admin answers with the form's errors, changing nothing.
+ADMIN_FORMS = {
+    "auth.Group": {"name": "fact-checkers"},
+    "annotations.Tag": {"slug": "satire", "label": "Satire", "description": "", "category": ""},
+    "archive.Source": {
+        "name": "Kloop",
+        "slug": "kloop",
+        "domains": '["kloop.kg"]',
+        "country": "KG",
+        "language": "ky",
+        "notes": "",
+    },
+}
+
+
+ADMIN_MODELS = sorted(model._meta.label for model in admin.site._registry)
+
+# Who may do what. What is allowed answers its status and changes the database.
+EVERY_ROLE = {"alice": 201, "bob": 201, "erin": 201, "adam": 201}
+ALLOWED = {
+    "create claim": EVERY_ROLE,
+    "edit claim": {"alice": 200, "erin": 200, "adam": 200},
+    "delete claim": {"alice": 204, "erin": 204, "adam": 204},
+    "add appearance": EVERY_ROLE,
+    "annotate": {"bob": 201, "erin": 201, "adam": 201},
+    "edit annotation": {"alice": 200, "adam": 200},
+    "submit annotation": {"alice": 200, "adam": 200},
+    "delete annotation": {"alice": 204, "adam": 204},
+    "publish annotation": {"erin": 200, "adam": 200},
+    "return annotation": {"erin": 200, "adam": 200},
+    "add evidence": {"alice": 201, "adam": 201},
+    "remove evidence": {"alice": 204, "adam": 204},
+    "create tag": {"erin": 201, "adam": 201},
+    "edit tag": {"erin": 200, "adam": 200},
+    "create source": {"adam": 201},
+    "edit source": {"adam": 200},
+    "delete source": {"adam": 204},
+    "archive article": EVERY_ROLE,
+    # Pasted replacement text for an archived article: an editor's act.
+    "archive capture": {"erin": 201, "adam": 201},
+    # Any logged-in user manages their own tokens.
+    "create token": {**EVERY_ROLE, "rita_reader": 201},
+    "revoke token": {"alice": 204},
+    # The pages answer a write with a redirect to what it made.
+    "web: mark claim": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
+    "web: annotate": dict.fromkeys(["bob", "erin", "adam"], 302),
+    "web: edit annotation": dict.fromkeys(["alice", "adam"], 302),
+    "web: add evidence": dict.fromkeys(["alice", "adam"], 302),
+    "web: submit annotation": dict.fromkeys(["alice", "adam"], 302),
+    "web: publish annotation": dict.fromkeys(["erin", "adam"], 302),
+    "web: return annotation": dict.fromkeys(["erin", "adam"], 302),
+    "web: add article": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
+    # The admin deletes only what has a delete service (a claim softly, though it has
+    # anchorings, which are read-only); Django's own models are the admin's.
+    **{
+        f"admin: {action} {label}": {"adam": 302}
+        for action in ("add", "change")
+        for label in ADMIN_FORMS
+    },
+    "admin: delete accounts.APIToken": {"adam": 302},
+    "admin: delete annotations.Annotation": {"adam": 302},
+    "admin: delete annotations.Claim": {"adam": 302},
+    "admin: delete annotations.Tag": {"adam": 302},
+    "admin: delete archive.Source": {"adam": 302},
+    "admin: delete auth.Group": {"adam": 302},
+    "admin: delete auth.User": {"adam": 302},
+}
+# Refusals other than the layer's usual one (below). What a user may not see is a 404 —
+# Bob and Rita cannot see Alice's draft — or, named in a body, a 400.
+HIDDEN = {"bob": 404, "rita_reader": 404}
+REFUSED = {
+    "edit claim": HIDDEN,
+    "delete claim": HIDDEN,
+    "annotate": {"alice": 400},  # she has annotated that claim already
+    "edit annotation": HIDDEN,
+    "submit annotation": HIDDEN,
+    "delete annotation": HIDDEN,
+    "publish annotation": HIDDEN,
+    "return annotation": HIDDEN,
+    "add evidence": {"bob": 400, "rita_reader": 400},
+    "remove evidence": HIDDEN,
+    "revoke token": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
+    "web: annotate": {"alice": 302},  # to her own annotation of it
+    "web: edit annotation": HIDDEN,
+    "web: add evidence": HIDDEN,
+    "web: submit annotation": HIDDEN,
+    "web: publish annotation": HIDDEN,
+    "web: return annotation": HIDDEN,
+    # An empty add or change form comes back with its errors; read-only models refuse.
+    **{
+        f"admin: {action} {label}": {"adam": 200}
+        for action in ("add", "change")
+        for label in ADMIN_MODELS
+        if label not in ADMIN_FORMS
+        and label not in {"accounts.APIToken", "annotations.AppearanceAnchor", "archive.Capture"}
+    },
+}
+
+
+def refusal(name: str, persona: str) -> int:
+    """The usual refusal: the API answers 401 without credentials and 403 without the
+    right; the pages send anonymous visitors to log in (a token is not a login there) and
+    answer 403; the admin sends everyone but admins to its login and answers them 403."""
+    if name.startswith("admin"):
+        return 403 if persona == "adam" else 302
+    if name.startswith("web"):
+        return 302 if persona in ("anon", "read_only_token") else 403
+    return 401 if persona == "anon" else 403
+
+
+def expected(name: str, persona: str) -> tuple[int, bool]:
+    """(status, whether the database changes)."""
+    if persona in ALLOWED.get(name, {}):
+        return ALLOWED[name][persona], True
+    return REFUSED.get(name, {}).get(persona, refusal(name, persona)), False
+
+
+def admin_writes(world) -> dict:
+    """Add, change and delete of each registered model, as the admin's forms post them."""
+    writes = {}
+    for label, obj in admin_objects(world).items():
+        app_label, model_name = label.split(".")
+        base = f"/admin/{app_label}/{model_name.lower()}/"
+        form = ADMIN_FORMS.get(label, {})
+        writes[f"admin: add {label}"] = ("post", f"{base}add/", form)
+        writes[f"admin: change {label}"] = ("post", f"{base}{obj.pk}/change/", form)
+        writes[f"admin: delete {label}"] = ("post", f"{base}{obj.pk}/delete/", {"post": "yes"})
+    return writes
+
+
+def all_writes(world) -> dict:
+    return {**api_writes(world), **web_writes(world), **admin_writes(world)}
+
+
+ADMIN_WRITE_NAMES = [
+    f"admin: {action} {label}" for label in ADMIN_MODELS for action in ("add", "change", "delete")
+]
+WRITE_NAMES = [*API_PATHS, *WEB_PAGES, *ADMIN_WRITE_NAMES]
+
+
+def test_the_table_covers_every_write_path_of_the_api():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    writes = {
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in {"post", "put", "patch", "delete"}
+    }
+    assert writes == set(API_PATHS.values())
+
+
+def test_the_table_covers_every_page_of_the_app():
+    names = {
+        f"{namespace}:{pattern.name}"
+        for namespace in ("annotations", "archive")
+        for pattern in get_resolver().namespace_dict[namespace][1].url_patterns
+        if isinstance(pattern, URLPattern)
+    }
+    assert names == READ_ONLY_PAGES | set(WEB_PAGES.values())
+
+
+def test_the_table_covers_every_model_in_the_admin():
+    assert set(ADMIN_MODELS) == {name.split()[-1] for name in ADMIN_WRITE_NAMES}
+
+
+def test_the_table_names_only_the_writes_above(matrix_world):
+    assert set(api_writes(matrix_world)) == set(API_PATHS)
+    assert set(all_writes(matrix_world)) == set(WRITE_NAMES)
+    assert set(ALLOWED) | set(REFUSED) <= set(WRITE_NAMES)
+
+
+def observed(world, name: str, persona: str):
+    """The persona's response to the write, and every row before and after it."""
+    client = client_as(persona, world)
+    method, url, body = all_writes(world)[name]
+    before = snapshot()
+    # The pages take forms; the API, JSON.
+    form = "multipart" if name.startswith(("web", "admin")) else "json"
+    response = getattr(client, method)(url, body, format=form)
+    return response, before, snapshot()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", WRITE_NAMES)
+def test_each_role_against_each_write(matrix_world, name, persona):
+    status, changes = expected(name, persona)
+
+    response, before, after = observed(matrix_world, name, persona)
+
+    assert response.status_code == status, response.content[:500]
+    if changes:
+        assert after != before
+        return
+    assert after == before, "a refused write changed the database"
+    if response.status_code == 302:
+        login = "/admin/login/" if name.startswith("admin") else "/accounts/login/"
+        assert response["Location"].startswith(login) or name == "web: annotate"
+    elif not name.startswith(("web", "admin")):
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"]
