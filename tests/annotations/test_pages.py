@@ -159,6 +159,8 @@ def test_claims_filter_on_one_annotation_at_a_time(client, alice_journalist, bob
     assert found("min_confidence=85&author=bob_journalist") == set()
     assert found("min_confidence=85&author=alice_journalist") == {high}
     assert found("source=eurasia") == {high}
+    # Anonymous readers are not offered a status (they see published annotations only).
+    client.force_login(bob_journalist)
     assert found("status=draft") == set()
 
 
