@@ -31,22 +31,29 @@ STATUS_RANK = {
 }
 
 
+def leading_annotation(claim: Claim) -> Annotation | None:
+    """The annotation a claim is shown by: the most advanced in the workflow of those
+    prefetched as `claim.visible_annotations` (the earliest of equals); None if there is none.
+    A highlight's colour and its tags both come from it, so they describe the same
+    annotation."""
+    annotations = list(claim.visible_annotations)
+    if not annotations:
+        return None
+    best = max(STATUS_RANK[a.status] for a in annotations)
+    return next(a for a in annotations if STATUS_RANK[a.status] == best)
+
+
 def claim_status(claim: Claim) -> str:
-    """'published', 'submitted', 'returned', 'draft', or 'unannotated', from the annotations
-    prefetched as `claim.visible_annotations`."""
-    statuses = [a.status for a in claim.visible_annotations]
-    if not statuses:
-        return "unannotated"
-    return max(statuses, key=lambda s: STATUS_RANK[s])
+    """'published', 'submitted', 'returned', 'draft', or 'unannotated': the status of the
+    claim's leading annotation."""
+    leading = leading_annotation(claim)
+    return leading.status if leading else "unannotated"
 
 
 def claim_tag_labels(claim: Claim) -> list[str]:
-    labels: list[str] = []
-    for annotation in claim.visible_annotations:
-        for tag in annotation.tags.all():
-            if tag.label not in labels:
-                labels.append(tag.label)
-    return labels
+    """The tag labels of the claim's leading annotation (the one its status comes from)."""
+    leading = leading_annotation(claim)
+    return [tag.label for tag in leading.tags.all()] if leading else []
 
 
 @dataclass

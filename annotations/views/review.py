@@ -48,7 +48,7 @@ def _transition(request: HttpRequest, pk: int, action, *, review: bool = False) 
     try:
         action(annotation)
     except services.StaleVersionError as exc:
-        messages.error(request, STALE_MESSAGE.format(version=exc.annotation.version))
+        messages.error(request, STALE_MESSAGE)
     except ValidationError as exc:
         messages.error(request, as_text(exc))
     return redirect(_next_url(request, default))

@@ -254,7 +254,7 @@ def test_stale_edit_shows_a_conflict_and_changes_nothing(client, alice_journalis
         annotation_data(tags=[], version="1", action="draft", **{"evidence-url": ""}),
     )
     assert response.status_code == 200
-    assert "was changed elsewhere (it is now at version 2)" in response.text
+    assert "was changed elsewhere after you opened it" in response.text
     assert 'name="version" value="2"' in response.text
     annotation.refresh_from_db()
     assert (annotation.rationale, annotation.confidence, annotation.version) == (
