@@ -47,7 +47,7 @@ def _transition(request: HttpRequest, pk: int, action, *, review: bool = False) 
         default = claim_url(annotation.claim_id, annotation.pk)
     try:
         action(annotation)
-    except services.StaleVersionError as exc:
+    except services.StaleVersionError:
         messages.error(request, STALE_MESSAGE)
     except ValidationError as exc:
         messages.error(request, as_text(exc))

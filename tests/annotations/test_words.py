@@ -59,9 +59,7 @@ def test_a_journalists_own_pending_tags_do_not_colour_the_published_highlight(
     assert 'data-tags="Unverified"' in mark
 
 
-def test_the_mark_page_offers_no_choice_when_there_is_only_a_new_claim(
-    client, alice_journalist
-):
+def test_the_mark_page_offers_no_choice_when_there_is_only_a_new_claim(client, alice_journalist):
     capture = CaptureFactory(text="Une phrase unique ici.\n\nFin.")
     client.force_login(alice_journalist)
     html = client.get(
