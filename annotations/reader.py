@@ -143,7 +143,9 @@ def _segment_html(segment: Segment) -> SafeString:
         # One tab stop per appearance: its first segment.
         attrs["tabindex"] = "0"
         attrs["role"] = "button"
-        attrs["aria-label"] = f"Claim ({primary.status}): {claim}"
+        # The accessible name starts with the text one sees (WCAG 2.5.3, label in name).
+        tags = f", tagged {', '.join(primary.tags)}" if primary.tags else ""
+        attrs["aria-label"] = f"{segment.text} (claim, {primary.status}{tags})"
     if ends_here and primary.tags:
         attrs["data-tags"] = " · ".join(primary.tags)
     return format_html(
