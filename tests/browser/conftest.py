@@ -98,16 +98,20 @@ def _skip_or_fail(message: str) -> None:
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    """The source of axe.min.js, installed from npm on first use (skips locally, fails
-    under CI, when npm or the registry is unavailable)."""
-    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    return load_axe(AXE_DIR)
+
+
+def load_axe(folder: Path) -> str:
+    """The source of axe.min.js in `folder`, installed there from npm on first use (skips
+    locally, fails under CI, when npm or the registry is unavailable)."""
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
         npm = shutil.which("npm")
         if npm is None:
             _skip_or_fail("npm is needed to install axe-core for the accessibility tests.")
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", AXE_PACKAGE],
+            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", AXE_PACKAGE],
             capture_output=True,
             text=True,
             timeout=300,
