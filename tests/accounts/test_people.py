@@ -51,16 +51,9 @@ def test_annotations_credit_the_authors_name_where_set(
     client, alice_journalist, erin_editor, capture
 ):
     from annotations import services
-    from tests.factories import CLAIM_SENTENCE
+    from tests.factories import mark_sentence
 
-    start = capture.text.index(CLAIM_SENTENCE)
-    claim = services.mark_claim(
-        user=alice_journalist,
-        capture=capture,
-        start=start,
-        end=start + len(CLAIM_SENTENCE),
-        quote=CLAIM_SENTENCE,
-    )[0].claim
+    claim = mark_sentence(alice_journalist, capture)
     annotation = services.create_annotation(
         user=alice_journalist, claim=claim, confidence="0.6", verdict="unverifiable", submit=True
     )

@@ -7,21 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from annotations import services
-from tests.factories import CLAIM_SENTENCE
+from tests.factories import mark_sentence
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def claim(alice_journalist, capture):
-    start = capture.text.index(CLAIM_SENTENCE)
-    return services.mark_claim(
-        user=alice_journalist,
-        capture=capture,
-        start=start,
-        end=start + len(CLAIM_SENTENCE),
-        quote=CLAIM_SENTENCE,
-    )[0].claim
+    return mark_sentence(alice_journalist, capture)
 
 
 @pytest.fixture

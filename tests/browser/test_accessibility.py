@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations import services
-from tests.factories import CLAIM_SENTENCE, CaptureFactory, TagFactory
+from tests.factories import CLAIM_SENTENCE, CaptureFactory, TagFactory, mark_sentence
 
 from .conftest import serious_violations
 
@@ -25,13 +25,7 @@ def newsroom(transactional_db, alice_journalist, bob_journalist, erin_editor):
         TagFactory(slug=slug, label=label)
     capture = CaptureFactory(article__language="fr")
     start = capture.text.index(CLAIM_SENTENCE)
-    claim = services.mark_claim(
-        user=alice_journalist,
-        capture=capture,
-        start=start,
-        end=start + len(CLAIM_SENTENCE),
-        quote=CLAIM_SENTENCE,
-    )[0].claim
+    claim = mark_sentence(alice_journalist, capture)
     annotation = services.create_annotation(
         user=alice_journalist, claim=claim, confidence="0.6", tags=["unverified"], submit=True
     )
@@ -43,15 +37,7 @@ def newsroom(transactional_db, alice_journalist, bob_journalist, erin_editor):
     )
     services.publish_annotation(user=erin_editor, annotation=published)
     # A second claim, of which Bob keeps a draft (Alice has not annotated it).
-    sentence = "le Kirghizistan a annulé les exercices conjoints"
-    second = capture.text.index(sentence)
-    other = services.mark_claim(
-        user=bob_journalist,
-        capture=capture,
-        start=second,
-        end=second + len(sentence),
-        quote=sentence,
-    )[0].claim
+    other = mark_sentence(bob_journalist, capture, "le Kirghizistan a annulé les exercices")
     draft = services.create_annotation(user=bob_journalist, claim=other, confidence="0.3")
     return {
         "capture": capture,
