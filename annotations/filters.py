@@ -238,6 +238,13 @@ class ClaimListFilter(ClaimFilter):
     class Meta(ClaimFilter.Meta):
         form = ClaimListFilterForm
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only filters that can match: an anonymous reader sees published annotations
+        # only, so a status to choose (draft, submitted, returned) could only empty the list.
+        if not self.viewer.is_authenticated:
+            del self.filters["status"]
+
     def is_valid(self):
         # The page's form sends every field, and an empty one means "any": not the API's
         # strict refusal of empty parameters.

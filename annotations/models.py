@@ -150,7 +150,7 @@ class Appearance(TimestampedModel):
 
     class Status(models.TextChoices):
         ANCHORED = "anchored", "anchored"  # the quote is in the capture, verbatim
-        CHANGED = "changed", "wording changed"  # found again, but reworded: a stealth edit
+        CHANGED = "changed", "wording changed"  # found again, but reworded: a silent edit
         ORPHANED = "orphaned", "orphaned"  # not found in the article's latest capture
 
     class Method(models.TextChoices):

@@ -38,22 +38,29 @@ STATUS_RANK = {
 }
 
 
+def leading_annotation(claim: Claim) -> Annotation | None:
+    """The annotation a claim is shown by: the most advanced in the workflow of those
+    prefetched as `claim.visible_annotations` (the earliest of equals); None if there is none.
+    A highlight's colour and its tags both come from it, so they describe the same
+    annotation."""
+    annotations = list(claim.visible_annotations)
+    if not annotations:
+        return None
+    best = max(STATUS_RANK[a.status] for a in annotations)
+    return next(a for a in annotations if STATUS_RANK[a.status] == best)
+
+
 def claim_status(claim: Claim) -> str:
-    """'published', 'submitted', 'returned', 'draft', or 'unannotated', from the annotations
-    prefetched as `claim.visible_annotations`."""
-    statuses = [a.status for a in claim.visible_annotations]
-    if not statuses:
-        return "unannotated"
-    return max(statuses, key=lambda s: STATUS_RANK[s])
+    """'published', 'submitted', 'returned', 'draft', or 'unannotated': the status of the
+    claim's leading annotation."""
+    leading = leading_annotation(claim)
+    return leading.status if leading else "unannotated"
 
 
 def claim_tag_labels(claim: Claim) -> list[str]:
-    labels: list[str] = []
-    for annotation in claim.visible_annotations:
-        for tag in annotation.tags.all():
-            if tag.label not in labels:
-                labels.append(tag.label)
-    return labels
+    """The tag labels of the claim's leading annotation (the one its status comes from)."""
+    leading = leading_annotation(claim)
+    return [tag.label for tag in leading.tags.all()] if leading else []
 
 
 @dataclass
@@ -183,7 +190,9 @@ def _segment_html(segment: Segment) -> SafeString:
         # One tab stop per appearance: its first segment.
         attrs["tabindex"] = "0"
         attrs["role"] = "button"
-        attrs["aria-label"] = f"Claim ({primary.status}): {claim}"
+        # The accessible name starts with the text one sees (WCAG 2.5.3, label in name).
+        tags = f", tagged {', '.join(primary.tags)}" if primary.tags else ""
+        attrs["aria-label"] = f"{segment.text} (claim, {primary.status}{tags})"
     if ends_here and primary.tags:
         attrs["data-tags"] = " · ".join(primary.tags)
     return format_html(

@@ -6,7 +6,7 @@ from django.core.validators import URLValidator
 
 from .ingest.documents import size_limit, too_large
 from .ingest.readers import HTML_SUFFIXES, TEXT_SUFFIXES
-from .models import Source
+from .models import Source, language_name
 
 
 class ArticleAddForm(forms.Form):
@@ -40,7 +40,7 @@ class ArticleAddForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", "Detect it from the text")] + [
-            (code, code) for code in settings.CLAIMDESK_LANGUAGES
+            (code, language_name(code)) for code in settings.CLAIMDESK_LANGUAGES
         ]
 
     def clean_file(self):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language_info
 
 from core.models import TimestampedModel
 
@@ -28,8 +29,19 @@ def validate_language(value: str) -> None:
         )
 
 
-# The languages claims and filters offer (CLAIMDESK_LANGUAGES), as form choices.
-LANGUAGE_CHOICES = [(code, code) for code in settings.CLAIMDESK_LANGUAGES]
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 code ("French" for "fr"); the code itself when Django
+    does not know it, and "" for no code."""
+    if not code:
+        return ""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
+# The languages claims and filters offer (CLAIMDESK_LANGUAGES), as form choices named for people.
+LANGUAGE_CHOICES = [(code, language_name(code)) for code in settings.CLAIMDESK_LANGUAGES]
 
 
 def validate_domains(value: object) -> None:

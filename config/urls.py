@@ -35,6 +35,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("ns/claimdesk.jsonld", annotations_api.claimdesk_context, name="claimdesk-context"),

@@ -167,3 +167,14 @@ def annotated_claims(count: int, *, status: str = Annotation.Status.PUBLISHED) -
             EvidenceFactory.create_batch(2, annotation=annotation)
         claims.append(claim)
     return claims
+
+
+def mark_sentence(user: User, capture: Capture, sentence: str = CLAIM_SENTENCE) -> Claim:
+    """A new claim that `user` marked at `sentence` in `capture`, through the service."""
+    from annotations import services
+
+    start = capture.text.index(sentence)
+    appearance, _ = services.mark_claim(
+        user=user, capture=capture, start=start, end=start + len(sentence), quote=sentence
+    )
+    return appearance.claim

@@ -11,8 +11,8 @@ from ..models import Annotation, Claim
 
 PAGE_SIZE = 25
 STALE_MESSAGE = (
-    "This annotation was changed elsewhere (it is now at version {version}) after you opened "
-    "it, so your change was not saved. Check the current version and apply your change again."
+    "This annotation was changed elsewhere after you opened it, so your change was not saved. "
+    "Check what it says now and apply your change again."
 )
 
 

@@ -115,7 +115,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data["version"] = exc.annotation.version
                 form = AnnotationForm(data)
                 form.is_valid()
-                form.add_error(None, STALE_MESSAGE.format(version=exc.annotation.version))
+                form.add_error(None, STALE_MESSAGE)
             except ValidationError as exc:
                 add_to_form(form, exc)
             else:

@@ -2,7 +2,7 @@
 detail."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -30,7 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     visible = Annotation.objects.visible_to(user)
     context = {
-        "articles": Article.objects.select_related("source").order_by("-created_at", "-pk")[:10],
+        "articles": Article.objects.select_related("source")
+        .annotate(last_captured_at=Max("captures__captured_at"))
+        .order_by("-created_at", "-pk")[:10],
         "tag_counts": Tag.objects.annotate(
             claim_count=Count(
                 "annotations__claim",
@@ -61,7 +63,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
         .values("n")
     )
     articles = Article.objects.select_related("source").annotate(
-        claim_count=Coalesce(Subquery(claims_here, output_field=IntegerField()), 0)
+        claim_count=Coalesce(Subquery(claims_here, output_field=IntegerField()), 0),
+        last_captured_at=Max("captures__captured_at"),
     )
     filterset = ArticleFilter(request.GET or None, queryset=articles, request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -8,10 +8,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.people import display_name
 from archive.validation import as_text
 
 from .. import services
@@ -34,14 +36,19 @@ def _version(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _transition(request: HttpRequest, pk: int, action) -> HttpResponse:
-    """Run a workflow service on an annotation and go back, reporting conflicts kindly."""
+def _transition(request: HttpRequest, pk: int, action, *, review: bool = False) -> HttpResponse:
+    """Run a workflow service on an annotation and go back, reporting conflicts kindly. A
+    review (publishing or returning a submitted annotation) goes back to the review queue,
+    whose first item is the next one waiting."""
     annotation = visible_annotation(request.user, pk)
-    default = claim_url(annotation.claim_id, annotation.pk)
+    if review and annotation.status == Annotation.Status.SUBMITTED:
+        default = reverse("annotations:review-queue")
+    else:
+        default = claim_url(annotation.claim_id, annotation.pk)
     try:
         action(annotation)
-    except services.StaleVersionError as exc:
-        messages.error(request, STALE_MESSAGE.format(version=exc.annotation.version))
+    except services.StaleVersionError:
+        messages.error(request, STALE_MESSAGE)
     except ValidationError as exc:
         messages.error(request, as_text(exc))
     return redirect(_next_url(request, default))
@@ -66,9 +73,9 @@ def annotation_publish(request: HttpRequest, pk: int) -> HttpResponse:
         services.publish_annotation(
             user=request.user, annotation=annotation, expected_version=_version(request)
         )
-        messages.success(request, f"Published {annotation.author}'s annotation.")
+        messages.success(request, f"Published {display_name(annotation.author)}’s annotation.")
 
-    return _transition(request, pk, publish)
+    return _transition(request, pk, publish, review=True)
 
 
 @login_required
@@ -81,9 +88,11 @@ def annotation_return(request: HttpRequest, pk: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
             expected_version=_version(request),
         )
-        messages.success(request, f"Returned to {annotation.author} with your comment.")
+        messages.success(
+            request, f"Returned to {display_name(annotation.author)} with your comment."
+        )
 
-    return _transition(request, pk, send_back)
+    return _transition(request, pk, send_back, review=True)
 
 
 @login_required
@@ -92,13 +101,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not roles.is_editor(user):
         raise PermissionDenied("The review queue is for editors.")
-    queue = Annotation.objects.awaiting_review(user).prefetch_related(
-        "tags",
-        Prefetch("evidence", queryset=Evidence.objects.alive()),
-        Prefetch(
-            "claim__appearances",
-            queryset=Appearance.objects.select_related("capture__article").order_by("pk"),
-        ),
+    queue = (
+        Annotation.objects.awaiting_review(user)
+        .select_related("reviewed_by")
+        .prefetch_related(
+            "tags",
+            Prefetch("evidence", queryset=Evidence.objects.alive()),
+            Prefetch(
+                "claim__appearances",
+                queryset=Appearance.objects.select_related("capture__article").order_by("pk"),
+            ),
+        )
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

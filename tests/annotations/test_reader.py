@@ -46,7 +46,8 @@ def test_a_highlight_across_paragraphs_is_cut_at_the_break_and_keeps_one_tab_sto
     assert [dom_text(m) for m in marks] == ["vite ».", "L’armée"]
     assert 'tabindex="0"' in marks[0] and "tabindex" not in marks[1]
     assert 'data-tags="Unverified"' in marks[1] and "data-tags" not in marks[0]
-    assert 'aria-label="Claim (published): a &lt;claim&gt;"' in marks[0]
+    # The accessible name starts with the visible text, then says what it is.
+    assert 'aria-label="vite ». (claim, published, tagged Unverified)"' in marks[0]
 
 
 def test_overlapping_highlights_split_into_segments_with_the_innermost_first():

@@ -3,6 +3,8 @@ pytest-django's live server. Without Chromium they are skipped with the command 
 installs it, except under CI (CI=true), where a missing browser is a failure."""
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,68 @@ def require_chromium(path: str = CHROMIUM) -> None:
     if in_ci():
         pytest.fail(message + " CI is set, so these tests must run, not be skipped.")
     pytest.skip(message)
+
+
+# axe-core (the accessibility checker) from npm, installed once into a cache folder outside the
+# repository; scripts/install-system-deps installs it there too.
+AXE_PACKAGE = "axe-core@4"
+AXE_DIR = Path(
+    os.environ.get("CLAIMDESK_AXE_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "claimdesk" / "axe"
+)
+
+
+def _skip_or_fail(message: str) -> None:
+    if in_ci():
+        pytest.fail(message + " CI is set, so these tests must run, not be skipped.")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return load_axe(AXE_DIR)
+
+
+def load_axe(folder: Path) -> str:
+    """The source of axe.min.js in `folder`, installed there from npm on first use (skips
+    locally, fails under CI, when npm or the registry is unavailable)."""
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            _skip_or_fail("npm is needed to install axe-core for the accessibility tests.")
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", AXE_PACKAGE],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode or not script.exists():
+            _skip_or_fail(f"npm install {AXE_PACKAGE} failed: {done.stderr[-500:]}")
+    return script.read_text(encoding="utf-8")
+
+
+# Runs axe on the page; resolves to the violations of serious or critical impact, each as
+# "rule: help (selectors)".
+AXE_RUN_JS = """
+async () => {
+  const results = await axe.run(document, { resultTypes: ["violations"] });
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => {
+      const where = v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join(", ");
+      return v.id + ": " + v.help + " (" + where + ")";
+    });
+}
+"""
+
+
+def serious_violations(page, axe_source: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as loaded. The script is
+    evaluated rather than added as a <script> element, which the CSP would refuse."""
+    page.evaluate(axe_source)
+    return page.evaluate(AXE_RUN_JS)
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""People's names: how the interface names a user (their full name when they set one, else
+their login) and the service that lets them set it."""
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from .roles import AnyUser
+
+NAME_MAX_LENGTH = 150  # User.first_name and User.last_name
+
+
+def display_name(user: AnyUser | None) -> str:
+    """The person's full name where one is set, else their login name ("" for nobody)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def set_name(*, user: User, first_name: str, last_name: str) -> User:
+    """Set the signed-in `user`'s own first and last name (blank clears them)."""
+    if not user.is_authenticated:
+        raise ValidationError("Log in to set your name.")
+    first_name, last_name = first_name.strip(), last_name.strip()
+    errors = {
+        field: f"At most {NAME_MAX_LENGTH} characters."
+        for field, value in (("first_name", first_name), ("last_name", last_name))
+        if len(value) > NAME_MAX_LENGTH
+    }
+    if errors:
+        raise ValidationError(errors)
+    user.first_name, user.last_name = first_name, last_name
+    user.save(update_fields=["first_name", "last_name"])
+    return user
