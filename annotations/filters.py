@@ -106,6 +106,7 @@ class ClaimFilter(StrictFilterSet):
 
     # Confidence parameters are fractions of this (the page asks for a percentage).
     confidence_scale = 1
+    annotation_lookups = ANNOTATION_LOOKUPS
 
     tag = TagSlugsFilter(
         queryset=Tag.objects.all(),
@@ -150,7 +151,7 @@ class ClaimFilter(StrictFilterSet):
             return queryset.none()
         conditions = {}
         for name, value in self.form.cleaned_data.items():
-            if name in ANNOTATION_LOOKUPS:
+            if name in self.annotation_lookups:
                 if name == "tag":
                     # The tags as chosen (no query): none chosen is no condition.
                     value = [tag.slug for tag in value]
@@ -158,7 +159,7 @@ class ClaimFilter(StrictFilterSet):
                     value = Decimal(value) / self.confidence_scale
                 if value in (None, "", []):
                     continue
-                conditions[ANNOTATION_LOOKUPS[name]] = value
+                conditions[self.annotation_lookups[name]] = value
             else:
                 queryset = self.filters[name].filter(queryset, value)
         if conditions:
@@ -242,6 +243,26 @@ class ClaimListFilter(ClaimFilter):
         # The page's form sends every field, and an empty one means "any": not the API's
         # strict refusal of empty parameters.
         return django_filters.FilterSet.is_valid(self)
+
+
+class AgreementFilter(ClaimFilter):
+    """`ClaimFilter` for the agreement report, where `status` chooses which annotations
+    count (repeatable; submitted and published unless given) instead of filtering claims."""
+
+    annotation_lookups = {k: v for k, v in ANNOTATION_LOOKUPS.items() if k != "status"}
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=Annotation.Status.choices,
+        method="counted",
+        help_text="Annotations that count; repeat for several (default: submitted and published).",
+    )
+
+    def counted(self, queryset, name, value):
+        return queryset  # read by the report, see `statuses`
+
+    @property
+    def statuses(self) -> list[str] | None:
+        return self.form.cleaned_data.get("status") or None
 
 
 # Appearances, annotations and evidence (API)

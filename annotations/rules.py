@@ -75,6 +75,10 @@ def can_remove_evidence(user: AnyUser, evidence: Evidence) -> bool:
     return can_edit_annotation(user, evidence.annotation)
 
 
+def can_view_agreement(user: AnyUser) -> bool:
+    return is_editor(user)
+
+
 def require(allowed: bool, message: str) -> None:
     """Raise PermissionDenied with a message the user can act on unless `allowed`."""
     if not allowed:
