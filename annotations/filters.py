@@ -265,6 +265,54 @@ class AgreementFilter(ClaimFilter):
         return self.form.cleaned_data.get("status") or None
 
 
+class AgreementPageFilter(AgreementFilter):
+    """`AgreementFilter` as the agreement page's form: tag, source, language, author, the
+    period the claims were created in, and which annotations count; empty means "any"."""
+
+    tag = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        label="Tags (any of)",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    source = django_filters.ModelChoiceFilter(
+        label="Source",
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        empty_label="any source",
+        method="filter_source",
+    )
+    language = django_filters.ChoiceFilter(
+        label="Language", choices=LANGUAGE_CHOICES, empty_label="any language"
+    )
+    author = django_filters.CharFilter(label="Annotated by (login)")
+    created_after = django_filters.DateFilter(
+        label="Claims from",
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        label="Claims before",
+        field_name="created_at",
+        lookup_expr="date__lt",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label="Annotations that count",
+        choices=Annotation.Status.choices,
+        method="counted",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Parameters of the API that the page does not offer.
+    q = article = min_confidence = max_confidence = verdict = None
+    published_after = published_before = updated_since = None
+
+    def is_valid(self):
+        # The form sends every field, and an empty one means "any".
+        return django_filters.FilterSet.is_valid(self)
+
+
 # Appearances, annotations and evidence (API)
 
 

@@ -87,8 +87,8 @@ def test_home_queries_do_not_grow_with_rows(
     corpus(alice_journalist, rows, TagFactory())
     client.force_login(erin_editor)
     # session, user, the editor's groups, recent articles, tag counts, drafts, returned,
-    # submitted by me, awaiting review.
-    with django_assert_num_queries(9):
+    # submitted by me, assigned to me, awaiting review.
+    with django_assert_num_queries(10):
         client.get("/")
 
 
