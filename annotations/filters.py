@@ -199,6 +199,27 @@ class ClaimListFilterForm(forms.Form):
         return data
 
 
+def page_tag_filter():
+    """The pages' tag filter: checkboxes, any of the chosen tags."""
+    return django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        label="Tags (any of)",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def page_source_filter():
+    """The pages' source filter: a list of sources by name."""
+    return django_filters.ModelChoiceFilter(
+        label="Source",
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        empty_label="any source",
+        method="filter_source",
+    )
+
+
 class ClaimListFilter(ClaimFilter):
     """`ClaimFilter` as the claims page's form: fewer fields, labelled, sources and tags to
     choose from, confidence in percent; an empty field means "any"."""
@@ -206,25 +227,14 @@ class ClaimListFilter(ClaimFilter):
     confidence_scale = 100
 
     q = django_filters.CharFilter(label="Search wording and quotes", method="filter_q")
-    tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(),
-        to_field_name="slug",
-        label="Tags (any of)",
-        widget=forms.CheckboxSelectMultiple,
-    )
+    tag = page_tag_filter()
     status = django_filters.ChoiceFilter(
         label="Status", choices=Annotation.Status.choices, empty_label="any status"
     )
     verdict = django_filters.ChoiceFilter(
         label="Verdict", choices=Annotation.Verdict.choices, empty_label="any verdict"
     )
-    source = django_filters.ModelChoiceFilter(
-        label="Source",
-        queryset=Source.objects.all(),
-        to_field_name="slug",
-        empty_label="any source",
-        method="filter_source",
-    )
+    source = page_source_filter()
     min_confidence = django_filters.NumberFilter(
         label="Confidence from (%)", min_value=0, max_value=100
     )
@@ -269,19 +279,8 @@ class AgreementPageFilter(AgreementFilter):
     """`AgreementFilter` as the agreement page's form: tag, source, language, author, the
     period the claims were created in, and which annotations count; empty means "any"."""
 
-    tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(),
-        to_field_name="slug",
-        label="Tags (any of)",
-        widget=forms.CheckboxSelectMultiple,
-    )
-    source = django_filters.ModelChoiceFilter(
-        label="Source",
-        queryset=Source.objects.all(),
-        to_field_name="slug",
-        empty_label="any source",
-        method="filter_source",
-    )
+    tag = page_tag_filter()
+    source = page_source_filter()
     language = django_filters.ChoiceFilter(
         label="Language", choices=LANGUAGE_CHOICES, empty_label="any language"
     )

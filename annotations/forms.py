@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts import roles
 from archive.models import LANGUAGE_CHOICES, Article, Capture
 
 from .models import Annotation, Claim, Evidence, Tag
@@ -236,15 +237,5 @@ class AssignForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from django.contrib.auth.models import User
-        from django.db.models import Q
-
-        from accounts.roles import EDITORS, JOURNALISTS
-
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = (
-            User.objects.filter(is_active=True)
-            .filter(Q(groups__name__in=[JOURNALISTS, EDITORS]) | Q(is_staff=True))
-            .distinct()
-            .order_by("username")
-        )
+        self.fields["assignees"].queryset = roles.journalists()

@@ -1,6 +1,6 @@
 """The agreement report's computation on a seeded synthetic desk (no database): 10,000
 claims each annotated by 5 journalists, ten tags, verdicts that agree about 70 % of the time.
-It times what `GET /api/agreement/` does after its two queries: rows to arrays, α for every
+It times what `GET /api/agreement/` does after its queries: rows to arrays, α for every
 measure with its bootstrap interval, κ for every pair, and the spreads."""
 
 import statistics

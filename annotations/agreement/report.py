@@ -1,12 +1,12 @@
 """The agreement report of a set of claims: which annotations count (one per author, by status),
-read in two flat queries, turned into `metrics.Ratings`, and the payload of
+read in three flat queries, turned into `metrics.Ratings`, and the payload of
 `GET /api/agreement/` (the page shows the same dict)."""
 
 from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
 from ..models import Annotation, Claim
 from . import metrics
@@ -22,19 +22,28 @@ Row = tuple[int, int, str, str, Decimal | float]
 
 def counted_annotations(claims: QuerySet[Claim], statuses: Sequence[str]) -> QuerySet:
     """The living annotations with one of `statuses` of those `claims` that have at least two
-    of them: the units of agreement."""
-    counted = Q(annotations__status__in=statuses, annotations__deleted_at__isnull=True)
-    units = (
-        claims.order_by()
-        .annotate(counted=Count("annotations", filter=counted))
-        .filter(counted__gte=2)
-        .values("pk")
+    of them: the units of agreement. The units' ids are read first, in a query of their own:
+    a filtered `claims` may carry SQL (full-text search) that cannot run as a subquery."""
+    counted = Annotation.objects.alive().filter(status__in=statuses)
+    per_claim = (
+        counted.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return Annotation.objects.alive().filter(claim__in=units, status__in=statuses)
+    units = list(
+        claims.order_by()
+        .annotate(counted=Subquery(per_claim, output_field=IntegerField()))
+        .filter(counted__gte=2)
+        .values_list("pk", flat=True)
+    )
+    return counted.filter(claim_id__any=units)
 
 
 def load(claims: QuerySet[Claim], statuses: Sequence[str]) -> metrics.Ratings:
-    """The ratings of the units among `claims` (two queries: annotations, then their tags)."""
+    """The ratings of the units among `claims`, in three queries: the units, their
+    annotations, their tags."""
     annotations = counted_annotations(claims, statuses)
     rows = list(
         annotations.order_by("claim_id", "author__username").values_list(

@@ -79,6 +79,8 @@ def test_claim_filters_choose_the_units(as_user, erin_editor, desk):
     assert client.get(URL, {"tag": "sourcing"}).json()["units"] == 1
     assert client.get(URL, {"author": "cid"}).json()["units"] == 1
     assert client.get(URL, {"language": "en"}).json()["units"] == 0
+    assert client.get(URL, {"q": "officielle"}).json()["units"] == 3
+    assert client.get(URL, {"q": "Tokyo"}).json()["units"] == 0
 
 
 def test_bad_parameters_answer_400(as_user, erin_editor, desk):
@@ -108,7 +110,7 @@ def test_the_report_reads_in_a_fixed_number_of_queries(as_user, erin_editor, des
             annotate(claim, factories.journalist(f"{name}{i}"), V.FALSE, "0.5")
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
-    # session, user, groups; the annotations; their tags.
+    # session, user, groups; the units; their annotations; their tags.
     assert len(few) == len(many) <= 6
 
 

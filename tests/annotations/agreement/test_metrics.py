@@ -175,11 +175,12 @@ def test_spread_averages_verdict_tags_and_confidence_over_pairs():
 def test_ten_thousand_units_by_five_annotators_take_at_most_a_second():
     rows, tag_rows = synthetic_rows(10_000, 5, 10)
     report.build(report.ratings_from_rows(rows[:100], tag_rows[:100]))  # imports, warm-up
-    started = time.perf_counter()
+    # CPU time, not wall time: the machine running the tests may be shared.
+    started = time.process_time()
     result = report.build(report.ratings_from_rows(rows, tag_rows))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     assert result["units"] == 10_000 and result["annotators"] == 5
     assert 0.3 < result["verdict"]["alpha"] < 0.7
-    # The machine is shared: the budget is generous here, `python -m bench` measures it.
+    # A generous budget (BLAS threads add up their CPU time); `python -m bench` measures it.
     assert elapsed < 3
