@@ -298,7 +298,7 @@ class AgreementPageFilter(AgreementFilter):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     status = django_filters.MultipleChoiceFilter(
-        label="Annotations that count",
+        label="Annotations that count (none ticked: submitted and published)",
         choices=Annotation.Status.choices,
         method="counted",
         widget=forms.CheckboxSelectMultiple,
