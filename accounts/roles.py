@@ -5,6 +5,7 @@ use these roles live in `archive.rules` and `annotations.rules`.
 """
 
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import Q
 
 JOURNALISTS = "journalists"
 EDITORS = "editors"
@@ -35,6 +36,18 @@ def is_journalist(user: AnyUser) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
     return is_editor(user) or JOURNALISTS in _groups(user)
+
+
+def journalists():
+    """The active users who may annotate (journalists, editors, admins), by username."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__name__in=[JOURNALISTS, EDITORS]) | Q(is_staff=True) | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def role_name(user: AnyUser) -> str:

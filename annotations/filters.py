@@ -106,6 +106,7 @@ class ClaimFilter(StrictFilterSet):
 
     # Confidence parameters are fractions of this (the page asks for a percentage).
     confidence_scale = 1
+    annotation_lookups = ANNOTATION_LOOKUPS
 
     tag = TagSlugsFilter(
         queryset=Tag.objects.all(),
@@ -150,7 +151,7 @@ class ClaimFilter(StrictFilterSet):
             return queryset.none()
         conditions = {}
         for name, value in self.form.cleaned_data.items():
-            if name in ANNOTATION_LOOKUPS:
+            if name in self.annotation_lookups:
                 if name == "tag":
                     # The tags as chosen (no query): none chosen is no condition.
                     value = [tag.slug for tag in value]
@@ -158,7 +159,7 @@ class ClaimFilter(StrictFilterSet):
                     value = Decimal(value) / self.confidence_scale
                 if value in (None, "", []):
                     continue
-                conditions[ANNOTATION_LOOKUPS[name]] = value
+                conditions[self.annotation_lookups[name]] = value
             else:
                 queryset = self.filters[name].filter(queryset, value)
         if conditions:
@@ -198,6 +199,27 @@ class ClaimListFilterForm(forms.Form):
         return data
 
 
+def page_tag_filter():
+    """The pages' tag filter: checkboxes, any of the chosen tags."""
+    return django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        label="Tags (any of)",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def page_source_filter():
+    """The pages' source filter: a list of sources by name."""
+    return django_filters.ModelChoiceFilter(
+        label="Source",
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        empty_label="any source",
+        method="filter_source",
+    )
+
+
 class ClaimListFilter(ClaimFilter):
     """`ClaimFilter` as the claims page's form: fewer fields, labelled, sources and tags to
     choose from, confidence in percent; an empty field means "any"."""
@@ -205,25 +227,14 @@ class ClaimListFilter(ClaimFilter):
     confidence_scale = 100
 
     q = django_filters.CharFilter(label="Search wording and quotes", method="filter_q")
-    tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(),
-        to_field_name="slug",
-        label="Tags (any of)",
-        widget=forms.CheckboxSelectMultiple,
-    )
+    tag = page_tag_filter()
     status = django_filters.ChoiceFilter(
         label="Status", choices=Annotation.Status.choices, empty_label="any status"
     )
     verdict = django_filters.ChoiceFilter(
         label="Verdict", choices=Annotation.Verdict.choices, empty_label="any verdict"
     )
-    source = django_filters.ModelChoiceFilter(
-        label="Source",
-        queryset=Source.objects.all(),
-        to_field_name="slug",
-        empty_label="any source",
-        method="filter_source",
-    )
+    source = page_source_filter()
     min_confidence = django_filters.NumberFilter(
         label="Confidence from (%)", min_value=0, max_value=100
     )
@@ -248,6 +259,63 @@ class ClaimListFilter(ClaimFilter):
     def is_valid(self):
         # The page's form sends every field, and an empty one means "any": not the API's
         # strict refusal of empty parameters.
+        return django_filters.FilterSet.is_valid(self)
+
+
+class AgreementFilter(ClaimFilter):
+    """`ClaimFilter` for the agreement report, where `status` chooses which annotations
+    count (repeatable; submitted and published unless given) instead of filtering claims."""
+
+    annotation_lookups = {k: v for k, v in ANNOTATION_LOOKUPS.items() if k != "status"}
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=Annotation.Status.choices,
+        method="counted",
+        help_text="Annotations that count; repeat for several (default: submitted and published).",
+    )
+
+    def counted(self, queryset, name, value):
+        return queryset  # read by the report, see `statuses`
+
+    @property
+    def statuses(self) -> list[str] | None:
+        return self.form.cleaned_data.get("status") or None
+
+
+class AgreementPageFilter(AgreementFilter):
+    """`AgreementFilter` as the agreement page's form: tag, source, language, author, the
+    period the claims were created in, and which annotations count; empty means "any"."""
+
+    tag = page_tag_filter()
+    source = page_source_filter()
+    language = django_filters.ChoiceFilter(
+        label="Language", choices=LANGUAGE_CHOICES, empty_label="any language"
+    )
+    author = django_filters.CharFilter(label="Annotated by (login)")
+    created_after = django_filters.DateFilter(
+        label="Claims from",
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        label="Claims before",
+        field_name="created_at",
+        lookup_expr="date__lt",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label="Annotations that count (none ticked: submitted and published)",
+        choices=Annotation.Status.choices,
+        method="counted",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Parameters of the API that the page does not offer.
+    q = article = min_confidence = max_confidence = verdict = None
+    published_after = published_before = updated_since = None
+
+    def is_valid(self):
+        # The form sends every field, and an empty one means "any".
         return django_filters.FilterSet.is_valid(self)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts import roles
 from archive.models import LANGUAGE_CHOICES, Article, Capture
 
 from .models import Annotation, Claim, Evidence, Tag
@@ -211,3 +212,30 @@ class QuoteLookupForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Paste or type the passage exactly as the article has it.",
     )
+
+
+class AssignForm(forms.Form):
+    """Claims to assign (one from the claim page, several from the claims list) and the
+    journalists to ask, with blind mode on by default."""
+
+    claims = forms.ModelMultipleChoiceField(
+        queryset=Claim.objects.alive(), widget=forms.MultipleHiddenInput
+    )
+    assignees = forms.ModelMultipleChoiceField(
+        queryset=None, label="Ask", widget=forms.CheckboxSelectMultiple
+    )
+    blind = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Blind",
+        help_text="They do not see the others' annotations until they submit their own.",
+    )
+    show_published = forms.BooleanField(
+        required=False,
+        label="Show published",
+        help_text="In blind mode, still show published ones.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignees"].queryset = roles.journalists()

@@ -49,6 +49,7 @@ class ClaimQuerySet(SoftDeletableQuerySet):
         condition = Exists(visible)
         if user.is_authenticated:
             condition |= Q(created_by=user)
+            condition |= Exists(Assignment.objects.filter(claim=OuterRef("pk"), assignee=user))
         return claims.filter(condition)
 
     def search(self, q: str):
@@ -289,8 +290,24 @@ class AnnotationQuerySet(SoftDeletableQuerySet):
         if roles.is_editor(user):
             return self.alive()
         if user.is_authenticated:
-            return self.alive().filter(Q(status=Annotation.Status.PUBLISHED) | Q(author=user))
+            return (
+                self.alive()
+                .filter(Q(status=Annotation.Status.PUBLISHED) | Q(author=user))
+                .exclude(self.blinded(user))
+            )
         return self.published()
+
+    @staticmethod
+    def blinded(user: roles.AnyUser) -> Q:
+        """Blind mode: others' annotations of a claim `user` is assigned blind, until `user`
+        has submitted their own (published ones stay visible if the editor chose so)."""
+        blind = Assignment.objects.filter(
+            claim=OuterRef("claim_id"), assignee=user, blind=True, show_published=False
+        )
+        submitted = Annotation.objects.alive().filter(
+            claim=OuterRef("claim_id"), author=user, status__in=Annotation.SUBMITTED_STATUSES
+        )
+        return ~Q(author=user) & Exists(blind) & ~Exists(submitted)
 
     def tagged(self, *slugs: str):
         return self.filter(tags__slug__in=slugs).distinct()
@@ -338,6 +355,8 @@ class Annotation(TimestampedModel, SoftDeletableModel):
         UNVERIFIABLE = "unverifiable", "unverifiable"
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # Once submitted, an annotation was made without seeing the others (blind mode).
+    SUBMITTED_STATUSES = (Status.SUBMITTED, Status.PUBLISHED, Status.RETURNED)
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="annotations")
     author = models.ForeignKey(
@@ -423,6 +442,60 @@ class Annotation(TimestampedModel, SoftDeletableModel):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES and self.deleted_at is None
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def open_for(self, user: roles.AnyUser):
+        """`user`'s assignments of living claims they have not yet submitted an annotation
+        of, with claim and assigner, oldest first."""
+        submitted = Annotation.objects.alive().filter(
+            claim=OuterRef("claim_id"), author=user, status__in=Annotation.SUBMITTED_STATUSES
+        )
+        return (
+            self.filter(assignee=user, claim__deleted_at__isnull=True)
+            .exclude(Exists(submitted))
+            .select_related("claim", "assigned_by")
+            .order_by("created_at", "pk")
+        )
+
+
+class Assignment(TimestampedModel):
+    """An editor asks a journalist to annotate a claim. While the assignment is blind, the
+    journalist does not see the others' annotations of the claim until they have submitted
+    their own (`AnnotationQuerySet.blinded`), so the second opinion is independent."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assignments")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    blind = models.BooleanField(
+        default=True, help_text="Hide the others' annotations until the assignee submits."
+    )
+    show_published = models.BooleanField(
+        default=False, help_text="In blind mode, still show the published annotations."
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "assignee"],
+                name="annotations_assignment_one_per_assignee",
+                violation_error_message="This journalist is already assigned this claim.",
+            ),
+        ]
+        indexes = [
+            # Visibility (blind mode) and the home page: a user's assignments by claim.
+            models.Index(fields=["assignee", "claim"], name="annotations_assign_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignee} on “{self.claim}”"
 
 
 class AnnotationRevision(models.Model):

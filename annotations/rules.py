@@ -5,7 +5,7 @@
 - journalists: create claims and appearances, write their own annotations and evidence
   while those are draft or returned, and submit them;
 - editors: everything journalists do, plus review (publish / return) others' annotations
-  and curate the tag vocabulary;
+  and curate the tag vocabulary, assign claims to journalists and read agreement figures;
 - admins (staff): everything, sources and users included; may review their own work.
 """
 
@@ -73,6 +73,15 @@ def can_add_evidence(user: AnyUser, annotation: Annotation) -> bool:
 
 def can_remove_evidence(user: AnyUser, evidence: Evidence) -> bool:
     return can_edit_annotation(user, evidence.annotation)
+
+
+def can_assign(user: AnyUser) -> bool:
+    """Editors assign claims to journalists (and withdraw assignments)."""
+    return is_editor(user)
+
+
+def can_view_agreement(user: AnyUser) -> bool:
+    return is_editor(user)
 
 
 def require(allowed: bool, message: str) -> None:

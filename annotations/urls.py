@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import annotating, marking, reading, review
+from .views import agreement, annotating, assigning, marking, reading, review
 
 app_name = "annotations"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("annotations/<int:pk>/publish/", review.annotation_publish, name="annotation-publish"),
     path("annotations/<int:pk>/return/", review.annotation_return, name="annotation-return"),
     path("review/", review.review_queue, name="review-queue"),
+    path("assignments/", assigning.assign, name="assign"),
+    path("assignments/<int:pk>/withdraw/", assigning.unassign, name="unassign"),
+    path("agreement/", agreement.agreement, name="agreement"),
 ]

@@ -31,7 +31,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from . import floor, load, text
+from . import agreement, floor, load, text
 
 API_LIST = "/api/claims/"
 API_EXPORT = "/api/claims/export.jsonl"
@@ -221,6 +221,8 @@ def run(options: Options) -> dict:
         result["api_list_profile"] = _profile(client)
         result.update(_export(client, options, raw if postgresql else None))
     result.update(_import(options, postgresql, pg_only))
+    log("Measuring the agreement report (10,000 claims × 5 annotators)…")
+    result.update(agreement.measure())
     result["versions"] = versions()
     result["machine"] = facts
     result["settings"] = {
@@ -753,6 +755,12 @@ def table(r: dict) -> str:
             "COPY floor for the same files",
             _fmt(r["copy_rows_per_s"], " rows/s", 0),
             f"{_fmt(r.get('copy_articles_per_s'), ' articles/s', 0)}",
+        ),
+        (
+            "agreement report, "
+            f"{_fmt(r.get('agreement_units'))} claims × {r.get('agreement_annotators')} annotators",
+            _fmt(r.get("agreement_ms"), " ms"),
+            "with bootstrap intervals, no database; target ≤ 1,000 ms",
         ),
     ]
     breakdown = r.get("breakdown", {})

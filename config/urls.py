@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import APITokenViewSet
 from annotations import api as annotations_api
+from annotations.api.agreement import AgreementView
 from archive import api as archive_api
 
 router = DefaultRouter()
@@ -28,6 +29,7 @@ api_urlpatterns = [
         annotations_api.ClaimViewSet.as_view({"get": "export"}),
         name="claim-export",
     ),
+    path("agreement/", AgreementView.as_view(), name="agreement"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

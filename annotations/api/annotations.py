@@ -230,7 +230,9 @@ class AnnotationViewSet(
         return Response(document, content_type=jsonld.W3C_MEDIA_TYPE)
 
     def published_annotations(self):
-        return Annotation.objects.published().values(*jsonld.WEB_ANNOTATION_FIELDS)
+        # Published ones only, but as the reader may see them (blind mode hides some).
+        visible = Annotation.objects.visible_to(viewer(self.request))
+        return visible.published().values(*jsonld.WEB_ANNOTATION_FIELDS)
 
     @extend_schema(responses=W3C_RESPONSE, filters=False)
     @action(

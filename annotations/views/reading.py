@@ -13,8 +13,8 @@ from archive.models import Article, Capture
 
 from .. import rules
 from ..filters import ArticleFilter, ClaimListFilter
-from ..forms import ReturnForm
-from ..models import Annotation, Appearance, AppearanceAnchor, Claim, Tag
+from ..forms import AssignForm, ReturnForm
+from ..models import Annotation, Appearance, AppearanceAnchor, Assignment, Claim, Tag
 from ..reader import (
     claim_status,
     claim_tag_labels,
@@ -23,6 +23,7 @@ from ..reader import (
     paragraphs,
     text_pages,
 )
+from . import assigning
 from ._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 
 
@@ -46,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["drafts"] = mine.filter(status=Annotation.Status.DRAFT)[:20]
         context["returned"] = mine.filter(status=Annotation.Status.RETURNED)[:20]
         context["my_submitted"] = mine.filter(status=Annotation.Status.SUBMITTED)[:20]
+        context["assigned"] = Assignment.objects.open_for(user)[:20]
     if roles.is_editor(user):
         context["awaiting"] = Annotation.objects.awaiting_review(user)[:20]
     return render(request, "annotations/home.html", context)
@@ -218,11 +220,15 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         {"claim": c, "status": claim_status(c), "tags": claim_tag_labels(c)}
         for c in page.object_list
     ]
-    return render(
-        request,
-        "annotations/claim_list.html",
-        {"filter": filterset, "page": page, "rows": rows, "query": query_without_page(request)},
-    )
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "query": query_without_page(request),
+    }
+    if rules.can_assign(user):
+        context["assign_form"] = AssignForm()
+    return render(request, "annotations/claim_list.html", context)
 
 
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -248,6 +254,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status": claim_status(claim),
         "can_annotate": rules.can_annotate(user) and own is None,
         "return_form": ReturnForm(),
+        **assigning.claim_context(user, claim),
     }
     template = "annotations/claim_detail.html"
     if request.htmx:

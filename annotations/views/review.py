@@ -9,7 +9,6 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -19,16 +18,7 @@ from archive.validation import as_text
 from .. import services
 from ..forms import ReturnForm
 from ..models import Annotation, Appearance, Evidence
-from ._shared import PAGE_SIZE, STALE_MESSAGE, claim_url, visible_annotation
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+from ._shared import PAGE_SIZE, STALE_MESSAGE, claim_url, next_url, visible_annotation
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -51,7 +41,7 @@ def _transition(request: HttpRequest, pk: int, action, *, review: bool = False) 
         messages.error(request, STALE_MESSAGE)
     except ValidationError as exc:
         messages.error(request, as_text(exc))
-    return redirect(_next_url(request, default))
+    return redirect(next_url(request, default))
 
 
 @login_required

@@ -87,8 +87,9 @@ def test_home_queries_do_not_grow_with_rows(
     corpus(alice_journalist, rows, TagFactory())
     client.force_login(erin_editor)
     # session, user, the editor's groups, recent articles, tag counts, drafts, returned,
-    # submitted by me, awaiting review, and the navigation's count of what waits.
-    with django_assert_num_queries(10):
+    # submitted by me, assigned to me, awaiting review, and the navigation's count of what
+    # waits.
+    with django_assert_num_queries(11):
         client.get("/")
 
 

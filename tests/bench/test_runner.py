@@ -25,6 +25,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
         "export_claims_per_s",
         "export_peak_rss_mib",
         "import_articles_per_s",
+        "agreement_ms",
     ):
         assert written[key] > 0, key
     # The query count does not grow with the page.

@@ -11,7 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import APIToken
-from annotations.models import AppearanceAnchor, Tag
+from annotations.models import AppearanceAnchor, Assignment, Tag
 from archive.models import Source
 from tests.factories import CLAIM_SENTENCE
 
@@ -26,7 +26,8 @@ SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth"}
 
 @pytest.fixture
 def matrix_world(world):
-    """The shared world, plus Alice's API token and a recorded anchoring (for the admin)."""
+    """The shared world, plus Alice's API token, a recorded anchoring (for the admin) and
+    Bob's assignment to the public claim (to withdraw)."""
     alice = world["users"]["alice"]
     token, _ = APIToken.issue(user=alice, name="alice's script")
     appearance = world["claim"].appearances.get()
@@ -40,7 +41,13 @@ def matrix_world(world):
         score=1,
         status="anchored",
     )
-    return {**world, "token": token, "anchor": anchor}
+    assignment = Assignment.objects.create(
+        claim=world["other_claim"],
+        assignee=world["users"]["bob"],
+        assigned_by=world["users"]["erin"],
+        blind=False,
+    )
+    return {**world, "token": token, "anchor": anchor, "assignment": assignment}
 
 
 def client_as(persona: str, world) -> APIClient:
@@ -212,6 +219,20 @@ def web_writes(world) -> dict:
             "/articles/add/",
             {"title": "Pasted", "text": "Some pasted text.", "language": "fr"},
         ),
+        "web: assign": (
+            "post",
+            "/assignments/",
+            {
+                "claims": [world["other_claim"].pk],
+                "assignees": [world["users"]["alice"].pk],
+                "blind": "on",
+            },
+        ),
+        "web: withdraw assignment": (
+            "post",
+            f"/assignments/{world['assignment'].pk}/withdraw/",
+            {},
+        ),
     }
 
 
@@ -224,6 +245,7 @@ READ_ONLY_PAGES = {
     "annotations:claim-list",
     "annotations:claim-detail",
     "annotations:review-queue",
+    "annotations:agreement",
     "archive:capture-warc",
 }
 WEB_PAGES = {
@@ -235,6 +257,8 @@ WEB_PAGES = {
     "web: publish annotation": "annotations:annotation-publish",
     "web: return annotation": "annotations:annotation-return",
     "web: add article": "archive:article-add",
+    "web: assign": "annotations:assign",
+    "web: withdraw assignment": "annotations:unassign",
 }
 
 
@@ -307,6 +331,8 @@ ALLOWED = {
     "web: publish annotation": dict.fromkeys(["erin", "adam"], 302),
     "web: return annotation": dict.fromkeys(["erin", "adam"], 302),
     "web: add article": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
+    "web: assign": dict.fromkeys(["erin", "adam"], 302),
+    "web: withdraw assignment": dict.fromkeys(["erin", "adam"], 302),
     # The admin deletes only what has a delete service (a claim softly, though it has
     # anchorings, which are read-only); Django's own models are the admin's.
     **{

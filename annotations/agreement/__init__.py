@@ -1,0 +1,2 @@
+"""Agreement between annotators: the measures on arrays (`metrics`) and the report the API and
+the page show, read from the database (`report`)."""

@@ -1,0 +1,70 @@
+"""Assigning: editors ask journalists to annotate claims, from a claim's page or in bulk from
+the claims list, and withdraw assignments."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from archive.validation import as_text
+
+from .. import assignments, rules
+from ..forms import AssignForm
+from ..models import Assignment
+from ._shared import next_url
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest) -> HttpResponse:
+    form = AssignForm(request.POST)
+    target = next_url(request, reverse("annotations:claim-list"))
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[k].label or k}: {' '.join(v)}" for k, v in form.errors.items()
+        )
+        messages.error(request, f"Nothing assigned. {errors}")
+        return redirect(target)
+    try:
+        made = assignments.assign_claims(user=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, as_text(exc))
+        return redirect(target)
+    claims = len(form.cleaned_data["claims"])
+    names = ", ".join(a.username for a in form.cleaned_data["assignees"])
+    messages.success(
+        request,
+        f"Assigned {claims} claim{'s' if claims != 1 else ''} to {names}"
+        f"{' (blind)' if form.cleaned_data['blind'] else ''}: {len(made)} assignment"
+        f"{'s' if len(made) != 1 else ''}.",
+    )
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def unassign(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_object_or_404(Assignment, pk=pk)
+    assignments.unassign(user=request.user, assignment=assignment)
+    messages.success(request, f"Withdrew {assignment.assignee}'s assignment.")
+    return redirect(
+        next_url(request, reverse("annotations:claim-detail", args=[assignment.claim_id]))
+    )
+
+
+def claim_context(user, claim) -> dict:
+    """What the claim page shows about assignments: the user's own (with whether blind mode
+    hides others' annotations from them now), and for editors all of them and the form."""
+    own = next((a for a in claim.assignments.all() if a.assignee_id == user.pk), None)
+    context = {
+        "assignment": own,
+        "blinded": own is not None
+        and Assignment.objects.open_for(user).filter(pk=own.pk, blind=True).exists(),
+    }
+    if rules.can_assign(user):
+        context["assignments"] = claim.assignments.select_related("assignee", "assigned_by")
+        context["assign_form"] = AssignForm(initial={"claims": [claim.pk]})
+    return context
