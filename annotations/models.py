@@ -517,3 +517,59 @@ class Evidence(SoftDeletableModel):
             errors["document"] = "Attach the document."
         if errors:
             raise ValidationError(errors)
+
+
+class CaptureAnalysis(models.Model):
+    """What the offline analysis found in one capture's text (annotations.intelligence):
+    computed when the capture is stored, recomputed by `manage.py analyse_captures`."""
+
+    capture = models.OneToOneField(
+        Capture, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+    language = models.CharField(max_length=16, blank=True, validators=[validate_language])
+    foreign_spans = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Foreign-language insertions: [{start, end, text, language, score}], "
+        "code-point offsets into the capture's text.",
+    )
+    method = models.CharField(max_length=100, help_text="The detector and its version.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "capture analyses"
+
+    def __str__(self) -> str:
+        return f"Analysis of capture {self.capture_id}"
+
+
+class TagPattern(TimestampedModel):
+    """A phrase that suggests a tag in one language, matched on lemmas ("aucune raison
+    officielle" also matches "aucunes raisons officielles")."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="patterns")
+    language = models.CharField(max_length=16, validators=[validate_language])
+    phrase = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["tag", "language", "phrase"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tag", "language", "phrase"],
+                name="annotations_tagpattern_unique",
+                violation_error_message="This tag already has this pattern in this language.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(phrase="") & ~Q(language=""),
+                name="annotations_tagpattern_not_empty",
+                violation_error_message="A pattern needs its phrase and its language.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag.slug} [{self.language}]: {self.phrase}"
+
+    def clean(self) -> None:
+        self.phrase = " ".join((self.phrase or "").split())
+        if not self.phrase:
+            raise ValidationError({"phrase": "A pattern needs its phrase."})
