@@ -26,6 +26,11 @@ api_urlpatterns = [
         annotations_api.ClaimViewSet.as_view({"get": "export"}),
         name="claim-export",
     ),
+    path(
+        "captures/<int:pk>/analysis/",
+        annotations_api.CaptureAnalysisView.as_view(),
+        name="capture-analysis",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

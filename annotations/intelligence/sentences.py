@@ -89,7 +89,9 @@ ABBREVIATIONS = frozenset(
 )
 # A sentence ends after . ! ? or … (and any closing quotes or brackets), before a space and
 # the start of a next sentence: a capital, a digit, or an opening quote or dash.
-BOUNDARY_RE = re.compile(r"[.!?…]+[»”’\"')\]]*(?=\s+[«“\"'(\[—–-]?\s*[\dA-ZÀ-ÖØ-ÞА-ЯЁ])")
+BOUNDARY_RE = re.compile(
+    r"[.!?…]+(?:[ \u00a0\u202f]?[»”])?[’\"')\]]*(?=\s+[«“\"'(\[—–-]?\s*[\dA-ZÀ-ÖØ-ÞА-ЯЁ])"
+)
 WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)\.$")
 
 
