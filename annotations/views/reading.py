@@ -14,6 +14,7 @@ from archive.models import Article, Capture
 from .. import rules
 from ..filters import ArticleFilter, ClaimListFilter
 from ..forms import ReturnForm
+from ..intelligence.analysis import analyse
 from ..models import Annotation, Appearance, AppearanceAnchor, Claim, Tag
 from ..reader import claim_status, claim_tag_labels, highlights_for, paragraphs
 from ._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
@@ -88,6 +89,7 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("start", "pk")
         )
     highlights = highlights_for(appearances)
+    analysis = analyse(capture, user) if capture is not None else None
     claims = {}
     for appearance in appearances:
         claims.setdefault(appearance.claim_id, appearance)
@@ -95,7 +97,12 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
         "article": article,
         "captures": captures,
         "capture": capture,
-        "paragraphs": paragraphs(capture.text, highlights) if capture else [],
+        "paragraphs": (
+            paragraphs(capture.text, highlights, analysis.foreign_spans) if capture else []
+        ),
+        "analysis": analysis,
+        **_suggestion_context(analysis),
+        "can_annotate": rules.can_annotate(user),
         "claims_here": [
             {
                 "claim": a.claim,
@@ -109,6 +116,19 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
         "is_latest": bool(captures) and capture is not None and capture.pk == captures[0].pk,
     }
     return render(request, "annotations/reader.html", context)
+
+
+def _suggestion_context(analysis) -> dict:
+    """The reader's suggestions with the labels of their tags: `suggestions` as
+    (suggestion, labels) and `capture_tags` as (slug, label)."""
+    if analysis is None:
+        return {"suggestions": [], "capture_tags": []}
+    slugs = {slug for s in analysis.suggestions for slug in s.tags} | set(analysis.tags)
+    labels = dict(Tag.objects.filter(slug__in=slugs).values_list("slug", "label"))
+    return {
+        "suggestions": [(s, [labels.get(t, t) for t in s.tags]) for s in analysis.suggestions],
+        "capture_tags": [(slug, labels.get(slug, slug)) for slug in analysis.tags],
+    }
 
 
 def _newest_first(article: Article) -> list[Capture]:
