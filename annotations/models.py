@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from rapidfuzz import fuzz
 
@@ -36,6 +37,10 @@ class Tag(TimestampedModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+# How many trigram-similar claims `similar_to` reranks on PostgreSQL.
+SIMILAR_CANDIDATES = 50
 
 
 class ClaimQuerySet(SoftDeletableQuerySet):
@@ -91,15 +96,27 @@ class ClaimQuerySet(SoftDeletableQuerySet):
         return self.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), **conditions)))
 
     def similar_to(self, quote: str, *, limit: int = 5) -> list["Claim"]:
-        """Up to `limit` of these claims worded like `quote`, best first: candidates sharing
-        its longest words (or quoting it verbatim somewhere), ranked by token-set similarity."""
-        words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=len, reverse=True)[:4]
-        condition = Q(text__iexact=quote) | Exists(
+        """Up to `limit` of these claims worded like `quote`, best first, ranked by token-set
+        similarity. Candidates: on PostgreSQL, claims whose wording is trigram-similar to
+        `quote` (pg_trgm's `%`, served by the trigram index) plus those quoting it verbatim;
+        elsewhere, claims sharing its longest words (a scan, fine for small archives)."""
+        verbatim = Q(text__iexact=quote) | Exists(
             Appearance.objects.filter(claim=OuterRef("pk"), quote=quote)
         )
-        for word in words:
-            condition |= Q(text__icontains=word)
-        candidates = self.filter(condition).order_by("-updated_at")[:200]
+        if connections[self.db].vendor == "postgresql":
+            similar = (
+                self.filter(text__trigram_similar=quote)
+                .annotate(similarity=TrigramSimilarity("text", quote))
+                .order_by("-similarity")[:SIMILAR_CANDIDATES]
+            )
+            exact = self.filter(verbatim).order_by("-updated_at")[:SIMILAR_CANDIDATES]
+            candidates = {c.pk: c for c in [*similar, *exact]}.values()
+        else:
+            words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=len, reverse=True)[:4]
+            condition = verbatim
+            for word in words:
+                condition |= Q(text__icontains=word)
+            candidates = self.filter(condition).order_by("-updated_at")[:200]
         scored = [
             (fuzz.token_set_ratio(quote.lower(), c.text.lower()), c.pk, c) for c in candidates
         ]
