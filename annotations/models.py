@@ -4,9 +4,9 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from rapidfuzz import fuzz

@@ -11,8 +11,7 @@ INDEX = "annotations_claim_text_trgm"
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON annotations_claim "
-            "USING gin (text gin_trgm_ops)"
+            f"CREATE INDEX IF NOT EXISTS {INDEX} ON annotations_claim USING gin (text gin_trgm_ops)"
         )
 
 
