@@ -63,7 +63,7 @@ def stored_analysis(capture: Capture) -> CaptureAnalysis:
 def suggest_claims(capture: Capture, language: str, user: roles.AnyUser) -> list[Suggestion]:
     """Sentences of the capture that match the tag patterns of its language, except those
     overlapping a claim already marked there (among the claims `user` may see)."""
-    base = (language or "").split("-")[0].lower()
+    base = insertions.base_language(language)
     rows = TagPattern.objects.filter(language__in={language, base}).values_list(
         "tag__slug", "language", "phrase"
     )

@@ -119,7 +119,8 @@ def judge(word: str, language: str) -> tuple[str, float] | None:
     return best
 
 
-def _base_language(language: str) -> str:
+def base_language(language: str) -> str:
+    """The language subtag of a BCP 47 tag, lower case ("pt-BR" → "pt")."""
     return (language or "").split("-")[0].lower()
 
 
@@ -172,7 +173,7 @@ def _words(text: str) -> Iterable[tuple[int, int, str]]:
 
 def detect(text: str, language: str) -> list[ForeignSpan]:
     """The foreign insertions in `text`, declared to be in `language`, in text order."""
-    language = _base_language(language)
+    language = base_language(language)
     if not _frequencies(language):
         return []
     quoted = _quoted_ranges(text)

@@ -16,9 +16,10 @@ from functools import lru_cache
 
 import simplemma
 
+from .insertions import ELISION_RE, base_language
+
 MAX_GAP = 2
 TOKEN_RE = re.compile(r"[^\W_]+(?:[-‐][^\W_]+)*")
-ELIDED_RE = re.compile(r"^(?:[a-zA-Z]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,10 @@ def lemma(word: str, language: str) -> str:
 
 def lemmas(text: str, language: str) -> list[str]:
     """The lemmas of the words of `text`, elisions left out."""
-    language = (language or "").split("-")[0].lower()
+    language = base_language(language)
     result = []
     for piece in text.split():
-        elided = ELIDED_RE.match(piece)
+        elided = ELISION_RE.match(piece)
         if elided:
             piece = piece[elided.end() :]
         result.extend(lemma(token, language) for token in TOKEN_RE.findall(piece))
