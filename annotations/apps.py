@@ -16,7 +16,7 @@ def analyse_on_capture_added(sender, capture, **kwargs):
     """A new capture: detect its foreign insertions and store them with it."""
     from .intelligence.analysis import analyse_capture
 
-    analyse_capture(capture)
+    analyse_capture(capture, new=True)
 
 
 class AnnotationsConfig(AppConfig):

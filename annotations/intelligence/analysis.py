@@ -40,11 +40,15 @@ def declared_language(capture: Capture) -> str:
     return article.language or (article.source.language if article.source else "")
 
 
-def analyse_capture(capture: Capture) -> CaptureAnalysis:
-    """Detect the capture's foreign insertions and store them (replacing an earlier
-    analysis)."""
+def analyse_capture(capture: Capture, *, new: bool = False) -> CaptureAnalysis:
+    """Detect the capture's foreign insertions and store them, replacing an earlier analysis
+    (`new`: the capture was just stored, so it has none and one INSERT does)."""
     language = declared_language(capture)
     spans = [span.as_dict() for span in insertions.detect(capture.text, language)]
+    if new:
+        return CaptureAnalysis.objects.create(
+            capture=capture, language=language, foreign_spans=spans, method=METHOD
+        )
     analysis, _ = CaptureAnalysis.objects.update_or_create(
         capture=capture,
         defaults={"language": language, "foreign_spans": spans, "method": METHOD},
@@ -53,10 +57,15 @@ def analyse_capture(capture: Capture) -> CaptureAnalysis:
 
 
 def stored_analysis(capture: Capture) -> CaptureAnalysis:
-    """The capture's stored analysis, computed now if it has none or an older method's."""
+    """The capture's stored analysis; computed now, without storing it (reads do not write;
+    `manage.py analyse_captures` does), when it has none or an older method's."""
     analysis = CaptureAnalysis.objects.filter(capture=capture).first()
     if analysis is None or analysis.method != METHOD:
-        analysis = analyse_capture(capture)
+        language = declared_language(capture)
+        spans = [span.as_dict() for span in insertions.detect(capture.text, language)]
+        analysis = CaptureAnalysis(
+            capture=capture, language=language, foreign_spans=spans, method=METHOD
+        )
     return analysis
 
 

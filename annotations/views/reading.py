@@ -121,7 +121,7 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
 def _suggestion_context(analysis) -> dict:
     """The reader's suggestions with the labels of their tags: `suggestions` as
     (suggestion, labels) and `capture_tags` as (slug, label)."""
-    if analysis is None:
+    if analysis is None or not (analysis.suggestions or analysis.tags):
         return {"suggestions": [], "capture_tags": []}
     slugs = {slug for s in analysis.suggestions for slug in s.tags} | set(analysis.tags)
     labels = dict(Tag.objects.filter(slug__in=slugs).values_list("slug", "label"))
