@@ -15,9 +15,11 @@ from .models import (
     AnnotationRevision,
     Appearance,
     AppearanceAnchor,
+    CaptureAnalysis,
     Claim,
     Evidence,
     Tag,
+    TagPattern,
 )
 
 
@@ -43,6 +45,32 @@ class TagAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     def delete(self, request, obj):
         # No service removes tags: removing one from the admin stays the plain delete it was.
         obj.delete()
+
+
+@admin.register(TagPattern)
+class TagPatternAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+    """The phrases that suggest each tag, per language (matched on lemmas)."""
+
+    list_display = ["phrase", "tag", "language"]
+    list_filter = ["language", "tag"]
+    search_fields = ["phrase", "tag__slug", "tag__label"]
+    fields = ["tag", "language", "phrase"]
+
+    def create(self, request, data):
+        return services.save_tag_pattern(user=request.user, **data)
+
+    def update(self, request, obj, data):
+        services.save_tag_pattern(user=request.user, pattern=obj, **data)
+
+    def delete(self, request, obj):
+        services.delete_tag_pattern(user=request.user, pattern=obj)
+
+
+@admin.register(CaptureAnalysis)
+class CaptureAnalysisAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["capture", "language", "method", "computed_at"]
+    list_filter = ["language", "method"]
+    raw_id_fields = ["capture"]
 
 
 class AppearanceInline(admin.TabularInline):

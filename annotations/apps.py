@@ -14,6 +14,13 @@ def reanchor_on_capture_added(sender, capture, previous, **kwargs):
     reanchor_appearances(capture=capture)
 
 
+def analyse_on_capture_added(sender, capture, **kwargs):
+    """A new capture: detect its foreign insertions and store them with it."""
+    from .intelligence.analysis import analyse_capture
+
+    analyse_capture(capture, new=True)
+
+
 class AnnotationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "annotations"
@@ -22,3 +29,4 @@ class AnnotationsConfig(AppConfig):
         from archive.signals import capture_added
 
         capture_added.connect(reanchor_on_capture_added, dispatch_uid="annotations.reanchor")
+        capture_added.connect(analyse_on_capture_added, dispatch_uid="annotations.analyse")

@@ -4,9 +4,10 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from rapidfuzz import fuzz
 
@@ -36,6 +37,10 @@ class Tag(TimestampedModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+# How many trigram-similar claims `similar_to` reranks on PostgreSQL.
+SIMILAR_CANDIDATES = 50
 
 
 class ClaimQuerySet(SoftDeletableQuerySet):
@@ -92,15 +97,27 @@ class ClaimQuerySet(SoftDeletableQuerySet):
         return self.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), **conditions)))
 
     def similar_to(self, quote: str, *, limit: int = 5) -> list["Claim"]:
-        """Up to `limit` of these claims worded like `quote`, best first: candidates sharing
-        its longest words (or quoting it verbatim somewhere), ranked by token-set similarity."""
-        words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=len, reverse=True)[:4]
-        condition = Q(text__iexact=quote) | Exists(
+        """Up to `limit` of these claims worded like `quote`, best first, ranked by token-set
+        similarity. Candidates: on PostgreSQL, claims whose wording is trigram-similar to
+        `quote` (pg_trgm's `%`, served by the trigram index) plus those quoting it verbatim;
+        elsewhere, claims sharing its longest words (a scan, fine for small archives)."""
+        verbatim = Q(text__iexact=quote) | Exists(
             Appearance.objects.filter(claim=OuterRef("pk"), quote=quote)
         )
-        for word in words:
-            condition |= Q(text__icontains=word)
-        candidates = self.filter(condition).order_by("-updated_at")[:200]
+        if connections[self.db].vendor == "postgresql":
+            similar = (
+                self.filter(text__trigram_similar=quote)
+                .annotate(similarity=TrigramSimilarity("text", quote))
+                .order_by("-similarity")[:SIMILAR_CANDIDATES]
+            )
+            exact = self.filter(verbatim).order_by("-updated_at")[:SIMILAR_CANDIDATES]
+            candidates = {c.pk: c for c in [*similar, *exact]}.values()
+        else:
+            words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=len, reverse=True)[:4]
+            condition = verbatim
+            for word in words:
+                condition |= Q(text__icontains=word)
+            candidates = self.filter(condition).order_by("-updated_at")[:200]
         scored = [
             (fuzz.token_set_ratio(quote.lower(), c.text.lower()), c.pk, c) for c in candidates
         ]
@@ -590,3 +607,59 @@ class Evidence(SoftDeletableModel):
             errors["document"] = "Attach the document."
         if errors:
             raise ValidationError(errors)
+
+
+class CaptureAnalysis(models.Model):
+    """What the offline analysis found in one capture's text (annotations.intelligence):
+    computed when the capture is stored, recomputed by `manage.py analyse_captures`."""
+
+    capture = models.OneToOneField(
+        Capture, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+    language = models.CharField(max_length=16, blank=True, validators=[validate_language])
+    foreign_spans = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Foreign-language insertions: [{start, end, text, language, score}], "
+        "code-point offsets into the capture's text.",
+    )
+    method = models.CharField(max_length=100, help_text="The detector and its version.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "capture analyses"
+
+    def __str__(self) -> str:
+        return f"Analysis of capture {self.capture_id}"
+
+
+class TagPattern(TimestampedModel):
+    """A phrase that suggests a tag in one language, matched on lemmas ("aucune raison
+    officielle" also matches "aucunes raisons officielles")."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="patterns")
+    language = models.CharField(max_length=16, validators=[validate_language])
+    phrase = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["tag", "language", "phrase"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tag", "language", "phrase"],
+                name="annotations_tagpattern_unique",
+                violation_error_message="This tag already has this pattern in this language.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(phrase="") & ~Q(language=""),
+                name="annotations_tagpattern_not_empty",
+                violation_error_message="A pattern needs its phrase and its language.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag.slug} [{self.language}]: {self.phrase}"
+
+    def clean(self) -> None:
+        self.phrase = " ".join((self.phrase or "").split())
+        if not self.phrase:
+            raise ValidationError({"phrase": "A pattern needs its phrase."})

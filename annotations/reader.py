@@ -1,5 +1,6 @@
 """The reader's text: a capture split into paragraphs whose DOM text is exactly the capture's
-text, with appearances rendered as <mark> spans.
+text, with appearances rendered as <mark> spans and foreign-word insertions as
+<span class="foreign">.
 
 Offsets contract (shared with static/js/reader.js): each paragraph element carries
 `data-start`, the code-point offset of its first character in `capture.text`. The line breaks
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from archive.models import language_name
 
 from .models import Annotation, Appearance, Claim
 
@@ -86,6 +89,7 @@ class Segment:
     end: int
     text: str
     highlights: list[Highlight] = field(default_factory=list)
+    foreign: dict | None = None  # the foreign-insertion span this segment is in, if any
 
 
 @dataclass
@@ -144,36 +148,58 @@ def page_of(pages: Sequence[TextPage], offset: int) -> TextPage:
 
 
 def paragraphs(
-    text: str, highlights: Sequence[Highlight] = (), page: TextPage | None = None
+    text: str,
+    highlights: Sequence[Highlight] = (),
+    page: TextPage | None = None,
+    foreign: Sequence[dict] = (),
 ) -> list[Paragraph]:
     """`text` (or its `page`) as paragraphs (runs of non-newline characters), each cut into
-    segments at every highlight boundary; whitespace-only lines are left out like the line
-    breaks. Offsets are the whole text's."""
+    segments at every highlight and foreign-insertion boundary (`foreign`: spans with start,
+    end, language, score); whitespace-only lines are left out like the line breaks. Offsets
+    are the whole text's."""
     result = []
-    bounds = (page.start, page.end) if page else (0, len(text))
-    highlights = [h for h in highlights if h.start < bounds[1] and h.end > bounds[0]]
-    for match in PARAGRAPH_RE.finditer(text, *bounds):
+    first, last = (page.start, page.end) if page else (0, len(text))
+    highlights = [h for h in highlights if h.start < last and h.end > first]
+    foreign = [f for f in foreign if f["start"] < last and f["end"] > first]
+    for match in PARAGRAPH_RE.finditer(text, first, last):
         if not match.group().strip():
             continue
         p_start, p_end = match.span()
         inside = [h for h in highlights if h.start < p_end and h.end > p_start]
+        words = [f for f in foreign if f["start"] < p_end and f["end"] > p_start]
         bounds = {p_start, p_end}
-        for h in inside:
-            bounds.update((min(max(h.start, p_start), p_end), min(max(h.end, p_start), p_end)))
+        for item in [(h.start, h.end) for h in inside] + [(f["start"], f["end"]) for f in words]:
+            bounds.update(min(max(edge, p_start), p_end) for edge in item)
         cuts = sorted(bounds)
         segments = []
         for s, e in itertools.pairwise(cuts):
             covering = [h for h in inside if h.start < e and h.end > s]
             # Innermost first: the latest start, then the shortest span.
             covering.sort(key=lambda h: (-h.start, h.end))
-            segments.append(Segment(s, e, text[s:e], covering))
+            in_word = next((f for f in words if f["start"] < e and f["end"] > s), None)
+            segments.append(Segment(s, e, text[s:e], covering, in_word))
         result.append(Paragraph(p_start, p_end, segments))
     return result
 
 
+def _foreign_html(segment: Segment) -> SafeString:
+    """The segment's text, wrapped (when it is part of a foreign insertion) in a span whose
+    tooltip names the language."""
+    if segment.foreign is None:
+        return format_html("{}", segment.text)
+    code = segment.foreign["language"]
+    name = language_name(code)
+    return format_html(
+        '<span class="foreign" lang="{}" title="{}">{}</span>',
+        code,
+        f"Looks like {name} inserted in the text (score {segment.foreign['score']:.2f})",
+        segment.text,
+    )
+
+
 def _segment_html(segment: Segment) -> SafeString:
     if not segment.highlights:
-        return format_html("{}", segment.text)
+        return _foreign_html(segment)
     primary = segment.highlights[0]
     claim = primary.appearance.claim
     claim_ids = " ".join(str(h.appearance.claim_id) for h in segment.highlights)
@@ -198,5 +224,5 @@ def _segment_html(segment: Segment) -> SafeString:
     return format_html(
         "<mark {}>{}</mark>",
         format_html_join(" ", '{}="{}"', attrs.items()),
-        segment.text,
+        _foreign_html(segment),
     )

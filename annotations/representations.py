@@ -274,3 +274,34 @@ def claims_data(claims: Sequence[Claim], viewer: roles.AnyUser) -> list[dict]:
     return [
         claim(Row(c), appearances=appearances[c.pk], annotations=annotations[c.pk]) for c in claims
     ]
+
+
+def capture_analysis(
+    *, capture_id: int, language: str, foreign_spans: Iterable[Mapping], suggestions, tags
+) -> dict:
+    """A capture's analysis (annotations.intelligence.analysis.Analysis) as the API gives it."""
+    return {
+        "capture": capture_id,
+        "language": language,
+        "foreign_spans": [
+            {
+                "start": span["start"],
+                "end": span["end"],
+                "text": span["text"],
+                "language": span["language"],
+                "score": span["score"],
+            }
+            for span in foreign_spans
+        ],
+        "suggestions": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "quote": s.quote,
+                "tags": list(s.tags),
+                "reason": s.reason,
+            }
+            for s in suggestions
+        ],
+        "tags": list(tags),
+    }

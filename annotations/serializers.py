@@ -13,7 +13,7 @@ from core.api.serializers import StrictInputMixin
 from core.models import MAX_ID
 
 from . import representations
-from .models import Annotation, Appearance, Claim, Evidence, Tag
+from .models import Annotation, Appearance, Claim, Evidence, Tag, TagPattern
 from .representations import Row
 
 
@@ -298,3 +298,14 @@ class TagUpdateSerializer(StrictInputMixin, serializers.Serializer):
     label = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class TagPatternSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TagPattern
+        fields = ["id", "language", "phrase"]
+
+
+class TagPatternWriteSerializer(StrictInputMixin, serializers.Serializer):
+    language = serializers.CharField(max_length=16)
+    phrase = serializers.CharField(max_length=300)

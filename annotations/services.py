@@ -2,6 +2,7 @@
 admin and the management commands all call these, so every path enforces the same rules
 (`annotations.rules`) and keeps the same history."""
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -25,6 +26,7 @@ from .models import (
     Claim,
     Evidence,
     Tag,
+    TagPattern,
 )
 
 
@@ -582,3 +584,57 @@ def save_tag(
     tag.full_clean()
     tag.save()
     return tag
+
+
+# Tag patterns (suggested claims)
+
+
+@transaction.atomic
+def save_tag_pattern(
+    *, user: User, tag: Tag, language: str, phrase: str, pattern: TagPattern | None = None
+) -> TagPattern:
+    """Create a pattern suggesting `tag` in `language`, or change `pattern`; editors curate
+    the patterns with the vocabulary."""
+    rules.require(rules.can_curate_tags(user), "Only editors curate the tag patterns.")
+    pattern = pattern or TagPattern()
+    pattern.tag, pattern.language, pattern.phrase = tag, language, phrase
+    pattern.full_clean()
+    pattern.save()
+    return pattern
+
+
+@transaction.atomic
+def delete_tag_pattern(*, user: User, pattern: TagPattern) -> None:
+    rules.require(rules.can_curate_tags(user), "Only editors curate the tag patterns.")
+    pattern.delete()
+
+
+@transaction.atomic
+def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str) -> Annotation:
+    """Apply a capture-level tag (e.g. `spun-or-garbled-text`) to the capture's claim: the
+    claim marked on its first line, the headline (marked now if it is not yet). The tag is
+    added to the user's annotation of that claim, created as a draft if they have none."""
+    rules.require(rules.can_annotate(user), "Only journalists and editors tag captures.")
+    (tag,) = _tags([tag])
+    first_line = next((m for m in re.finditer(r"[^\n]*\S[^\n]*", capture.text)), None)
+    if first_line is None:
+        raise ValidationError("This capture has no text to mark.")
+    start = first_line.start() + len(first_line.group()) - len(first_line.group().lstrip())
+    quote = first_line.group().strip()
+    end = start + len(quote)
+    appearance = (
+        Appearance.objects.filter(capture=capture, start=start, end=end, claim__deleted_at=None)
+        .select_related("claim")
+        .first()
+    )
+    if appearance is None:
+        appearance, _ = mark_claim(user=user, capture=capture, start=start, end=end, quote=quote)
+    claim = appearance.claim
+    annotation = Annotation.objects.authored_by(user).filter(claim=claim).first()
+    if annotation is None:
+        return create_annotation(
+            user=user, claim=claim, confidence="0.5", tags=[tag], rationale=rationale
+        )
+    if annotation.tags.filter(pk=tag.pk).exists():
+        return annotation
+    return update_annotation(user=user, annotation=annotation, tags=[*annotation.tags.all(), tag])

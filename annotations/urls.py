@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import agreement, annotating, assigning, marking, reading, review
+from .views import agreement, annotating, assigning, marking, reading, review, suggestions
 
 app_name = "annotations"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("articles/", reading.article_list, name="article-list"),
     path("articles/<int:pk>/", reading.reader, name="reader"),
     path("articles/<int:pk>/mark/", marking.mark_claim, name="mark-claim"),
+    path("articles/<int:pk>/tag-capture/", suggestions.tag_capture, name="tag-capture"),
     path("articles/<int:pk>/history/", reading.capture_history, name="capture-history"),
     path("claims/", reading.claim_list, name="claim-list"),
     path("claims/<int:pk>/", reading.claim_detail, name="claim-detail"),

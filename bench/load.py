@@ -32,6 +32,7 @@ CONTENT_TABLES = [
     "annotations_annotation",
     "annotations_appearance",
     "annotations_claim",
+    "annotations_captureanalysis",
     "archive_capture",
     "archive_article",
     "archive_source",

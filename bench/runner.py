@@ -216,6 +216,7 @@ def run(options: Options) -> dict:
                 result[key] = None
             result["raw_sql_reason"] = result["search_reason"] = pg_only
 
+        result.update(_similar_claims(options))
         result.update(_query_counts(client, filtered_query, search_terms, postgresql))
         result["breakdown"] = _breakdown(options, raw if postgresql else None)
         result["api_list_profile"] = _profile(client)
@@ -270,6 +271,31 @@ def _most_used_tag() -> str:
         )
         row = cursor.fetchone()
     return row[0] if row else "no-official-reason-given"
+
+
+def _similar_claims(options: Options, quotes: int = 20) -> dict:
+    """Marking's "similar claims already in the archive": `similar_to` for quotes reworded
+    from claims of the corpus (their first words, in another order), as an editor sees them."""
+    from annotations.models import Claim
+
+    rng = random.Random(options.seed)
+    last = Claim.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    picked = Claim.objects.filter(pk__in=[rng.randint(1, last) for _ in range(quotes)])
+    samples = []
+    for text_ in picked.values_list("text", flat=True):
+        words = text_.split()[:12]
+        rng.shuffle(words)
+        quote_ = " ".join(words)
+        for _ in range(max(1, options.rounds // 10)):
+            started = time.perf_counter()
+            Claim.objects.alive().similar_to(quote_)
+            samples.append((time.perf_counter() - started) * 1000)
+    if not samples:
+        return {"similar_claims_p50_ms": None, "similar_claims_p95_ms": None}
+    return {
+        "similar_claims_p50_ms": round(statistics.median(samples), 2),
+        "similar_claims_p95_ms": round(percentile(samples, 0.95), 2),
+    }
 
 
 def _search_terms(seed: int) -> dict[str, str]:
@@ -727,6 +753,12 @@ def table(r: dict) -> str:
             "SQL queries per page, 10 / 100 claims",
             f"{r['queries_page_10']} / {r['queries_page_100']}",
             "target: equal, ≤ 5",
+        ),
+        (
+            "similar claims (marking), p50 / p95",
+            f"{_fmt(r.get('similar_claims_p50_ms'), ' ms')} / "
+            f"{_fmt(r.get('similar_claims_p95_ms'), ' ms')}",
+            "target p95 ≤ 50 ms; trigram index on PostgreSQL",
         ),
         (
             "search q=, p50 / p95",

@@ -177,6 +177,8 @@ else:
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
 # Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
 CLAIMDESK_ANCHOR_THRESHOLD = float(os.environ.get("CLAIMDESK_ANCHOR_THRESHOLD", "0.75"))
+# Claim intelligence: how many foreign insertions make a capture suggest `spun-or-garbled-text`.
+CLAIMDESK_SPUN_MIN_INSERTIONS = int(os.environ.get("CLAIMDESK_SPUN_MIN_INSERTIONS", "3"))
 # Fetching URLs to archive: seconds to wait, and the largest page accepted.
 CLAIMDESK_FETCH_TIMEOUT = float(os.environ.get("CLAIMDESK_FETCH_TIMEOUT", "15"))
 CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(10 * 2**20)))

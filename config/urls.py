@@ -30,6 +30,11 @@ api_urlpatterns = [
         name="claim-export",
     ),
     path("agreement/", AgreementView.as_view(), name="agreement"),
+    path(
+        "captures/<int:pk>/analysis/",
+        annotations_api.CaptureAnalysisView.as_view(),
+        name="capture-analysis",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

@@ -29,7 +29,8 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
         if own.is_editable:
             return redirect("annotations:annotation-edit", own.pk)
         return redirect(claim_url(claim.pk, own.pk))
-    form = AnnotationForm(request.POST or None)
+    # ?tags= preselects tags (a suggested claim accepted from the reader).
+    form = AnnotationForm(request.POST or None, initial={"tags": request.GET.getlist("tags")})
     evidence_form = EvidenceForm(request.POST or None, prefix="evidence", required=False)
     # "&", not "and": validate both forms so that every error shows at once.
     if request.method == "POST" and form.is_valid() & evidence_form.is_valid():

@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from archive.models import Article, Capture
 from archive.validation import add_to_form, as_text
 
 from .. import rules, services
 from ..forms import NEW_CLAIM, MarkClaimForm, QuoteLookupForm
-from ..models import Annotation, Appearance, Claim
+from ..models import Annotation, Appearance, Claim, Tag
 from ._shared import article_capture, claim_url
 
 TEMPLATE = "annotations/mark_claim.html"
@@ -28,7 +29,11 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
     source = request.POST if request.method == "POST" else request.GET
     capture = article_capture(article, source.get("capture"))
-    context = {"article": article, "capture": capture}
+    # Tags to preselect when annotating (a suggested claim accepted from the reader).
+    preselected = list(
+        Tag.objects.filter(slug__in=source.getlist("tags")[:20]).values_list("slug", flat=True)
+    )
+    context = {"article": article, "capture": capture, "preselected_tags": preselected}
     if capture is None:
         context["error"] = "This article has no capture yet, so there is no text to mark."
         return render(request, TEMPLATE, context, status=400)
@@ -45,7 +50,7 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
                 add_to_form(form, exc)
             else:
                 messages.success(request, "Claim marked.")
-                return redirect(_after_marking(user, appearance.claim))
+                return redirect(_after_marking(user, appearance.claim, preselected))
         span = _span(source)
     elif "find" in request.GET:
         lookup = QuoteLookupForm(request.GET)
@@ -132,10 +137,11 @@ def _find(lookup: QuoteLookupForm, capture: Capture) -> tuple[int, int] | None:
     return start, start + len(passage)
 
 
-def _after_marking(user, claim: Claim) -> str:
+def _after_marking(user, claim: Claim, tags: list[str] = ()) -> str:
     own = Annotation.objects.authored_by(user).filter(claim=claim).first()
     if own is None:
-        return reverse("annotations:annotate", args=[claim.pk])
+        url = reverse("annotations:annotate", args=[claim.pk])
+        return f"{url}?{urlencode({'tags': tags}, doseq=True)}" if tags else url
     if own.is_editable:
         return reverse("annotations:annotation-edit", args=[own.pk])
     return claim_url(claim.pk, own.pk)

@@ -14,6 +14,7 @@ from archive.models import Article, Capture
 from .. import rules
 from ..filters import ArticleFilter, ClaimListFilter
 from ..forms import AssignForm, ReturnForm
+from ..intelligence.analysis import analyse
 from ..models import Annotation, Appearance, AppearanceAnchor, Assignment, Claim, Tag
 from ..reader import (
     claim_status,
@@ -105,6 +106,8 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
     # One part per page; a missing or unknown ?page= shows the first or the last.
     part = Paginator(pages, 1).get_page(request.GET.get("page"))
     page = part.object_list[0]
+    # The part shown is analysed, not the whole of a long text.
+    analysis = analyse(capture, user, (page.start, page.end)) if capture is not None else None
     claims = {}
     for appearance in appearances:
         claims.setdefault(appearance.claim_id, appearance)
@@ -112,9 +115,14 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
         "article": article,
         "captures": captures,
         "capture": capture,
-        "paragraphs": paragraphs(capture.text, highlights, page) if capture else [],
+        "paragraphs": (
+            paragraphs(capture.text, highlights, page, analysis.foreign_spans) if capture else []
+        ),
         "part": part,
         "query": query_without_page(request),
+        "analysis": analysis,
+        **_suggestion_context(analysis),
+        "can_annotate": rules.can_annotate(user),
         "claims_here": [
             {
                 "claim": a.claim,
@@ -129,6 +137,19 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
         "is_latest": bool(captures) and capture is not None and capture.pk == captures[0].pk,
     }
     return render(request, "annotations/reader.html", context)
+
+
+def _suggestion_context(analysis) -> dict:
+    """The reader's suggestions with the labels of their tags: `suggestions` as
+    (suggestion, labels) and `capture_tags` as (slug, label)."""
+    if analysis is None or not (analysis.suggestions or analysis.tags):
+        return {"suggestions": [], "capture_tags": []}
+    slugs = {slug for s in analysis.suggestions for slug in s.tags} | set(analysis.tags)
+    labels = dict(Tag.objects.filter(slug__in=slugs).values_list("slug", "label"))
+    return {
+        "suggestions": [(s, [labels.get(t, t) for t in s.tags]) for s in analysis.suggestions],
+        "capture_tags": [(slug, labels.get(slug, slug)) for slug in analysis.tags],
+    }
 
 
 def _newest_first(article: Article) -> list[Capture]:

@@ -228,8 +228,9 @@ def test_reader_queries_do_not_grow_with_highlights(
     for _ in range(rows):
         annotated_claim(alice_journalist, capture=capture, tags=[TagFactory()])
     # article with source, captures (no text), the capture's text, appearances with claims,
-    # their visible annotations, their tags; the changed/orphaned appearances (none here).
-    with django_assert_num_queries(7):
+    # their visible annotations, their tags; the changed/orphaned appearances (none here);
+    # the capture's stored analysis and the tag patterns of its language.
+    with django_assert_num_queries(9):
         client.get(f"/articles/{capture.article_id}/")
 
 

@@ -208,8 +208,10 @@ def test_reader_page_queries_do_not_grow_with_flagged_claims(
     def count_queries() -> int:
         # session, user, article + source, its captures, the shown capture's text, the
         # user's groups (visibility), appearances with claims, their annotations, their tags;
-        # the anchor notices: flagged appearances + captures, their anchor history.
-        with django_assert_num_queries(11):
+        # the anchor notices: flagged appearances + captures, their anchor history; the
+        # analysis: stored spans, the language's patterns, the marked sentences, whether the
+        # vocabulary has spun-or-garbled-text, the suggested tags' labels.
+        with django_assert_num_queries(16):
             client.get(f"/articles/{article.pk}/")
 
     count_queries()

@@ -26,6 +26,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
         "export_peak_rss_mib",
         "import_articles_per_s",
         "agreement_ms",
+        "similar_claims_p95_ms",
     ):
         assert written[key] > 0, key
     # The query count does not grow with the page.
@@ -34,6 +35,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
     assert written["import_path"]
     assert written["versions"]["django"] and written["machine"]["cores"] >= 1
     assert "| API list, 100 claims/page, p50 / p95 |" in markdown.read_text()
+    assert "| similar claims (marking), p50 / p95 |" in markdown.read_text()
     if POSTGRESQL:
         # The floor returns exactly what the API returns, only faster.
         assert written["floor_matches_api"] is True

@@ -11,7 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import APIToken
-from annotations.models import AppearanceAnchor, Assignment, Tag
+from annotations.models import AppearanceAnchor, Assignment, CaptureAnalysis, Tag, TagPattern
 from archive.models import Source
 from tests.factories import CLAIM_SENTENCE
 
@@ -26,8 +26,9 @@ SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth"}
 
 @pytest.fixture
 def matrix_world(world):
-    """The shared world, plus Alice's API token, a recorded anchoring (for the admin) and
-    Bob's assignment to the public claim (to withdraw)."""
+    """The shared world, plus Alice's API token, a recorded anchoring and the capture's
+    analysis (for the admin), Bob's assignment to the public claim (to withdraw) and a tag
+    pattern."""
     alice = world["users"]["alice"]
     token, _ = APIToken.issue(user=alice, name="alice's script")
     appearance = world["claim"].appearances.get()
@@ -47,7 +48,20 @@ def matrix_world(world):
         assigned_by=world["users"]["erin"],
         blind=False,
     )
-    return {**world, "token": token, "anchor": anchor, "assignment": assignment}
+    analysis = CaptureAnalysis.objects.create(
+        capture=world["capture"], language="fr", foreign_spans=[], method="test"
+    )
+    pattern = TagPattern.objects.create(
+        tag=Tag.objects.get(slug="disputed"), language="fr", phrase="démenti"
+    )
+    return {
+        **world,
+        "token": token,
+        "anchor": anchor,
+        "assignment": assignment,
+        "analysis": analysis,
+        "pattern": pattern,
+    }
 
 
 def client_as(persona: str, world) -> APIClient:
@@ -143,6 +157,16 @@ def api_writes(world) -> dict:
             f"/api/articles/{capture.article_id}/captures/",
             {"text": capture.text + "\n\nUpdate: Bishkek gave no reason."},
         ),
+        "add tag pattern": (
+            "post",
+            "/api/tags/disputed/patterns/",
+            {"language": "fr", "phrase": "contesté"},
+        ),
+        "remove tag pattern": (
+            "delete",
+            f"/api/tags/disputed/patterns/{world['pattern'].pk}/",
+            None,
+        ),
         "create token": ("post", "/api/tokens/", {"name": "nightly export"}),
         "revoke token": ("delete", f"/api/tokens/{world['token'].pk}/", None),
     }
@@ -170,6 +194,8 @@ API_PATHS = {
     "delete source": "DELETE /api/sources/{slug}/",
     "archive article": "POST /api/articles/",
     "archive capture": "POST /api/articles/{id}/captures/",
+    "add tag pattern": "POST /api/tags/{slug}/patterns/",
+    "remove tag pattern": "DELETE /api/tags/{slug}/patterns/{pattern_id}/",
     "create token": "POST /api/tokens/",
     "revoke token": "DELETE /api/tokens/{id}/",
 }
@@ -233,6 +259,11 @@ def web_writes(world) -> dict:
             f"/assignments/{world['assignment'].pk}/withdraw/",
             {},
         ),
+        "web: tag capture": (
+            "post",
+            f"/articles/{capture.article_id}/tag-capture/",
+            {"capture": capture.pk, "tag": "spun-or-garbled-text"},
+        ),
     }
 
 
@@ -259,6 +290,7 @@ WEB_PAGES = {
     "web: add article": "archive:article-add",
     "web: assign": "annotations:assign",
     "web: withdraw assignment": "annotations:unassign",
+    "web: tag capture": "annotations:tag-capture",
 }
 
 
@@ -275,6 +307,8 @@ def admin_objects(world) -> dict:
         "annotations.Claim": world["claim"],
         "annotations.Annotation": world["draft"],
         "annotations.AppearanceAnchor": world["anchor"],
+        "annotations.CaptureAnalysis": world["analysis"],
+        "annotations.TagPattern": world["pattern"],
     }
 
 
@@ -283,6 +317,11 @@ def admin_objects(world) -> dict:
 ADMIN_FORMS = {
     "auth.Group": {"name": "fact-checkers"},
     "annotations.Tag": {"slug": "satire", "label": "Satire", "description": "", "category": ""},
+    "annotations.TagPattern": lambda world: {
+        "tag": world["pattern"].tag_id,
+        "language": "fr",
+        "phrase": "contesté",
+    },
     "archive.Source": {
         "name": "Kloop",
         "slug": "kloop",
@@ -320,6 +359,8 @@ ALLOWED = {
     # Pasted replacement text for an archived article: an editor's act.
     "archive capture": {"erin": 201, "adam": 201},
     # Any logged-in user manages their own tokens.
+    "add tag pattern": {"erin": 201, "adam": 201},
+    "remove tag pattern": {"erin": 204, "adam": 204},
     "create token": {**EVERY_ROLE, "rita_reader": 201},
     "revoke token": {"alice": 204},
     # The pages answer a write with a redirect to what it made.
@@ -344,6 +385,7 @@ ALLOWED = {
     "admin: delete annotations.Annotation": {"adam": 302},
     "admin: delete annotations.Claim": {"adam": 302},
     "admin: delete annotations.Tag": {"adam": 302},
+    "admin: delete annotations.TagPattern": {"adam": 302},
     "admin: delete archive.Source": {"adam": 302},
     "admin: delete auth.Group": {"adam": 302},
     "admin: delete auth.User": {"adam": 302},
@@ -369,13 +411,22 @@ REFUSED = {
     "web: submit annotation": HIDDEN,
     "web: publish annotation": HIDDEN,
     "web: return annotation": HIDDEN,
+    # The world's capture suggests no capture-level tag: those who may tag are sent back to
+    # the reader with a message (the tagging itself: tests/annotations/test_suggestion_writes).
+    "web: tag capture": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     # An empty add or change form comes back with its errors; read-only models refuse.
     **{
         f"admin: {action} {label}": {"adam": 200}
         for action in ("add", "change")
         for label in ADMIN_MODELS
         if label not in ADMIN_FORMS
-        and label not in {"accounts.APIToken", "annotations.AppearanceAnchor", "archive.Capture"}
+        and label
+        not in {
+            "accounts.APIToken",
+            "annotations.AppearanceAnchor",
+            "annotations.CaptureAnalysis",
+            "archive.Capture",
+        }
     },
 }
 
@@ -405,6 +456,8 @@ def admin_writes(world) -> dict:
         app_label, model_name = label.split(".")
         base = f"/admin/{app_label}/{model_name.lower()}/"
         form = ADMIN_FORMS.get(label, {})
+        if callable(form):
+            form = form(world)
         writes[f"admin: add {label}"] = ("post", f"{base}add/", form)
         writes[f"admin: change {label}"] = ("post", f"{base}{obj.pk}/change/", form)
         writes[f"admin: delete {label}"] = ("post", f"{base}{obj.pk}/delete/", {"post": "yes"})
@@ -477,7 +530,9 @@ def test_each_role_against_each_write(matrix_world, name, persona):
     assert after == before, "a refused write changed the database"
     if response.status_code == 302:
         login = "/admin/login/" if name.startswith("admin") else "/accounts/login/"
-        assert response["Location"].startswith(login) or name == "web: annotate"
+        # Else a page that answers with a redirect elsewhere, named in REFUSED above.
+        sent_back = {"web: annotate", "web: tag capture"}
+        assert response["Location"].startswith(login) or name in sent_back
     elif not name.startswith(("web", "admin")):
         assert response["Content-Type"] == "application/json"
         assert response.json()["detail"]

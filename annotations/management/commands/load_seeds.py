@@ -1,6 +1,6 @@
-"""Load the seed articles, the starting tag vocabulary and the example claims. Idempotent:
-running it again changes nothing, whatever happened to the seeded articles since (new
-captures, claims moved or removed)."""
+"""Load the seed articles, the starting tag vocabulary (with its patterns) and the example
+claims. Idempotent: running it again changes nothing, whatever happened to the seeded
+articles since (new captures, claims moved or removed)."""
 
 import json
 from pathlib import Path
@@ -13,7 +13,7 @@ from django.db import transaction
 
 from accounts.actors import SEEDS
 from annotations import services
-from annotations.models import Appearance, AppearanceAnchor, Tag
+from annotations.models import Appearance, AppearanceAnchor, Tag, TagPattern
 from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
 from archive.models import Capture, text_sha256
 from archive.services import archive_article
@@ -83,16 +83,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Seeds: {tags} new tag(s), {articles} new article(s), "
-                "{claims} new claim(s).".format(**counts)
+                "{claims} new claim(s), {patterns} new pattern(s).".format(**counts)
             )
         )
 
     def load(self, seeds_dir: Path, tags: list[dict], manifest: dict) -> dict[str, int]:
-        counts = {"tags": 0, "articles": 0, "claims": 0}
+        counts = {"tags": 0, "articles": 0, "claims": 0, "patterns": 0}
         owner = system_user()
         for item in tags:
             # get_or_create, not update: editors may have refined a seeded tag since.
-            _, created = Tag.objects.get_or_create(
+            tag, created = Tag.objects.get_or_create(
                 slug=item["slug"],
                 defaults={
                     "label": item["label"],
@@ -101,6 +101,13 @@ class Command(BaseCommand):
                 },
             )
             counts["tags"] += created
+            for language, phrases in item.get("patterns", {}).items():
+                for phrase in phrases:
+                    # get_or_create: the seeded patterns are a starting set editors extend.
+                    _, created = TagPattern.objects.get_or_create(
+                        tag=tag, language=language, phrase=phrase
+                    )
+                    counts["patterns"] += created
         for entry in manifest["articles"]:
             path = seeds_dir / entry["file"]
             title, body = parse_text_document(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""Claim intelligence computed offline: foreign-word insertions, sentences, suggested claims."""

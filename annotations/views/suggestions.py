@@ -1,0 +1,48 @@
+"""Acting on the analysis' suggestions: applying a capture-level tag (e.g.
+`spun-or-garbled-text`) to the capture's claim in one click. Suggested claims are accepted
+through the usual marking page, which takes the suggested tags as `?tags=`."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from archive.models import Article
+
+from .. import rules, services
+from ..intelligence.analysis import analyse
+from ._shared import article_capture, claim_url
+
+
+@login_required
+@require_POST
+def tag_capture(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply a tag the capture's analysis suggests to the capture's claim."""
+    user = request.user
+    rules.require(rules.can_annotate(user), "Only journalists and editors tag captures.")
+    article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
+    capture = article_capture(article, request.POST.get("capture"))
+    reader = redirect("annotations:reader", article.pk)
+    if capture is None:
+        messages.error(request, "This article has no capture to tag.")
+        return reader
+    analysis = analyse(capture, user)
+    slug = request.POST.get("tag", "")
+    if slug not in analysis.tags:
+        messages.error(request, f"The analysis of this capture does not suggest “{slug}”.")
+        return reader
+    words = ", ".join(dict.fromkeys(span["text"] for span in analysis.foreign_spans))
+    try:
+        annotation = services.tag_capture(
+            user=user,
+            capture=capture,
+            tag=slug,
+            rationale=f"{len(analysis.foreign_spans)} foreign-language insertions: {words}.",
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return reader
+    messages.success(request, f"Tagged “{slug}” on the article's claim.")
+    return redirect(claim_url(annotation.claim_id, annotation.pk))

@@ -1,0 +1,131 @@
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.actors import IMPORT
+from annotations.intelligence.evaluation import catalogue_sentences, evaluate, insert_word
+from annotations.intelligence.insertions import detect
+from annotations.models import CaptureAnalysis
+from archive.ingest.documents import CapturePayload
+from archive.services import archive_article
+from tests import factories
+
+SEED_TEXT = Path(settings.BASE_DIR, "seeds", "000_8c62be7ee0a13371.txt").read_text()
+
+
+def archive_seed_fresh():
+    """The seed article archived as a new article, without the seed's example claims."""
+    return archive_article(
+        actor=IMPORT,
+        title="Le Kirghizistan annule ses exercices",
+        url="https://example.org/kg",
+        language="fr",
+        capture=CapturePayload(text=SEED_TEXT, origin="file"),
+    ).capture
+
+
+def flagged(text: str, language: str) -> list[str]:
+    return [span.text for span in detect(text, language)]
+
+
+def test_the_seed_article_shows_its_spun_english_words():
+    spans = detect(SEED_TEXT, "fr")
+    words = {span.text for span in spans}
+    assert {"power", "affect", "event"} <= words
+    # Everything flagged is one of the machine's English swaps.
+    assert words <= {
+        "power",
+        "affect",
+        "event",
+        "events",
+        "choices",
+        "however",
+        "status",
+        "significance",
+    }
+    for span in spans:
+        assert SEED_TEXT[span.start : span.end] == span.text
+        assert span.language == "en"
+        assert 0 < span.score <= 1
+
+
+def test_names_titles_acronyms_and_loanwords_are_not_flagged():
+    text = (
+        "Le leader du parti a passé le week-end à Paris avec John Power. "
+        "Le film « Event Horizon » sort en DVD, selon la BBC et l’OTAN."
+    )
+    assert flagged(text, "fr") == []
+
+
+def test_a_sentence_opening_foreign_word_is_flagged():
+    assert flagged("However, le gouvernement a refusé.", "fr") == ["However"]
+
+
+def test_adjacent_foreign_words_form_one_span():
+    text = "Les autorités ont pris des steps forward importants."
+    assert flagged(text, "fr") == ["steps forward"]
+
+
+def test_french_words_in_english_text_are_flagged():
+    assert flagged("The minister said the réunion was postponed.", "en") == ["réunion"]
+
+
+def test_code_and_identifiers_are_not_prose():
+    assert flagged("La méthode get_absolute_url() et allow_future sont absentes.", "fr") == []
+
+
+def test_an_unknown_language_flags_nothing():
+    assert detect("Le power collective", "") == []
+    assert detect("Le power collective", "xx") == []
+
+
+def test_detection_takes_well_under_five_ms_per_sentence():
+    sentences = [s.text for s in catalogue_sentences()[:200]]
+    detect(sentences[0], "fr")
+    started = time.perf_counter()
+    for sentence in sentences:
+        detect(sentence, "fr")
+    assert (time.perf_counter() - started) * 1000 / len(sentences) < 5
+
+
+def test_the_evaluation_set_holds_over_a_thousand_real_sentences_in_both_languages():
+    sentences = catalogue_sentences()
+    assert len(sentences) >= 1000
+    assert {s.language for s in sentences} == {"fr", "en"}
+
+
+def test_an_insertion_replaces_one_word_with_a_word_of_the_other_language_reproducibly():
+    sentence = next(s for s in catalogue_sentences() if s.language == "fr" and len(s.text) > 40)
+    case = insert_word(sentence, seed=3)
+    assert case == insert_word(sentence, seed=3)
+    inserted = case.text[case.inserted[0] : case.inserted[1]]
+    assert inserted not in sentence.text.split()
+
+
+def test_the_evaluation_meets_its_targets_on_a_sample():
+    report, _ = evaluate(sample=250, seed=7)
+    assert report.insertions > 200
+    assert report.precision >= 0.9
+    assert report.recall >= 0.8
+    assert report.ms_per_sentence <= 5
+
+
+@pytest.mark.django_db
+def test_archiving_a_capture_stores_its_foreign_insertions():
+    capture = archive_seed_fresh()
+    analysis = CaptureAnalysis.objects.get(capture=capture)
+    assert analysis.language == "fr"
+    assert {"power", "affect", "event"} <= {s["text"] for s in analysis.foreign_spans}
+
+
+@pytest.mark.django_db
+def test_the_command_analyses_captures_stored_before_detection():
+    capture = factories.CaptureFactory(text="Une event distinctive et la power collective.")
+    CaptureAnalysis.objects.filter(capture=capture).delete()
+    call_command("analyse_captures", stdout=io.StringIO())
+    spans = CaptureAnalysis.objects.get(capture=capture).foreign_spans
+    assert [s["text"] for s in spans] == ["event", "power"]
