@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from archive.validation import as_text
+from core.exceptions import PreconditionRequired
 
 from .. import services
 from ..forms import ReturnForm
@@ -42,6 +43,8 @@ def _transition(request: HttpRequest, pk: int, action) -> HttpResponse:
         action(annotation)
     except services.StaleVersionError as exc:
         messages.error(request, STALE_MESSAGE.format(version=exc.annotation.version))
+    except PreconditionRequired as exc:
+        messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, as_text(exc))
     return redirect(_next_url(request, default))

@@ -33,6 +33,7 @@ ERROR_DESCRIPTIONS = {
     "405": "This method is not allowed here.",
     "409": "Conflicts with stored data (e.g. still referred to).",
     "412": "The annotation changed since you read it (stale `version` or `If-Match`).",
+    "428": "Precondition required: send the `version` you read, or its ETag in `If-Match`.",
     "429": "Too many requests: wait `Retry-After` seconds.",
 }
 
@@ -52,12 +53,12 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             # Every operation can fail on input, credentials, permissions (the token list
             # refuses read-only tokens), visibility and throttling; writes also on conflicts,
-            # and annotation writes on a stale version.
-            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412")]
+            # and changes to an annotation on a stale or missing version.
+            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412", "428")]
             if method != "get":
                 codes.append("409")
-                if "/annotations/" in path:
-                    codes.append("412")
+                if path.startswith("/api/annotations/{id}/"):
+                    codes += ["412", "428"]
             for code in codes:
                 if code in responses:
                     continue
