@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
@@ -16,10 +17,31 @@ from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
 from core.api.filters import DateTimeFilter, IdFilter, StrictFilterSet
 
 from .models import Annotation, Appearance, Claim, Evidence, Tag
+from .search import matching, parse_query
+
+
+class SearchQueryField(forms.CharField):
+    """Search text, parsed (`annotations.search.parse_query`): too long or too many words is
+    a form error (a 400 from the API), never a database failure."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_query(value) if value else value
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": settings.CLAIMDESK_SEARCH_MAX_LENGTH,
+        "description": f"Search words (at most {settings.CLAIMDESK_SEARCH_MAX_TERMS}).",
+    }
+)
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchQueryField
 
 
 class ArticleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search title and text", method="search")
+    q = SearchFilter(label="Search title and text", method="search")
     source = django_filters.ModelChoiceFilter(
         label="Source",
         queryset=Source.objects.all(),
@@ -48,9 +70,17 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields = ["q", "source", "language", "tag", "has_claims"]
 
+    def filter_queryset(self, queryset):
+        if "q" in self.form.errors:
+            return queryset.none()  # a search that cannot run finds nothing, not everything
+        return super().filter_queryset(queryset)
+
     def search(self, queryset, name, value):
-        in_text = Capture.objects.filter(article=OuterRef("pk"), text__icontains=value)
-        return queryset.filter(Q(title__icontains=value) | Exists(in_text))
+        def contains(text: str) -> Q:
+            in_text = Capture.objects.filter(article=OuterRef("pk"), text__icontains=text)
+            return Q(title__icontains=text) | Exists(in_text)
+
+        return queryset.filter(matching(value, contains)) if value else queryset
 
     def _claims_in_article(self, annotation_filter: Q | None = None):
         user = self.request.user
@@ -122,9 +152,7 @@ class ClaimFilter(StrictFilterSet):
     max_confidence = ConfidenceFilter(help_text="An annotation at most this confident.")
     author = django_filters.CharFilter(help_text="Username of an annotation's author.")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
-    q = django_filters.CharFilter(
-        method="filter_q", help_text="Words in the claim's wording or quotes."
-    )
+    q = SearchFilter(method="filter_q", help_text="Words in the claim's wording or quotes.")
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     published_after = DateTimeFilter(help_text="An annotation published at or after this time.")
@@ -146,7 +174,7 @@ class ClaimFilter(StrictFilterSet):
         self.viewer = viewer
 
     def filter_queryset(self, queryset):
-        if self.form.non_field_errors():
+        if self.form.non_field_errors() or "q" in self.form.errors:
             return queryset.none()
         conditions = {}
         for name, value in self.form.cleaned_data.items():
@@ -204,7 +232,7 @@ class ClaimListFilter(ClaimFilter):
 
     confidence_scale = 100
 
-    q = django_filters.CharFilter(label="Search wording and quotes", method="filter_q")
+    q = SearchFilter(label="Search wording and quotes", method="filter_q")
     tag = django_filters.ModelMultipleChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
