@@ -29,7 +29,16 @@ from functools import reduce
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Exists, FloatField, Model, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    FloatField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 
 # Claim language (ISO 639-1) → PostgreSQL snowball configuration.
@@ -82,7 +91,7 @@ class ParsedQuery:
         return [w for terms in self.alternatives for t in terms for w in t.words]
 
     def __bool__(self) -> bool:
-        return any(not t.excluded for terms in self.alternatives for t in terms)
+        return bool(self.alternatives)
 
     def __str__(self) -> str:
         return self.websearch
@@ -165,27 +174,47 @@ def search_claims(claims: QuerySet, q: str | ParsedQuery) -> QuerySet:
     if not q:
         return claims.annotate(search_rank=NO_RANK)
     if connections[claims.db].vendor == "postgresql":
-        return _search_postgresql(claims, q.websearch)
+        return _search_postgresql(claims, q)
     return _search_portable(claims, q)
 
 
-def _search_postgresql(claims: QuerySet, q: str) -> QuerySet:
+def _search_postgresql(claims: QuerySet, q: ParsedQuery) -> QuerySet:
     table = claims.model._meta.db_table
     appearance_table = _appearances(claims)._meta.db_table
     query = _query_sql()
-    params = [q] * len(CONFIGS)
-    # The match is computed once, as an array of ids (an InitPlan), so the planner cannot
-    # walk a date index hoping to meet rare matches early: it uses the GIN index instead.
-    # A claim also matches through one of its quotes (appearances carry their own vector).
-    matching = (
-        f'("{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}" WHERE "search_vector" @@ {query}))'
-        f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{appearance_table}"'
-        f' WHERE "search_vector" @@ {query})))'
+
+    def contains(text: str) -> Q:
+        # The match is computed once, as an array of ids (an InitPlan), so the planner cannot
+        # walk a date index hoping to meet rare matches early: it uses the GIN index instead.
+        # A claim also matches through one of its quotes (appearances carry their own
+        # vector). Each term is matched on its own, so that an excluded word is excluded in
+        # every configuration (NOT of an OR over configurations, not an OR of NOTs).
+        sql = (
+            f'("{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}"'
+            f' WHERE "search_vector" @@ {query}))'
+            f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{appearance_table}"'
+            f' WHERE "search_vector" @@ {query})))'
+        )
+        phrase = f'"{text}"'
+        return Q(RawSQL(sql, [phrase] * (2 * len(CONFIGS)), output_field=BooleanField()))
+
+    wanted = ParsedQuery(
+        tuple(
+            kept
+            for terms in q.alternatives
+            if (kept := tuple(t for t in terms if not t.excluded))
+        )
     )
-    rank = RawSQL(
-        f'ts_rank_cd("{table}"."search_vector", {query})', params, output_field=FloatField()
+    rank = (
+        RawSQL(
+            f'ts_rank_cd("{table}"."search_vector", {query})',
+            [wanted.websearch] * len(CONFIGS),
+            output_field=FloatField(),
+        )
+        if wanted
+        else NO_RANK
     )
-    return claims.extra(where=[matching], params=params * 2).annotate(search_rank=rank)
+    return claims.filter(matching(q, contains)).annotate(search_rank=rank)
 
 
 def _search_portable(claims: QuerySet, q: ParsedQuery) -> QuerySet:
