@@ -184,9 +184,7 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
         services.remove_evidence(user=request.user, evidence=obj)
 
     def delete(self, request, obj):
-        services.delete_annotation(
-            user=request.user, annotation=obj, expected_version=obj.version
-        )
+        services.delete_annotation(user=request.user, annotation=obj, expected_version=obj.version)
 
     @admin.action(description="Publish the selected submitted annotations")
     def publish_selected(self, request, queryset):

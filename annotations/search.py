@@ -200,9 +200,7 @@ def _search_postgresql(claims: QuerySet, q: ParsedQuery) -> QuerySet:
 
     wanted = ParsedQuery(
         tuple(
-            kept
-            for terms in q.alternatives
-            if (kept := tuple(t for t in terms if not t.excluded))
+            kept for terms in q.alternatives if (kept := tuple(t for t in terms if not t.excluded))
         )
     )
     rank = (

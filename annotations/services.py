@@ -528,9 +528,7 @@ def return_annotation(
 
 
 @transaction.atomic
-def delete_annotation(
-    *, user: User, annotation: Annotation, expected_version: int | None
-) -> None:
+def delete_annotation(*, user: User, annotation: Annotation, expected_version: int | None) -> None:
     """Soft-delete: the annotation disappears from every list but stays in the database."""
     rules.require(
         rules.can_delete_annotation(user, annotation),
