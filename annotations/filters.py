@@ -3,6 +3,7 @@ the API's appearance, annotation and evidence lists. Every condition on annotati
 the annotations the reader may see, and all of them to the same annotation: "tag X and status
 published" means one published annotation tagged X."""
 
+import re
 from decimal import Decimal
 
 import django_filters
@@ -10,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
@@ -123,9 +123,29 @@ ANNOTATION_LOOKUPS = {
 }
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class TagSlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Repeatable tag slugs; an unknown slug is a 400 naming it."""
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class SlugsField(forms.Field):
+    """Repeated slugs (`tag=a&tag=b`), each well formed."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        return list(value or [])
+
+    def validate(self, value):
+        super().validate(value)
+        for slug in value:
+            if not re.match(SLUG_PATTERN, slug):
+                raise forms.ValidationError(f"“{slug}” is not a slug.", code="invalid")
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
+class TagSlugsFilter(django_filters.Filter):
+    """Repeatable tag slugs; like an unknown id, an unknown slug matches nothing."""
+
+    field_class = SlugsField
 
 
 class ClaimFilter(StrictFilterSet):
@@ -137,11 +157,7 @@ class ClaimFilter(StrictFilterSet):
     # Confidence parameters are fractions of this (the page asks for a percentage).
     confidence_scale = 1
 
-    tag = TagSlugsFilter(
-        queryset=Tag.objects.all(),
-        to_field_name="slug",
-        help_text="Tag slug; repeat for any of several (tag=a&tag=b).",
-    )
+    tag = TagSlugsFilter(help_text="Tag slug; repeat for any of several (tag=a&tag=b).")
     source = django_filters.CharFilter(method="filter_source", help_text="Source slug.")
     article = IdFilter(method="filter_article", help_text="Article id.")
     language = django_filters.CharFilter(field_name="language", help_text="Claim language.")
@@ -181,7 +197,7 @@ class ClaimFilter(StrictFilterSet):
             if name in ANNOTATION_LOOKUPS:
                 if name == "tag":
                     # The tags as chosen (no query): none chosen is no condition.
-                    value = [tag.slug for tag in value]
+                    value = [getattr(tag, "slug", tag) for tag in value]
                 elif name in ("min_confidence", "max_confidence") and value is not None:
                     value = Decimal(value) / self.confidence_scale
                 if value in (None, "", []):
@@ -291,7 +307,9 @@ class AnnotationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
     author = django_filters.CharFilter(field_name="author__username")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
-    tag = django_filters.CharFilter(method="filter_tag", help_text="Tag slug.")
+    tag = django_filters.CharFilter(
+        method="filter_tag", help_text="Tag slug.", min_length=1, max_length=100
+    )
 
     class Meta:
         model = Annotation

@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
+        "core.api.schema.close_request_bodies",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AnnotationStatusEnum": "annotations.models.Annotation.Status",

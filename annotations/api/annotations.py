@@ -3,6 +3,7 @@ version checks (ETag / If-Match), and their W3C Web Annotation renderings."""
 
 import re
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from core.api.pagination import CursorPagination
+from core.api.pagination import CURSOR_PATTERN, CursorPagination
 from core.api.renderers import ORJSONRenderer
 
 from .. import jsonld, services
@@ -294,8 +295,16 @@ class AnnotationViewSet(
         responses=W3C_RESPONSE,
         filters=False,
         parameters=[
-            OpenApiParameter("cursor", str, description="The pagination cursor value."),
-            OpenApiParameter("page_size", int, description="Annotations per page (1–100)."),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "pattern": CURSOR_PATTERN},
+                description="Where the page starts: the `next` or `prev` link gives it.",
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
+                description=f"Annotations per page (1–{settings.API_MAX_PAGE_SIZE}).",
+            ),
         ],
     )
     @action(

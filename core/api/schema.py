@@ -38,6 +38,44 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _form_variant(name: str, schema: dict, components: dict) -> str:
+    """The component `name` as a form sends it: a form has no null (an empty value, or
+    leaving the field out, means none), so no property is nullable."""
+    form_name = f"{name}Form"
+    if form_name not in components:
+        properties = {
+            field: {key: value for key, value in spec.items() if key != "nullable"}
+            for field, spec in schema.get("properties", {}).items()
+        }
+        components[form_name] = {**schema, "properties": properties}
+    return form_name
+
+
+def close_request_bodies(result, generator, request, public):
+    """drf-spectacular postprocessing hook: request bodies accept only the properties they
+    list (the write serializers refuse unknown and read-only fields with a 400), and form
+    bodies carry no nulls."""
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
+                ref = content.get("schema", {}).get("$ref", "")
+                name = ref.rsplit("/", 1)[-1]
+                schema = components.get(name)
+                if schema is None or schema.get("type") != "object":
+                    continue
+                schema["additionalProperties"] = False
+                if media_type in FORM_MEDIA_TYPES:
+                    form_name = _form_variant(name, schema, components)
+                    content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
+    return result
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the shared error shape
     for the statuses it can answer, and reads work without credentials."""
