@@ -199,8 +199,9 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
 
     def update(self, request, obj, data):
         # The stored annotation, not the form's instance (which the form has already changed).
+        stored = Annotation.objects.get(pk=obj.pk)
         services.update_annotation(
-            user=request.user, annotation=Annotation.objects.get(pk=obj.pk), **data
+            user=request.user, annotation=stored, expected_version=stored.version, **data
         )
 
     def save_inline_row(self, request, parent, data):
@@ -219,14 +220,16 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
         services.remove_evidence(user=request.user, evidence=obj)
 
     def delete(self, request, obj):
-        services.delete_annotation(user=request.user, annotation=obj)
+        services.delete_annotation(user=request.user, annotation=obj, expected_version=obj.version)
 
     @admin.action(description="Publish the selected submitted annotations")
     def publish_selected(self, request, queryset):
         done = 0
         for annotation in queryset:
             try:
-                services.publish_annotation(user=request.user, annotation=annotation)
+                services.publish_annotation(
+                    user=request.user, annotation=annotation, expected_version=annotation.version
+                )
                 done += 1
             except (PermissionDenied, ValidationError) as exc:
                 _report(request, exc)
@@ -242,6 +245,7 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
                     user=request.user,
                     annotation=annotation,
                     comment="Returned by an administrator: please review and resubmit.",
+                    expected_version=annotation.version,
                 )
                 done += 1
             except (PermissionDenied, ValidationError) as exc:

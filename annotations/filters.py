@@ -3,23 +3,45 @@ the API's appearance, annotation and evidence lists. Every condition on annotati
 the annotations the reader may see, and all of them to the same annotation: "tag X and status
 published" means one published annotation tagged X."""
 
+import re
 from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
 from core.api.filters import DateTimeFilter, IdFilter, StrictFilterSet
 
 from .models import Annotation, Appearance, Claim, Evidence, Tag
+from .search import matching, parse_query
+
+
+class SearchQueryField(forms.CharField):
+    """Search text, parsed (`annotations.search.parse_query`): too long or too many words is
+    a form error (a 400 from the API), never a database failure."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_query(value) if value else value
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": settings.CLAIMDESK_SEARCH_MAX_LENGTH,
+        "description": f"Search words (at most {settings.CLAIMDESK_SEARCH_MAX_TERMS}).",
+    }
+)
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchQueryField
 
 
 class ArticleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search title and text", method="search")
+    q = SearchFilter(label="Search title and text", method="search")
     source = django_filters.ModelChoiceFilter(
         label="Source",
         queryset=Source.objects.all(),
@@ -48,9 +70,17 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields = ["q", "source", "language", "tag", "has_claims"]
 
+    def filter_queryset(self, queryset):
+        if "q" in self.form.errors:
+            return queryset.none()  # a search that cannot run finds nothing, not everything
+        return super().filter_queryset(queryset)
+
     def search(self, queryset, name, value):
-        in_text = Capture.objects.filter(article=OuterRef("pk"), text__icontains=value)
-        return queryset.filter(Q(title__icontains=value) | Exists(in_text))
+        def contains(text: str) -> Q:
+            in_text = Capture.objects.filter(article=OuterRef("pk"), text__icontains=text)
+            return Q(title__icontains=text) | Exists(in_text)
+
+        return queryset.filter(matching(value, contains)) if value else queryset
 
     def _claims_in_article(self, annotation_filter: Q | None = None):
         user = self.request.user
@@ -93,9 +123,29 @@ ANNOTATION_LOOKUPS = {
 }
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class TagSlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Repeatable tag slugs; an unknown slug is a 400 naming it."""
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class SlugsField(forms.Field):
+    """Repeated slugs (`tag=a&tag=b`), each well formed."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        return list(value or [])
+
+    def validate(self, value):
+        super().validate(value)
+        for slug in value:
+            if not re.match(SLUG_PATTERN, slug):
+                raise forms.ValidationError(f"“{slug}” is not a slug.", code="invalid")
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
+class TagSlugsFilter(django_filters.Filter):
+    """Repeatable tag slugs; like an unknown id, an unknown slug matches nothing."""
+
+    field_class = SlugsField
 
 
 class ClaimFilter(StrictFilterSet):
@@ -108,11 +158,7 @@ class ClaimFilter(StrictFilterSet):
     confidence_scale = 1
     annotation_lookups = ANNOTATION_LOOKUPS
 
-    tag = TagSlugsFilter(
-        queryset=Tag.objects.all(),
-        to_field_name="slug",
-        help_text="Tag slug; repeat for any of several (tag=a&tag=b).",
-    )
+    tag = TagSlugsFilter(help_text="Tag slug; repeat for any of several (tag=a&tag=b).")
     source = django_filters.CharFilter(method="filter_source", help_text="Source slug.")
     article = IdFilter(method="filter_article", help_text="Article id.")
     language = django_filters.CharFilter(field_name="language", help_text="Claim language.")
@@ -123,9 +169,7 @@ class ClaimFilter(StrictFilterSet):
     max_confidence = ConfidenceFilter(help_text="An annotation at most this confident.")
     author = django_filters.CharFilter(help_text="Username of an annotation's author.")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
-    q = django_filters.CharFilter(
-        method="filter_q", help_text="Words in the claim's wording or quotes."
-    )
+    q = SearchFilter(method="filter_q", help_text="Words in the claim's wording or quotes.")
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     published_after = DateTimeFilter(help_text="An annotation published at or after this time.")
@@ -147,14 +191,14 @@ class ClaimFilter(StrictFilterSet):
         self.viewer = viewer
 
     def filter_queryset(self, queryset):
-        if self.form.non_field_errors():
+        if self.form.non_field_errors() or "q" in self.form.errors:
             return queryset.none()
         conditions = {}
         for name, value in self.form.cleaned_data.items():
             if name in self.annotation_lookups:
                 if name == "tag":
                     # The tags as chosen (no query): none chosen is no condition.
-                    value = [tag.slug for tag in value]
+                    value = [getattr(tag, "slug", tag) for tag in value]
                 elif name in ("min_confidence", "max_confidence") and value is not None:
                     value = Decimal(value) / self.confidence_scale
                 if value in (None, "", []):
@@ -226,7 +270,7 @@ class ClaimListFilter(ClaimFilter):
 
     confidence_scale = 100
 
-    q = django_filters.CharFilter(label="Search wording and quotes", method="filter_q")
+    q = SearchFilter(label="Search wording and quotes", method="filter_q")
     tag = page_tag_filter()
     status = django_filters.ChoiceFilter(
         label="Status", choices=Annotation.Status.choices, empty_label="any status"
@@ -338,7 +382,9 @@ class AnnotationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
     author = django_filters.CharFilter(field_name="author__username")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
-    tag = django_filters.CharFilter(method="filter_tag", help_text="Tag slug.")
+    tag = django_filters.CharFilter(
+        method="filter_tag", help_text="Tag slug.", min_length=1, max_length=100
+    )
 
     class Meta:
         model = Annotation

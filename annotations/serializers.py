@@ -255,7 +255,7 @@ class VersionSerializer(StrictInputMixin, serializers.Serializer):
         min_value=1,
         max_value=MAX_ID,
         help_text="The version you read; refused with 412 if the annotation changed since. "
-        "The If-Match header (the ETag) does the same.",
+        "Required unless the If-Match header carries the ETag instead (428 without either).",
     )
 
 

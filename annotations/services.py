@@ -14,7 +14,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from archive.models import Capture
-from core.exceptions import PreconditionFailed
+from core.exceptions import PreconditionFailed, PreconditionRequired
 
 from . import rules
 from .anchoring import best_fuzzy_score, find_quote
@@ -141,16 +141,45 @@ def _record(annotation: Annotation, *, action: str, user: User) -> None:
     )
 
 
+def _require_precondition(expected_version: int | None) -> int:
+    """The version a write is based on; a write that names none is refused (called after the
+    rule check, so a user who may not write learns nothing from it)."""
+    if expected_version is None:
+        raise PreconditionRequired(
+            "Say which version of the annotation you are changing: send the `version` you "
+            "read in the body, or its ETag in an If-Match header."
+        )
+    return expected_version
+
+
 def _bump(annotation: Annotation, expected_version: int | None, **changes) -> None:
     """Apply `changes` and increment the version, unless another write got there first."""
+    expected_version = _require_precondition(expected_version)
     changes["updated_at"] = timezone.now()
-    query = Annotation.objects.filter(pk=annotation.pk)
-    if expected_version is not None:
-        query = query.filter(version=expected_version)
+    query = Annotation.objects.filter(pk=annotation.pk, version=expected_version)
     if not query.update(version=F("version") + 1, **changes):
         annotation.refresh_from_db()
         raise StaleVersionError(annotation, expected_version)
     annotation.refresh_from_db()
+
+
+def _touch(annotation: Annotation) -> None:
+    """Increment the version for a change beside the annotation's own fields (evidence added
+    or removed): it adds to what others wrote, so it needs no precondition."""
+    Annotation.objects.filter(pk=annotation.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    annotation.refresh_from_db()
+
+
+def _check_unchanged(annotation: Annotation, expected_version: int | None) -> None:
+    """For a write that changes nothing: still refuse a missing or stale precondition, but
+    neither bump the version nor record a revision."""
+    expected_version = _require_precondition(expected_version)
+    current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True)
+    if current.first() != expected_version:
+        annotation.refresh_from_db()
+        raise StaleVersionError(annotation, expected_version)
 
 
 # Claims and appearances
@@ -385,7 +414,7 @@ def create_annotation(
     annotation.tags.set(_tags(tags))
     _record(annotation, action="created", user=user)
     if submit:
-        submit_annotation(user=user, annotation=annotation)
+        submit_annotation(user=user, annotation=annotation, expected_version=annotation.version)
     return annotation
 
 
@@ -394,14 +423,16 @@ def update_annotation(
     *,
     user: User,
     annotation: Annotation,
-    expected_version: int | None = None,
+    expected_version: int | None,
     confidence: object = None,
     tags: Iterable[Tag | str] | None = None,
     verdict: str | None = None,
     rationale: str | None = None,
 ) -> Annotation:
-    """Change an annotation's assessment. With `expected_version`, refuse (StaleVersionError)
-    if someone changed it in the meantime, changing nothing."""
+    """Change an annotation's assessment, based on `expected_version` (the version the user
+    read): refuse with StaleVersionError if someone changed it in the meantime, and with
+    PreconditionRequired if it is None, changing nothing. Values equal to the stored ones
+    change nothing, so such a write neither bumps the version nor records a revision."""
     rules.require(
         rules.can_edit_annotation(user, annotation),
         "You can edit only your own annotations, and only while they are drafts or returned.",
@@ -421,8 +452,17 @@ def update_annotation(
     if rationale is not None:
         changes["rationale"] = rationale
     new_tags = _tags(tags) if tags is not None else None
+    changes = {
+        field: value for field, value in changes.items() if getattr(annotation, field) != value
+    }
+    tags_change = new_tags is not None and {t.pk for t in new_tags} != set(
+        annotation.tags.values_list("pk", flat=True)
+    )
+    if not changes and not tags_change:
+        _check_unchanged(annotation, expected_version)
+        return annotation
     _bump(annotation, expected_version, **changes)
-    if new_tags is not None:
+    if tags_change:
         annotation.tags.set(new_tags)
     _record(annotation, action="edited", user=user)
     return annotation
@@ -430,7 +470,7 @@ def update_annotation(
 
 @transaction.atomic
 def submit_annotation(
-    *, user: User, annotation: Annotation, expected_version: int | None = None
+    *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
     rules.require(
         rules.can_submit_annotation(user, annotation),
@@ -443,7 +483,7 @@ def submit_annotation(
 
 @transaction.atomic
 def publish_annotation(
-    *, user: User, annotation: Annotation, expected_version: int | None = None
+    *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
     rules.require(
         rules.can_review_annotation(user, annotation)
@@ -466,7 +506,7 @@ def publish_annotation(
 
 @transaction.atomic
 def return_annotation(
-    *, user: User, annotation: Annotation, comment: str, expected_version: int | None = None
+    *, user: User, annotation: Annotation, comment: str, expected_version: int | None
 ) -> Annotation:
     """Send an annotation back to its author with a comment (also retracts a published one)."""
     rules.require(
@@ -490,13 +530,13 @@ def return_annotation(
 
 
 @transaction.atomic
-def delete_annotation(*, user: User, annotation: Annotation) -> None:
+def delete_annotation(*, user: User, annotation: Annotation, expected_version: int | None) -> None:
     """Soft-delete: the annotation disappears from every list but stays in the database."""
     rules.require(
         rules.can_delete_annotation(user, annotation),
         "You can delete only your own draft or returned annotations.",
     )
-    _bump(annotation, None, deleted_at=timezone.now())
+    _bump(annotation, expected_version, deleted_at=timezone.now())
     _record(annotation, action="deleted", user=user)
 
 
@@ -548,7 +588,7 @@ def add_evidence(
         evidence.document = document
     evidence.full_clean()
     evidence.save()
-    _bump(annotation, None)
+    _touch(annotation)
     _record(annotation, action="evidence added", user=user)
     return evidence
 
@@ -560,7 +600,7 @@ def remove_evidence(*, user: User, evidence: Evidence) -> None:
         "You can remove evidence only from your own annotations while they are editable.",
     )
     Evidence.objects.filter(pk=evidence.pk).update(deleted_at=timezone.now())
-    _bump(evidence.annotation, None)
+    _touch(evidence.annotation)
     _record(evidence.annotation, action="evidence removed", user=user)
 
 

@@ -9,6 +9,13 @@ from .models import Article, Capture, Source
 
 
 class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
+    # A list, never null (the model stores a JSON list; the schema said "any JSON, or null").
+    domains = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        required=False,
+        help_text="Host names of the source's sites.",
+    )
+
     class Meta:
         model = Source
         fields = [

@@ -182,6 +182,10 @@ CLAIMDESK_SPUN_MIN_INSERTIONS = int(os.environ.get("CLAIMDESK_SPUN_MIN_INSERTION
 # Fetching URLs to archive: seconds to wait, and the largest page accepted.
 CLAIMDESK_FETCH_TIMEOUT = float(os.environ.get("CLAIMDESK_FETCH_TIMEOUT", "15"))
 CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(10 * 2**20)))
+# Search (q=): the longest query text and the most words accepted; the databases fail on
+# larger queries (PostgreSQL "tsquery stack too small", SQLite "Expression tree is too large").
+CLAIMDESK_SEARCH_MAX_LENGTH = int(os.environ.get("CLAIMDESK_SEARCH_MAX_LENGTH", "200"))
+CLAIMDESK_SEARCH_MAX_TERMS = int(os.environ.get("CLAIMDESK_SEARCH_MAX_TERMS", "16"))
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
@@ -272,6 +276,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
+        "core.api.schema.close_request_bodies",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AnnotationStatusEnum": "annotations.models.Annotation.Status",

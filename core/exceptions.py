@@ -11,3 +11,11 @@ class PreconditionFailed(Exception):
     def __init__(self, message: str, **data: object):
         super().__init__(message)
         self.data = data
+
+
+class PreconditionRequired(Exception):
+    """A write to a versioned object that did not say which version it was based on
+    (HTTP 428): without one, two people's edits would silently overwrite each other. The
+    API answers `{"detail": message}`."""
+
+    status_code = 428

@@ -3,6 +3,7 @@ version checks (ETag / If-Match), and their W3C Web Annotation renderings."""
 
 import re
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from core.api.pagination import CursorPagination
+from core.api.pagination import CURSOR_PATTERN, CursorPagination
 from core.api.renderers import ORJSONRenderer
 
 from .. import jsonld, services
@@ -41,18 +42,21 @@ def etag(annotation: Annotation) -> str:
 
 def expected_version(request, annotation: Annotation, version: int | None) -> int | None:
     """The version the client last read: `version` in the body, else the If-Match header
-    (the ETag it was given). None if it sent neither: the write applies unconditionally."""
+    (the ETag it was given; `*` means the version stored now). None if it sent neither: the
+    services refuse that with 428, after checking that the user may write at all. The
+    services compare the version, so a stale one is refused (412) only after that check."""
     if version is not None:
         return version
     header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
+    if not header:
         return None
+    if header == "*":
+        return annotation.version
     for tag in header.split(","):
         match = ETAG_RE.match(tag.strip())
         if match and int(match[1]) == annotation.version:
-            # Let the service compare again, atomically, in its UPDATE.
             return annotation.version
-    raise services.StaleVersionError(annotation, expected=_first_version(header))
+    return _first_version(header)
 
 
 def _first_version(header: str) -> int:
@@ -61,6 +65,13 @@ def _first_version(header: str) -> int:
 
 
 ANNOTATION_ACTION_RESPONSES = {200: AnnotationSerializer}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ETag you read (`"v3"`), instead of `version` in the body; one of the two '
+    "is required (428 otherwise).",
+)
 W3C_RESPONSE = {
     (200, "application/ld+json"): OpenApiResponse(
         OpenApiTypes.OBJECT,
@@ -91,8 +102,9 @@ W3C_RESPONSE = {
     partial_update=extend_schema(
         request=AnnotationUpdateSerializer,
         responses=AnnotationSerializer,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+        parameters=[IF_MATCH],
     ),
+    destroy=extend_schema(request=VersionSerializer, parameters=[IF_MATCH]),
 )
 class AnnotationViewSet(
     LinkedDataMixin,
@@ -102,8 +114,9 @@ class AnnotationViewSet(
     viewsets.GenericViewSet,
 ):
     """Assessments of claims. Authors write their own while draft or returned and submit
-    them; editors publish or return others' submitted ones. Send the `version` you read (or
-    If-Match with the ETag): a stale one is refused with 412 and changes nothing."""
+    them; editors publish or return others' submitted ones. Every change (edit, review action,
+    delete) sends the `version` you read, or If-Match with the ETag: a stale one is refused
+    with 412, a missing one with 428, and both change nothing."""
 
     serializer_class = AnnotationSerializer
     filterset_class = AnnotationFilter
@@ -168,23 +181,36 @@ class AnnotationViewSet(
 
     def destroy(self, request, pk=None):
         annotation = self._writable()
-        expected_version(request, annotation, None)
-        services.delete_annotation(user=request.user, annotation=annotation)
+        serializer = VersionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.delete_annotation(
+            user=request.user,
+            annotation=annotation,
+            expected_version=expected_version(
+                request, annotation, serializer.validated_data.get("version")
+            ),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=VersionSerializer, responses=ANNOTATION_ACTION_RESPONSES)
+    @extend_schema(
+        request=VersionSerializer, responses=ANNOTATION_ACTION_RESPONSES, parameters=[IF_MATCH]
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit your draft (or returned) annotation for review."""
         return self._change(request, services.submit_annotation)
 
-    @extend_schema(request=VersionSerializer, responses=ANNOTATION_ACTION_RESPONSES)
+    @extend_schema(
+        request=VersionSerializer, responses=ANNOTATION_ACTION_RESPONSES, parameters=[IF_MATCH]
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a submitted annotation (editors, not on their own work)."""
         return self._change(request, services.publish_annotation)
 
-    @extend_schema(request=ReturnSerializer, responses=ANNOTATION_ACTION_RESPONSES)
+    @extend_schema(
+        request=ReturnSerializer, responses=ANNOTATION_ACTION_RESPONSES, parameters=[IF_MATCH]
+    )
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_author(self, request, pk=None):
         """Return a submitted (or published) annotation to its author with a comment
@@ -271,8 +297,16 @@ class AnnotationViewSet(
         responses=W3C_RESPONSE,
         filters=False,
         parameters=[
-            OpenApiParameter("cursor", str, description="The pagination cursor value."),
-            OpenApiParameter("page_size", int, description="Annotations per page (1–100)."),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "pattern": CURSOR_PATTERN},
+                description="Where the page starts: the `next` or `prev` link gives it.",
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
+                description=f"Annotations per page (1–{settings.API_MAX_PAGE_SIZE}).",
+            ),
         ],
     )
     @action(

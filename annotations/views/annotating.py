@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from archive.validation import add_to_form
+from core.exceptions import PreconditionRequired
 
 from .. import rules, services
 from ..forms import AnnotationForm, EvidenceForm
@@ -80,7 +81,9 @@ def _save_evidence_and_maybe_submit(
     if not evidence_form.is_blank:
         _add_evidence(request.user, annotation, evidence_form)
     if request.POST.get("action") == "submit":
-        services.submit_annotation(user=request.user, annotation=annotation)
+        services.submit_annotation(
+            user=request.user, annotation=annotation, expected_version=annotation.version
+        )
         messages.success(request, "Submitted for review: an editor will publish it or return it.")
     else:
         messages.success(request, "Draft saved. Only you and the editors can see it.")
@@ -117,6 +120,8 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form = AnnotationForm(data)
                 form.is_valid()
                 form.add_error(None, STALE_MESSAGE)
+            except PreconditionRequired as exc:
+                form.add_error(None, str(exc))
             except ValidationError as exc:
                 add_to_form(form, exc)
             else:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.people import display_name
 from archive.validation import as_text
+from core.exceptions import PreconditionRequired
 
 from .. import services
 from ..forms import ReturnForm
@@ -39,6 +40,8 @@ def _transition(request: HttpRequest, pk: int, action, *, review: bool = False) 
         action(annotation)
     except services.StaleVersionError:
         messages.error(request, STALE_MESSAGE)
+    except PreconditionRequired as exc:
+        messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, as_text(exc))
     return redirect(next_url(request, default))

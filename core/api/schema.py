@@ -33,8 +33,47 @@ ERROR_DESCRIPTIONS = {
     "405": "This method is not allowed here.",
     "409": "Conflicts with stored data (e.g. still referred to).",
     "412": "The annotation changed since you read it (stale `version` or `If-Match`).",
+    "428": "Precondition required: send the `version` you read, or its ETag in `If-Match`.",
     "429": "Too many requests: wait `Retry-After` seconds.",
 }
+
+
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _form_variant(name: str, schema: dict, components: dict) -> str:
+    """The component `name` as a form sends it: a form has no null (an empty value, or
+    leaving the field out, means none), so no property is nullable."""
+    form_name = f"{name}Form"
+    if form_name not in components:
+        properties = {
+            field: {key: value for key, value in spec.items() if key != "nullable"}
+            for field, spec in schema.get("properties", {}).items()
+        }
+        components[form_name] = {**schema, "properties": properties}
+    return form_name
+
+
+def close_request_bodies(result, generator, request, public):
+    """drf-spectacular postprocessing hook: request bodies accept only the properties they
+    list (the write serializers refuse unknown and read-only fields with a 400), and form
+    bodies carry no nulls."""
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
+                ref = content.get("schema", {}).get("$ref", "")
+                name = ref.rsplit("/", 1)[-1]
+                schema = components.get(name)
+                if schema is None or schema.get("type") != "object":
+                    continue
+                schema["additionalProperties"] = False
+                if media_type in FORM_MEDIA_TYPES:
+                    form_name = _form_variant(name, schema, components)
+                    content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
+    return result
 
 
 def add_error_responses(result, generator, request, public):
@@ -52,12 +91,12 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             # Every operation can fail on input, credentials, permissions (the token list
             # refuses read-only tokens), visibility and throttling; writes also on conflicts,
-            # and annotation writes on a stale version.
-            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412")]
+            # and changes to an annotation on a stale or missing version.
+            codes = [code for code in ERROR_DESCRIPTIONS if code not in ("409", "412", "428")]
             if method != "get":
                 codes.append("409")
-                if "/annotations/" in path:
-                    codes.append("412")
+                if path.startswith("/api/annotations/{id}/"):
+                    codes += ["412", "428"]
             for code in codes:
                 if code in responses:
                     continue

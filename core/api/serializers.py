@@ -1,5 +1,5 @@
-"""Strict input for write serializers: a JSON value of the wrong type is a 400, not
-coerced."""
+"""Strict input for write serializers: a JSON value of the wrong type, or a field the
+endpoint does not accept, is a 400 — never coerced or silently ignored."""
 
 from django.http import QueryDict
 from rest_framework import exceptions, serializers
@@ -44,11 +44,31 @@ def _type_errors(field, value) -> list[str]:
     return []
 
 
+# Form fields a browser or Django's test client may add to a multipart body.
+IGNORED_FORM_FIELDS = {"csrfmiddlewaretoken"}
+
+
 class StrictInputMixin:
     """For input serializers: a JSON value of the wrong type is refused with a 400 instead
-    of being coerced (DRF reads 0 as "0" for text and as false for a boolean)."""
+    of being coerced (DRF reads 0 as "0" for text and as false for a boolean), and so is a
+    field that is unknown or read-only (DRF ignores them: `{"status": "published"}` would
+    answer 200 having changed nothing)."""
 
     def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = set(data.keys()) - writable - IGNORED_FORM_FIELDS
+            if unknown:
+                accepted = ", ".join(sorted(writable)) or "none"
+                raise exceptions.ValidationError(
+                    {
+                        name: [
+                            "This field is unknown or read-only here; "
+                            f"the fields accepted are: {accepted}."
+                        ]
+                        for name in sorted(unknown)
+                    }
+                )
         if isinstance(data, dict) and not isinstance(data, QueryDict):
             errors = {
                 name: messages

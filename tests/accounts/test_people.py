@@ -57,7 +57,9 @@ def test_annotations_credit_the_authors_name_where_set(
     annotation = services.create_annotation(
         user=alice_journalist, claim=claim, confidence="0.6", verdict="unverifiable", submit=True
     )
-    services.publish_annotation(user=erin_editor, annotation=annotation)
+    services.publish_annotation(
+        user=erin_editor, annotation=annotation, expected_version=annotation.version
+    )
     set_name(user=alice_journalist, first_name="Alice", last_name="Martin")
     page = client.get(f"/claims/{claim.pk}/").text
     assert "<strong>Alice Martin</strong>" in page

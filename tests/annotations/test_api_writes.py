@@ -128,18 +128,36 @@ def test_unknown_tag_is_a_400_naming_it(as_user, bob_journalist, world):
 def test_review_workflow_through_the_api(as_user, world, erin_editor, alice_journalist):
     alice, erin = as_user(alice_journalist), as_user(erin_editor)
     draft = world["draft"]
-    submitted = alice.post(f"/api/annotations/{draft.pk}/submit/", {}, format="json").json()
+    submitted = alice.post(
+        f"/api/annotations/{draft.pk}/submit/", {"version": draft.version}, format="json"
+    ).json()
     assert submitted["status"] == "submitted"
     # Submitted work is no longer the author's to edit.
-    response = alice.patch(f"/api/annotations/{draft.pk}/", {"confidence": 0.1}, format="json")
+    response = alice.patch(
+        f"/api/annotations/{draft.pk}/",
+        {"confidence": 0.1, "version": submitted["version"]},
+        format="json",
+    )
     assert response.status_code == 403
     returned = erin.post(
-        f"/api/annotations/{draft.pk}/return/", {"comment": "Add a source."}, format="json"
+        f"/api/annotations/{draft.pk}/return/",
+        {"comment": "Add a source.", "version": submitted["version"]},
+        format="json",
     ).json()
     assert (returned["status"], returned["review_comment"]) == ("returned", "Add a source.")
-    alice.patch(f"/api/annotations/{draft.pk}/", {"confidence": 0.95}, format="json")
-    alice.post(f"/api/annotations/{draft.pk}/submit/", {}, format="json")
-    published = erin.post(f"/api/annotations/{draft.pk}/publish/", {}, format="json").json()
+    edited = alice.patch(
+        f"/api/annotations/{draft.pk}/",
+        {"confidence": 0.95, "version": returned["version"]},
+        format="json",
+    ).json()
+    resubmitted = alice.post(
+        f"/api/annotations/{draft.pk}/submit/", {"version": edited["version"]}, format="json"
+    ).json()
+    published = erin.post(
+        f"/api/annotations/{draft.pk}/publish/",
+        {"version": resubmitted["version"]},
+        format="json",
+    ).json()
     assert published["status"] == "published"
     assert published["reviewed_by"] == "erin_editor"
     assert published["confidence"] == 0.95
@@ -158,7 +176,9 @@ def test_editor_cannot_publish_own_annotation(as_user, erin_editor, world):
     annotation = factories.AnnotationFactory(
         claim=world["other_claim"], author=erin_editor, status=Annotation.Status.SUBMITTED
     )
-    response = as_user(erin_editor).post(f"/api/annotations/{annotation.pk}/publish/", {})
+    response = as_user(erin_editor).post(
+        f"/api/annotations/{annotation.pk}/publish/", {"version": annotation.version}
+    )
     assert response.status_code == 403
     annotation.refresh_from_db()
     assert annotation.status == Annotation.Status.SUBMITTED
@@ -262,7 +282,9 @@ def test_stale_if_match_is_refused_and_current_one_accepted(as_user, alice_journ
     client = as_user(alice_journalist)
     draft = world["draft"]
     etag = client.get(f"/api/annotations/{draft.pk}/")["ETag"]
-    client.patch(f"/api/annotations/{draft.pk}/", {"confidence": 0.5}, format="json")
+    client.patch(
+        f"/api/annotations/{draft.pk}/", {"confidence": 0.5}, format="json", HTTP_IF_MATCH=etag
+    )
 
     stale = client.patch(
         f"/api/annotations/{draft.pk}/", {"confidence": 0.1}, format="json", HTTP_IF_MATCH=etag

@@ -116,7 +116,9 @@ def test_marking_offers_similar_claims_and_attaches_to_the_chosen_one(
     annotation = services.create_annotation(
         user=bob_journalist, claim=existing, confidence="0.5", submit=True
     )
-    services.publish_annotation(user=erin_editor, annotation=annotation)
+    services.publish_annotation(
+        user=erin_editor, annotation=annotation, expected_version=annotation.version
+    )
     # An unrelated claim, and Bob's claim of the same sentence without a published annotation
     # (so hidden from Alice): neither is offered.
     services.mark_claim(user=alice_journalist, capture=capture, start=0, end=9, quote="Cependant")
@@ -248,7 +250,12 @@ def test_stale_edit_shows_a_conflict_and_changes_nothing(client, alice_journalis
     client.force_login(alice_journalist)
     form = client.get(f"/annotations/{annotation.pk}/edit/").text
     assert 'name="version" value="1"' in form
-    services.update_annotation(user=alice_journalist, annotation=annotation, rationale="Other tab")
+    services.update_annotation(
+        user=alice_journalist,
+        annotation=annotation,
+        rationale="Other tab",
+        expected_version=annotation.version,
+    )
     response = client.post(
         f"/annotations/{annotation.pk}/edit/",
         annotation_data(tags=[], version="1", action="draft", **{"evidence-url": ""}),
@@ -293,13 +300,16 @@ def test_review_publish_and_return_follow_the_rules(
     client.force_login(erin_editor)
     html = client.get("/review/").text
     assert CLAIM_SENTENCE in html and "Publish" in html
-    response = client.post(f"/annotations/{annotation.pk}/return/", {"comment": "  "})
+    response = client.post(
+        f"/annotations/{annotation.pk}/return/", {"comment": "  ", "version": annotation.version}
+    )
     assert response.status_code == 302
     assert "Say what the author should change." in client.get(response.url).text
     annotation.refresh_from_db()
     assert annotation.status == "submitted"
     client.post(
-        f"/annotations/{annotation.pk}/return/", {"comment": "Cite the ministry <b>now</b>."}
+        f"/annotations/{annotation.pk}/return/",
+        {"comment": "Cite the ministry <b>now</b>.", "version": annotation.version},
     )
     annotation.refresh_from_db()
     assert (annotation.status, annotation.reviewed_by) == ("returned", erin_editor)
@@ -361,7 +371,9 @@ def test_review_queue_queries_do_not_grow_with_rows(
         services.add_evidence(
             user=alice_journalist, annotation=annotation, stance="supports", url="https://a.org/"
         )
-        services.submit_annotation(user=alice_journalist, annotation=annotation)
+        services.submit_annotation(
+            user=alice_journalist, annotation=annotation, expected_version=annotation.version
+        )
     client.force_login(erin_editor)
     # session, user, the editor's groups, count, annotations with claim and author, tags,
     # evidence, appearances with capture and article, and the navigation's count of what waits.

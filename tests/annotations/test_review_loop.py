@@ -57,7 +57,9 @@ def test_returning_lands_back_in_the_queue_with_the_next_item_on_top(
 def test_retracting_a_published_annotation_stays_on_the_claim_page(
     client, erin_editor, fred_editor, submitted
 ):
-    services.publish_annotation(user=erin_editor, annotation=submitted)
+    services.publish_annotation(
+        user=erin_editor, annotation=submitted, expected_version=submitted.version
+    )
     submitted.refresh_from_db()
     client.force_login(fred_editor)
     response = client.post(
@@ -98,11 +100,21 @@ def test_a_resubmitted_annotation_shows_the_previous_comment_in_the_queue_and_on
     client, erin_editor, alice_journalist, submitted
 ):
     services.return_annotation(
-        user=erin_editor, annotation=submitted, comment="Cite the ministry's silence."
+        user=erin_editor,
+        annotation=submitted,
+        comment="Cite the ministry's silence.",
+        expected_version=submitted.version,
     )
     submitted.refresh_from_db()
-    services.update_annotation(user=alice_journalist, annotation=submitted, confidence="0.7")
-    services.submit_annotation(user=alice_journalist, annotation=submitted)
+    services.update_annotation(
+        user=alice_journalist,
+        annotation=submitted,
+        confidence="0.7",
+        expected_version=submitted.version,
+    )
+    services.submit_annotation(
+        user=alice_journalist, annotation=submitted, expected_version=submitted.version
+    )
 
     client.force_login(erin_editor)
     queue = client.get("/review/").text

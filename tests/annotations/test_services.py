@@ -115,8 +115,12 @@ def test_annotation_workflow_draft_submit_publish(alice_journalist, erin_editor,
     annotation = draft(alice_journalist, claim, rationale="Aucune déclaration de Bichkek.")
     assert annotation.status == Annotation.Status.DRAFT
     assert annotation.confidence == Decimal("0.800")
-    services.submit_annotation(user=alice_journalist, annotation=annotation)
-    services.publish_annotation(user=erin_editor, annotation=annotation)
+    services.submit_annotation(
+        user=alice_journalist, annotation=annotation, expected_version=annotation.version
+    )
+    services.publish_annotation(
+        user=erin_editor, annotation=annotation, expected_version=annotation.version
+    )
     annotation.refresh_from_db()
     assert annotation.status == Annotation.Status.PUBLISHED
     assert annotation.reviewed_by == erin_editor
@@ -130,7 +134,9 @@ def test_editor_cannot_publish_own_annotation(erin_editor, capture, tag):
     claim = mark(erin_editor, capture).claim
     annotation = draft(erin_editor, claim, submit=True)
     with pytest.raises(PermissionDenied, match="other than the author"):
-        services.publish_annotation(user=erin_editor, annotation=annotation)
+        services.publish_annotation(
+            user=erin_editor, annotation=annotation, expected_version=annotation.version
+        )
     annotation.refresh_from_db()
     assert annotation.status == Annotation.Status.SUBMITTED
 
@@ -138,19 +144,25 @@ def test_editor_cannot_publish_own_annotation(erin_editor, capture, tag):
 def test_journalist_cannot_publish(alice_journalist, bob_journalist, capture, tag):
     annotation = draft(alice_journalist, mark(alice_journalist, capture).claim, submit=True)
     with pytest.raises(PermissionDenied):
-        services.publish_annotation(user=bob_journalist, annotation=annotation)
+        services.publish_annotation(
+            user=bob_journalist, annotation=annotation, expected_version=annotation.version
+        )
 
 
 def test_admin_may_publish_own_annotation(adam_admin, capture, tag):
     annotation = draft(adam_admin, mark(adam_admin, capture).claim, submit=True)
-    services.publish_annotation(user=adam_admin, annotation=annotation)
+    services.publish_annotation(
+        user=adam_admin, annotation=annotation, expected_version=annotation.version
+    )
     assert annotation.status == Annotation.Status.PUBLISHED
 
 
 def test_draft_cannot_be_published_before_submission(alice_journalist, erin_editor, capture, tag):
     annotation = draft(alice_journalist, mark(alice_journalist, capture).claim)
     with pytest.raises(PermissionDenied):
-        services.publish_annotation(user=erin_editor, annotation=annotation)
+        services.publish_annotation(
+            user=erin_editor, annotation=annotation, expected_version=annotation.version
+        )
 
 
 def test_returned_annotation_carries_the_comment_and_can_be_resubmitted(
@@ -158,19 +170,41 @@ def test_returned_annotation_carries_the_comment_and_can_be_resubmitted(
 ):
     annotation = draft(alice_journalist, mark(alice_journalist, capture).claim, submit=True)
     with pytest.raises(ValidationError, match="Say what the author should change"):
-        services.return_annotation(user=erin_editor, annotation=annotation, comment="  ")
-    services.return_annotation(user=erin_editor, annotation=annotation, comment="Cite a source.")
+        services.return_annotation(
+            user=erin_editor,
+            annotation=annotation,
+            comment="  ",
+            expected_version=annotation.version,
+        )
+    services.return_annotation(
+        user=erin_editor,
+        annotation=annotation,
+        comment="Cite a source.",
+        expected_version=annotation.version,
+    )
     assert annotation.status == Annotation.Status.RETURNED
     assert annotation.review_comment == "Cite a source."
-    services.update_annotation(user=alice_journalist, annotation=annotation, confidence="0.6")
-    services.submit_annotation(user=alice_journalist, annotation=annotation)
+    services.update_annotation(
+        user=alice_journalist,
+        annotation=annotation,
+        confidence="0.6",
+        expected_version=annotation.version,
+    )
+    services.submit_annotation(
+        user=alice_journalist, annotation=annotation, expected_version=annotation.version
+    )
     assert annotation.status == Annotation.Status.SUBMITTED
 
 
 def test_author_cannot_edit_a_submitted_annotation(alice_journalist, capture, tag):
     annotation = draft(alice_journalist, mark(alice_journalist, capture).claim, submit=True)
     with pytest.raises(PermissionDenied, match="only while they are drafts or returned"):
-        services.update_annotation(user=alice_journalist, annotation=annotation, confidence=0.1)
+        services.update_annotation(
+            user=alice_journalist,
+            annotation=annotation,
+            confidence=0.1,
+            expected_version=annotation.version,
+        )
 
 
 def test_journalist_cannot_edit_someone_elses_annotation(
@@ -178,7 +212,12 @@ def test_journalist_cannot_edit_someone_elses_annotation(
 ):
     annotation = draft(alice_journalist, mark(alice_journalist, capture).claim)
     with pytest.raises(PermissionDenied):
-        services.update_annotation(user=bob_journalist, annotation=annotation, rationale="x")
+        services.update_annotation(
+            user=bob_journalist,
+            annotation=annotation,
+            rationale="x",
+            expected_version=annotation.version,
+        )
 
 
 def test_stale_edit_is_refused_and_changes_nothing(alice_journalist, capture, tag):
@@ -271,7 +310,9 @@ def test_evidence_cannot_be_added_to_someone_elses_annotation(
 
 def test_deleting_an_annotation_is_soft(alice_journalist, capture, tag):
     annotation = draft(alice_journalist, mark(alice_journalist, capture).claim)
-    services.delete_annotation(user=alice_journalist, annotation=annotation)
+    services.delete_annotation(
+        user=alice_journalist, annotation=annotation, expected_version=annotation.version
+    )
     assert not Annotation.objects.alive().exists()
     assert Annotation.objects.filter(pk=annotation.pk, deleted_at__isnull=False).exists()
 

@@ -29,13 +29,22 @@ def newsroom(transactional_db, alice_journalist, bob_journalist, erin_editor):
     annotation = services.create_annotation(
         user=alice_journalist, claim=claim, confidence="0.6", tags=["unverified"], submit=True
     )
-    services.return_annotation(user=erin_editor, annotation=annotation, comment="Which date?")
+    services.return_annotation(
+        user=erin_editor,
+        annotation=annotation,
+        comment="Which date?",
+        expected_version=annotation.version,
+    )
     annotation.refresh_from_db()
-    services.submit_annotation(user=alice_journalist, annotation=annotation)
+    services.submit_annotation(
+        user=alice_journalist, annotation=annotation, expected_version=annotation.version
+    )
     published = services.create_annotation(
         user=bob_journalist, claim=claim, confidence="0.8", verdict="unverifiable", submit=True
     )
-    services.publish_annotation(user=erin_editor, annotation=published)
+    services.publish_annotation(
+        user=erin_editor, annotation=published, expected_version=published.version
+    )
     # A second claim, of which Bob keeps a draft (Alice has not annotated it).
     other = mark_sentence(bob_journalist, capture, "le Kirghizistan a annulé les exercices")
     draft = services.create_annotation(user=bob_journalist, claim=other, confidence="0.3")

@@ -125,7 +125,11 @@ def api_writes(world) -> dict:
             f"/api/annotations/{draft.pk}/submit/",
             {"version": draft.version},
         ),
-        "delete annotation": ("delete", f"/api/annotations/{draft.pk}/", None),
+        "delete annotation": (
+            "delete",
+            f"/api/annotations/{draft.pk}/",
+            {"version": draft.version},
+        ),
         "publish annotation": (
             "post",
             f"/api/annotations/{submitted.pk}/publish/",

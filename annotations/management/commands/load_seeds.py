@@ -152,5 +152,7 @@ class Command(BaseCommand):
                 rationale=spec.get("rationale", ""),
                 submit=True,
             )
-            services.publish_annotation(user=owner, annotation=annotation)
+            services.publish_annotation(
+                user=owner, annotation=annotation, expected_version=annotation.version
+            )
         return True

@@ -47,7 +47,7 @@ def test_submitting_lifts_blind_mode(claim, first_opinion, assigned, alice_journ
         user=alice_journalist, claim=claim, confidence="0.6", verdict="false"
     )
     assert set(Annotation.objects.visible_to(alice_journalist)) == {own}
-    services.submit_annotation(user=alice_journalist, annotation=own)
+    services.submit_annotation(user=alice_journalist, annotation=own, expected_version=own.version)
     assert set(Annotation.objects.visible_to(alice_journalist)) == {own, first_opinion}
 
 
@@ -121,5 +121,5 @@ def test_assigning_again_updates_the_blind_settings(claim, erin_editor, alice_jo
 def test_open_assignments_are_those_not_yet_submitted(claim, assigned, alice_journalist):
     assert list(Assignment.objects.open_for(alice_journalist)) == [assigned]
     own = services.create_annotation(user=alice_journalist, claim=claim, confidence="0.5")
-    services.submit_annotation(user=alice_journalist, annotation=own)
+    services.submit_annotation(user=alice_journalist, annotation=own, expected_version=own.version)
     assert list(Assignment.objects.open_for(alice_journalist)) == []
