@@ -60,12 +60,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "accounts",
+    "journal",
     "archive",
     "annotations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "journal.context.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

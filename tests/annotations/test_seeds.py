@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annotations.models import Annotation, AnnotationRevision, Appearance, Claim, Tag
+from annotations.models import Annotation, Appearance, Claim, Tag
 from archive.models import Article, Capture
+from journal.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_seed_vocabulary_has_the_starting_tags_with_labels_and_descriptions():
 
 def test_loading_seeds_twice_changes_nothing():
     load_seeds()
-    models = (Tag, Article, Capture, Claim, Appearance, Annotation, AnnotationRevision)
+    models = (Tag, Article, Capture, Claim, Appearance, Annotation, Entry)
     before = {m: list(m.objects.order_by("pk").values()) for m in models}
     output = load_seeds()
     assert "0 new tag(s), 0 new article(s), 0 new claim(s)" in output
