@@ -18,5 +18,7 @@ urlpatterns = [
     path("annotations/<int:pk>/submit/", review.annotation_submit, name="annotation-submit"),
     path("annotations/<int:pk>/publish/", review.annotation_publish, name="annotation-publish"),
     path("annotations/<int:pk>/return/", review.annotation_return, name="annotation-return"),
+    path("annotations/<int:pk>/retract/", review.annotation_retract, name="annotation-retract"),
+    path("annotations/<int:pk>/revert/", review.annotation_revert, name="annotation-revert"),
     path("review/", review.review_queue, name="review-queue"),
 ]

@@ -55,7 +55,8 @@ class HistoryPagination(CursorPagination):
 def history_response(view, entries) -> Response:
     """A page of `entries` (a journal QuerySet) as events, with next/previous links."""
     paginator = HistoryPagination()
-    page = paginator.paginate_queryset(entries.values(*EVENT_FIELDS), view.request, view=view)
+    # Not the view: its ordering filter (a claim list's) is not the history's order.
+    page = paginator.paginate_queryset(entries.values(*EVENT_FIELDS), view.request)
     return paginator.get_paginated_response([event(row) for row in page])
 
 
