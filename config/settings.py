@@ -160,6 +160,10 @@ CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
 
+# The change feed (/api/changes/): how long a cursor stays valid, so that the tombstones it
+# needs are kept (an older one answers 410 Gone: resync from /api/claims/).
+CLAIMDESK_FEED_RETENTION_DAYS = int(os.environ.get("CLAIMDESK_FEED_RETENTION_DAYS", "30"))
+
 # Security: strict defaults; the HTTPS ones are relaxed only for local development and tests.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # page scripts read it to send X-CSRFToken with fetch/htmx

@@ -26,6 +26,8 @@ api_urlpatterns = [
         annotations_api.ClaimViewSet.as_view({"get": "export"}),
         name="claim-export",
     ),
+    path("changes/", annotations_api.changes, name="changes"),
+    path("changes.jsonl", annotations_api.changes_jsonl, name="changes-jsonl"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
