@@ -19,10 +19,8 @@ SHOWN = 200
 def readable_change(change: dict) -> dict:
     """One {"field", "from", "to"} as the template shows it: `kind` says how."""
     field, old, new = change["field"], change["from"], change["to"]
-    if field == "confidence" and old is not None and new is not None:
-        return {"field": field, "kind": "values", "from": f"{old:.0%}", "to": f"{new:.0%}"}
     if field == "confidence":
-        return {"field": field, "kind": "values", "from": old, "to": f"{new:.0%}" if new else new}
+        return {"field": field, "kind": "values", "from": _percent(old), "to": _percent(new)}
     if field == "tags":
         old, new = old or [], new or []
         return {
@@ -40,12 +38,21 @@ def readable_change(change: dict) -> dict:
     return {"field": field, "kind": "values", "from": old, "to": new}
 
 
+def _percent(value: float | None) -> str | None:
+    return None if value is None else f"{round(value * 100)} %"
+
+
 def readable_events(entries: Iterable[dict]) -> list[dict]:
     shown = []
     for row in entries:
         item = event(row)
         item["at"] = parse_datetime(item["at"])
-        item["changes"] = [readable_change(change) for change in item["changes"]]
+        # What an object was created with: its values, not the empty ones.
+        item["changes"] = [
+            readable_change(change)
+            for change in item["changes"]
+            if change["from"] is not None or change["to"] not in ("", None, [])
+        ]
         shown.append(item)
     return shown
 

@@ -14,7 +14,7 @@ def test_claim_page_shows_changes_readably_to_editors(client, erin_editor, story
     client.force_login(erin_editor)
     page = client.get(f"/claims/{story.claim_id}/").content.decode()
     assert 'id="history"' in page
-    assert "60% → 70%" in page
+    assert "60 % → 70 %" in page
     assert "+no-source" in page and "−disputed" in page
     assert "<del>Draft thinking.</del>" in page or "<del>Draft thinking</del>" in page
 
