@@ -1,4 +1,4 @@
-"""The journal in the admin: read-only, searchable by object, actor and request."""
+"""The journal in the admin: read-only, searchable by actor, request and reason."""
 
 from django.contrib import admin
 
@@ -11,7 +11,7 @@ from .models import Entry
 class EntryAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["at", "kind", "object_id", "action", "version", "actor_name", "reason"]
     list_filter = ["kind", "action", "public"]
-    search_fields = ["=object_id", "=claim_id", "actor_name", "=request_id", "reason"]
+    search_fields = ["actor_name", "=request_id", "reason", "action"]
     fields = [
         "at",
         "kind",
