@@ -193,7 +193,8 @@ def claims_listed(client: APIClient) -> dict[int, dict]:
     return listed
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the role groups come from a data migration that a flush would erase.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_feed_rebuilds_the_claims_exactly_under_concurrent_late_commits():
     if connection.vendor != "postgresql":
         pytest.skip("transaction ids and snapshots are PostgreSQL's; SQLite serialises writes")
