@@ -70,6 +70,13 @@ class ClaimAdminForm(forms.ModelForm):
         model = Claim
         fields = ["text", "language", "claimant"]
 
+    def clean(self):
+        data = super().clean()
+        published = self.instance.pk and services.is_published(self.instance)
+        if published and self.has_changed() and not data.get("reason", "").strip():
+            self.add_error("reason", "This claim has a published assessment: say why it changes.")
+        return data
+
 
 @admin.register(Claim)
 class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
@@ -105,7 +112,10 @@ class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
         )[0]
 
     def delete(self, request, obj):
-        services.delete_claim(user=request.user, claim=obj)
+        # The admin's confirmation page asks for no reason; the journal says where it came from.
+        services.delete_claim(
+            user=request.user, claim=obj, reason="Removed by an administrator in the admin."
+        )
 
 
 class EvidenceForm(forms.ModelForm):
@@ -146,6 +156,13 @@ class AnnotationAdminForm(forms.ModelForm):
     class Meta:
         model = Annotation
         fields = ["claim", "tags", "confidence", "verdict", "rationale"]
+
+    def clean(self):
+        data = super().clean()
+        published = self.instance.status == Annotation.Status.PUBLISHED
+        if published and self.has_changed() and not data.get("reason", "").strip():
+            self.add_error("reason", "This annotation is published: say why it changes.")
+        return data
 
 
 @admin.register(Annotation)

@@ -210,3 +210,37 @@ def test_admin_offers_no_deletion_of_articles(client, adam_admin, seed):
     article = Article.objects.get()
     assert client.post(admin_url(Article, "delete", article.pk), {"post": "yes"}).status_code == 403
     assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_admin_removes_a_published_claim_softly_with_a_recorded_reason(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    claim = Claim.objects.get()
+    assert claim.annotations.published().exists()
+    response = client.post(admin_url(Claim, "delete", claim.pk), {"post": "yes"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.deleted_at is not None
+    entry = Entry.objects.about("claim", claim.pk).get(action="deleted")
+    assert (entry.actor_name, entry.reason) == (
+        "adam_admin",
+        "Removed by an administrator in the admin.",
+    )
+
+
+def test_admin_edit_of_published_work_without_a_reason_is_a_form_error(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    claim = Claim.objects.get()
+    response = client.post(
+        admin_url(Claim, "change", claim.pk),
+        {
+            "text": "Reworded.",
+            "language": claim.language,
+            "claimant": "",
+            "appearances-TOTAL_FORMS": "0",
+            "appearances-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "say why it changes" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.text != "Reworded."
