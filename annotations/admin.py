@@ -12,7 +12,6 @@ from archive.validation import as_text
 from . import services
 from .models import (
     Annotation,
-    AnnotationRevision,
     Appearance,
     AppearanceAnchor,
     CaptureAnalysis,
@@ -89,8 +88,28 @@ class AppearanceInline(admin.TabularInline):
         return False
 
 
+class ClaimAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why a claim with a published assessment changes (kept in its history).",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["text", "language", "claimant"]
+
+    def clean(self):
+        data = super().clean()
+        published = self.instance.pk and services.is_published(self.instance)
+        if published and self.has_changed() and not data.get("reason", "").strip():
+            self.add_error("reason", "This claim has a published assessment: say why it changes.")
+        return data
+
+
 @admin.register(Claim)
 class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+    form = ClaimAdminForm
     list_display = ["__str__", "language", "claimant", "created_by", "updated_at"]
     list_filter = ["language"]
     search_fields = ["text", "claimant", "appearances__quote"]
@@ -100,11 +119,16 @@ class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).alive().select_related("created_by")
 
+    def get_fields(self, request, obj=None):
+        return [*self.fields, "reason"] if obj else self.fields
+
     def create(self, request, data):
+        data.pop("reason", None)
         return services.create_claim(user=request.user, **data)
 
     def update(self, request, obj, data):
-        services.update_claim(user=request.user, claim=obj, **data)
+        # The stored claim, not the form's instance (which the form has already changed).
+        services.update_claim(user=request.user, claim=Claim.objects.get(pk=obj.pk), **data)
 
     def save_inline_row(self, request, parent, data):
         return services.create_appearance(
@@ -117,7 +141,10 @@ class ClaimAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
         )[0]
 
     def delete(self, request, obj):
-        services.delete_claim(user=request.user, claim=obj)
+        # The admin's confirmation page asks for no reason; the journal says where it came from.
+        services.delete_claim(
+            user=request.user, claim=obj, reason="Removed by an administrator in the admin."
+        )
 
     def get_deleted_objects(self, objs, request):
         # Removing a claim is soft: nothing cascades, so neither the admin's list of rows a
@@ -155,15 +182,28 @@ class EvidenceInline(admin.StackedInline):
         return False
 
 
-class RevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = AnnotationRevision
-    fields = ["version", "action", "changed_by", "created_at", "snapshot"]
-    readonly_fields = fields
-    extra = 0
+class AnnotationAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why a published annotation changes (kept in its history).",
+    )
+
+    class Meta:
+        model = Annotation
+        fields = ["claim", "tags", "confidence", "verdict", "rationale"]
+
+    def clean(self):
+        data = super().clean()
+        published = self.instance.status == Annotation.Status.PUBLISHED
+        if published and self.has_changed() and not data.get("reason", "").strip():
+            self.add_error("reason", "This annotation is published: say why it changes.")
+        return data
 
 
 @admin.register(Annotation)
 class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+    form = AnnotationAdminForm
     list_display = ["claim", "author", "status", "confidence", "verdict", "updated_at"]
     list_filter = ["status", "verdict", "tags"]
     search_fields = ["claim__text", "rationale", "author__username"]
@@ -181,7 +221,7 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
         "created_at",
         "updated_at",
     ]
-    inlines = [EvidenceInline, RevisionInline]
+    inlines = [EvidenceInline]
     actions = ["publish_selected", "return_selected"]
 
     def get_queryset(self, request):
@@ -189,12 +229,13 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
 
     def get_fields(self, request, obj=None):
         editable = ["claim", "tags", "confidence", "verdict", "rationale"]
-        return editable + (self.readonly_fields if obj else [])
+        return editable + (["reason", *self.readonly_fields] if obj else [])
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "claim"] if obj else []
 
     def create(self, request, data):
+        data.pop("reason", None)
         return services.create_annotation(user=request.user, **data)
 
     def update(self, request, obj, data):

@@ -363,6 +363,7 @@ class Annotation(TimestampedModel, SoftDeletableModel):
         SUBMITTED = "submitted", "submitted for review"
         PUBLISHED = "published", "published"
         RETURNED = "returned", "returned to author"
+        RETRACTED = "retracted", "retracted"  # withdrawn after publication, publicly
 
     class Verdict(models.TextChoices):
         ACCURATE = "accurate", "accurate"
@@ -412,7 +413,9 @@ class Annotation(TimestampedModel, SoftDeletableModel):
                 violation_error_message="Confidence must be between 0 and 1.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted", "published", "returned"]),
+                condition=Q(
+                    status__in=["draft", "submitted", "published", "returned", "retracted"]
+                ),
                 name="annotations_annotation_status_valid",
             ),
             models.CheckConstraint(
@@ -513,30 +516,6 @@ class Assignment(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.assignee} on “{self.claim}”"
-
-
-class AnnotationRevision(models.Model):
-    """A snapshot of an annotation after each change: edits keep history."""
-
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
-    version = models.PositiveIntegerField()
-    action = models.CharField(max_length=20)
-    snapshot = models.JSONField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["annotation", "version", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["annotation", "version"], name="annotations_revision_unique_version"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.annotation_id} v{self.version} {self.action}"
 
 
 class Evidence(SoftDeletableModel):

@@ -38,6 +38,7 @@ STATUS_RANK = {
     Annotation.Status.SUBMITTED: 3,
     Annotation.Status.RETURNED: 2,
     Annotation.Status.DRAFT: 1,
+    Annotation.Status.RETRACTED: 0,
 }
 
 

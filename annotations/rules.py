@@ -4,8 +4,10 @@
 - anyone (anonymous, read tokens): reads published annotations;
 - journalists: create claims and appearances, write their own annotations and evidence
   while those are draft or returned, and submit them;
-- editors: everything journalists do, plus review (publish / return) others' annotations
-  and curate the tag vocabulary, assign claims to journalists and read agreement figures;
+- editors: everything journalists do, plus review (publish / return) others' annotations,
+  retract published ones, change or remove claims with a published assessment (giving a
+  reason), curate the tag vocabulary, assign claims to journalists and read agreement
+  figures;
 - admins (staff): everything, sources and users included; may review their own work.
 """
 
@@ -24,8 +26,16 @@ def can_create_claim(user: AnyUser) -> bool:
     return is_journalist(user)
 
 
-def can_edit_claim(user: AnyUser, claim: Claim) -> bool:
-    return is_editor(user) or (is_journalist(user) and claim.created_by_id == user.pk)
+def can_edit_claim(user: AnyUser, claim: Claim, *, published: bool | None = None) -> bool:
+    """Editors change any claim; its creator only while nothing about it is published
+    (`published`, looked up when not given)."""
+    if is_editor(user):
+        return True
+    if not (is_journalist(user) and claim.created_by_id == user.pk):
+        return False
+    if published is None:
+        published = claim.annotations.published().exists()
+    return not published
 
 
 def can_delete_claim(user: AnyUser, claim: Claim) -> bool:
@@ -61,6 +71,20 @@ def can_review_annotation(user: AnyUser, annotation: Annotation) -> bool:
     if annotation.author_id == user.pk and not is_admin(user):
         return False
     return annotation.status in (Annotation.Status.SUBMITTED, Annotation.Status.PUBLISHED)
+
+
+def can_retract_annotation(user: AnyUser, annotation: Annotation) -> bool:
+    """Editors retract published annotations, their own included: a public correction."""
+    return (
+        is_editor(user)
+        and annotation.deleted_at is None
+        and annotation.status == Annotation.Status.PUBLISHED
+    )
+
+
+def can_revert_annotation(user: AnyUser, annotation: Annotation) -> bool:
+    """A revert is an edit: who may edit the annotation may revert it."""
+    return can_edit_annotation(user, annotation)
 
 
 def can_delete_annotation(user: AnyUser, annotation: Annotation) -> bool:

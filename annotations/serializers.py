@@ -224,6 +224,12 @@ class ClaimUpdateSerializer(StrictInputMixin, serializers.Serializer):
     text = serializers.CharField(required=False)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why it changes: required once an assessment of the claim is published.",
+    )
 
 
 class AppearanceCreateSerializer(SpanSerializer):
@@ -266,10 +272,40 @@ class AnnotationUpdateSerializer(VersionSerializer):
         choices=Annotation.Verdict.choices, required=False, allow_blank=True
     )
     rationale = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why it changes: required when the annotation is published.",
+    )
 
 
 class ReturnSerializer(VersionSerializer):
     comment = serializers.CharField(help_text="What the author should change.")
+
+
+class RetractSerializer(VersionSerializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why it is retracted: shown publicly with the claim."
+    )
+
+
+class RevertSerializer(StrictInputMixin, serializers.Serializer):
+    """`version` is the one to restore; the version read goes in `If-Match` (or
+    `expected_version`)."""
+
+    version = serializers.IntegerField(min_value=1, help_text="The version to restore.")
+    expected_version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The version you read (or send If-Match with its ETag): a stale one is 412.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why: required when the annotation is published.",
+    )
 
 
 class EvidenceCreateSerializer(StrictInputMixin, serializers.Serializer):

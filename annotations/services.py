@@ -1,6 +1,7 @@
 """Writes to claims, appearances, annotations, evidence and tags. The web UI, the API, the
 admin and the management commands all call these, so every path enforces the same rules
-(`annotations.rules`) and keeps the same history."""
+(`annotations.rules`) and records every write in the journal (`journal.services.record`), in
+the same transaction."""
 
 import re
 from collections.abc import Iterable
@@ -13,14 +14,16 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
+from accounts.actors import REANCHORING, Actor
 from archive.models import Capture
 from core.exceptions import PreconditionFailed, PreconditionRequired
+from journal import services as journal
+from journal.models import Entry
 
 from . import rules
 from .anchoring import best_fuzzy_score, find_quote
 from .models import (
     Annotation,
-    AnnotationRevision,
     Appearance,
     AppearanceAnchor,
     Claim,
@@ -116,28 +119,48 @@ def _tags(slugs_or_tags: Iterable[Tag | str]) -> list[Tag]:
     return tags
 
 
-def _snapshot(annotation: Annotation) -> dict:
+# The fields of an annotation's assessment: what an edit changes and a revert restores.
+CONTENT_FIELDS = ("confidence", "tags", "verdict", "rationale")
+
+
+def annotation_state(annotation: Annotation) -> dict:
+    """The annotation's journaled fields as the API gives them (confidence a number, tags a
+    list of slugs)."""
     return {
-        "claim": annotation.claim_id,
-        "author": annotation.author_id,
         "status": annotation.status,
-        "confidence": str(annotation.confidence),
+        "confidence": float(annotation.confidence),
+        "tags": sorted(annotation.tags.values_list("slug", flat=True)),
         "verdict": annotation.verdict,
         "rationale": annotation.rationale,
         "review_comment": annotation.review_comment,
-        "tags": sorted(annotation.tags.values_list("slug", flat=True)),
-        "evidence": list(annotation.evidence.alive().order_by("pk").values_list("pk", flat=True)),
-        "deleted": annotation.deleted_at is not None,
     }
 
 
-def _record(annotation: Annotation, *, action: str, user: User) -> None:
-    AnnotationRevision.objects.create(
-        annotation=annotation,
-        version=annotation.version,
+def _record_annotation(
+    annotation: Annotation,
+    *,
+    user: Actor,
+    action: str,
+    before: dict,
+    extra_changes: Iterable[dict] = (),
+    reason: str = "",
+    from_version: int | None = None,
+    was_published: bool = False,
+) -> None:
+    """Journal a write to `annotation` (its state before is `before`): public when it was or
+    is now published, otherwise readable by its author and editors only."""
+    journal.record(
+        actor=user,
+        kind="annotation",
+        object_id=annotation.pk,
+        claim_id=annotation.claim_id,
+        owner_id=annotation.author_id,
+        public=was_published or annotation.status == Annotation.Status.PUBLISHED,
         action=action,
-        snapshot=_snapshot(annotation),
-        changed_by=user,
+        version=annotation.version,
+        from_version=from_version,
+        reason=reason,
+        changes=[*journal.changes(before, annotation_state(annotation)), *extra_changes],
     )
 
 
@@ -150,6 +173,40 @@ def _require_precondition(expected_version: int | None) -> int:
             "read in the body, or its ETag in an If-Match header."
         )
     return expected_version
+
+
+def claim_state(claim: Claim) -> dict:
+    return {"text": claim.text, "language": claim.language, "claimant": claim.claimant}
+
+
+def appearance_state(appearance: Appearance) -> dict:
+    return {
+        "capture": appearance.capture_id,
+        "quote": appearance.quote,
+        "start": appearance.start,
+        "end": appearance.end,
+        "anchor_status": appearance.anchor_status,
+        "anchor_method": appearance.anchor_method,
+        "anchor_score": appearance.anchor_score,
+    }
+
+
+def evidence_state(evidence: Evidence) -> dict:
+    return {
+        "id": evidence.pk,
+        "kind": evidence.kind,
+        "url": evidence.url,
+        "capture": evidence.capture_id,
+        "quote": evidence.quote,
+        "document": evidence.document.name or None,
+        "stance": evidence.stance,
+        "note": evidence.note,
+    }
+
+
+def is_published(claim: Claim) -> bool:
+    """Whether anything about `claim` is published (one of its annotations)."""
+    return claim.annotations.published().exists()
 
 
 def _bump(annotation: Annotation, expected_version: int | None, **changes) -> None:
@@ -195,6 +252,15 @@ def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim
     claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
     claim.full_clean()
     claim.save()
+    journal.record(
+        actor=user,
+        kind="claim",
+        object_id=claim.pk,
+        claim_id=claim.pk,
+        owner_id=user.pk,
+        action="created",
+        changes=journal.changes({}, claim_state(claim)),
+    )
     return claim
 
 
@@ -206,27 +272,73 @@ def update_claim(
     text: str | None = None,
     language: str | None = None,
     claimant: str | None = None,
+    reason: str = "",
 ) -> Claim:
+    """Change a claim's wording, language or claimant. Once anything about it is published
+    this is an editor's act with a `reason`, which the journal keeps."""
     rules.require(
-        rules.can_edit_claim(user, claim), "Only the claim's creator or an editor can change it."
+        rules.can_edit_claim(user, claim, published=False),
+        "Only the claim's creator or an editor can change it.",
     )
+    published = is_published(claim)
+    rules.require(
+        rules.can_edit_claim(user, claim, published=published),
+        "This claim has a published assessment: only an editor can change it now, giving a reason.",
+    )
+    before = claim_state(claim)
     for field, value in (("text", text), ("language", language), ("claimant", claimant)):
         if value is not None:
             setattr(claim, field, value)
     claim.full_clean()
+    changed = journal.changes(before, claim_state(claim))
+    if not changed:
+        return claim
+    reason = reason.strip()
+    if published and not reason:
+        raise ValidationError(
+            {"reason": "This claim has a published assessment: say why its wording changes."}
+        )
     claim.save()
+    journal.record(
+        actor=user,
+        kind="claim",
+        object_id=claim.pk,
+        claim_id=claim.pk,
+        owner_id=claim.created_by_id,
+        public=published,
+        action="edited",
+        reason=reason,
+        changes=changed,
+    )
     return claim
 
 
 @transaction.atomic
-def delete_claim(*, user: User, claim: Claim) -> None:
-    """Soft-delete: the claim leaves every list and feed but stays in the database."""
+def delete_claim(*, user: User, claim: Claim, reason: str = "") -> None:
+    """Soft-delete: the claim leaves every list and feed but stays in the database, with its
+    history. Removing a claim with a published assessment needs a `reason`."""
     rules.require(
         rules.can_delete_claim(user, claim),
         "Only an editor, or the claim's creator before anything about it is published, "
         "can remove a claim.",
     )
+    published = is_published(claim)
+    reason = reason.strip()
+    if published and not reason:
+        raise ValidationError(
+            {"reason": "This claim has a published assessment: say why it is removed."}
+        )
     Claim.objects.filter(pk=claim.pk).update(deleted_at=timezone.now(), updated_at=timezone.now())
+    journal.record(
+        actor=user,
+        kind="claim",
+        object_id=claim.pk,
+        claim_id=claim.pk,
+        owner_id=claim.created_by_id,
+        public=published,
+        action="deleted",
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -285,6 +397,16 @@ def mark_claim(
     appearance.full_clean()
     appearance.save()
     Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
+    journal.record(
+        actor=user,
+        kind="appearance",
+        object_id=appearance.pk,
+        claim_id=claim.pk,
+        owner_id=user.pk,
+        public=is_published(claim),
+        action="created",
+        changes=journal.changes({}, appearance_state(appearance)),
+    )
     return appearance, True
 
 
@@ -312,9 +434,16 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
     if not appearances:
         return []
     threshold = settings.CLAIMDESK_ANCHOR_THRESHOLD
+    published = set(
+        Annotation.objects.published()
+        .filter(claim_id__in={a.claim_id for a in appearances})
+        .values_list("claim_id", flat=True)
+    )
+    entries = []
     taken = set(Appearance.objects.filter(capture=capture).values_list("claim_id", "start", "end"))
     records: list[AppearanceAnchor] = []
     for appearance in appearances:
+        before = appearance_state(appearance)
         history = list(appearance.anchors.all())
         if not history:
             # Marked before history was kept: its current anchoring is the original.
@@ -381,7 +510,21 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
                 )
             )
         appearance.save()
+        entries.append(
+            journal.entry(
+                actor=REANCHORING,
+                kind="appearance",
+                object_id=appearance.pk,
+                claim_id=appearance.claim_id,
+                owner_id=appearance.created_by_id,
+                public=appearance.claim_id in published,
+                action="re-anchored",
+                reason=f"new capture {capture.pk}: {appearance.get_anchor_method_display()}",
+                changes=journal.changes(before, appearance_state(appearance)),
+            )
+        )
     AppearanceAnchor.objects.bulk_create(records)
+    journal.record_all(entries)
     Claim.objects.filter(pk__in={a.claim_id for a in appearances}).update(updated_at=timezone.now())
     return [r for r in records if r.capture_id == capture.pk]
 
@@ -412,7 +555,7 @@ def create_annotation(
     annotation.full_clean()
     annotation.save()
     annotation.tags.set(_tags(tags))
-    _record(annotation, action="created", user=user)
+    _record_annotation(annotation, user=user, action="created", before={})
     if submit:
         submit_annotation(user=user, annotation=annotation, expected_version=annotation.version)
     return annotation
@@ -428,15 +571,47 @@ def update_annotation(
     tags: Iterable[Tag | str] | None = None,
     verdict: str | None = None,
     rationale: str | None = None,
+    reason: str = "",
 ) -> Annotation:
     """Change an annotation's assessment, based on `expected_version` (the version the user
     read): refuse with StaleVersionError if someone changed it in the meantime, and with
     PreconditionRequired if it is None, changing nothing. Values equal to the stored ones
-    change nothing, so such a write neither bumps the version nor records a revision."""
+    change nothing, so such a write neither bumps the version nor is journaled. A published
+    annotation (which only an admin may edit) needs a `reason`."""
     rules.require(
         rules.can_edit_annotation(user, annotation),
         "You can edit only your own annotations, and only while they are drafts or returned.",
     )
+    return _edit_annotation(
+        user=user,
+        annotation=annotation,
+        expected_version=expected_version,
+        confidence=confidence,
+        tags=tags,
+        verdict=verdict,
+        rationale=rationale,
+        reason=reason,
+        action="edited",
+    )
+
+
+def _edit_annotation(
+    *,
+    user: User,
+    annotation: Annotation,
+    expected_version: int | None,
+    confidence: object,
+    tags: Iterable[Tag | str] | None,
+    verdict: str | None,
+    rationale: str | None,
+    reason: str,
+    action: str,
+    from_version: int | None = None,
+) -> Annotation:
+    reason = reason.strip()
+    if annotation.status == Annotation.Status.PUBLISHED and not reason:
+        raise ValidationError({"reason": "This annotation is published: say why it changes."})
+    before = annotation_state(annotation)
     changes: dict = {}
     if confidence is not None:
         changes["confidence"] = _clean_confidence(confidence)
@@ -464,7 +639,14 @@ def update_annotation(
     _bump(annotation, expected_version, **changes)
     if tags_change:
         annotation.tags.set(new_tags)
-    _record(annotation, action="edited", user=user)
+    _record_annotation(
+        annotation,
+        user=user,
+        action=action,
+        before=before,
+        reason=reason,
+        from_version=from_version,
+    )
     return annotation
 
 
@@ -476,8 +658,9 @@ def submit_annotation(
         rules.can_submit_annotation(user, annotation),
         "Only the author submits an annotation, and only a draft or a returned one.",
     )
+    before = annotation_state(annotation)
     _bump(annotation, expected_version, status=Annotation.Status.SUBMITTED)
-    _record(annotation, action="submitted", user=user)
+    _record_annotation(annotation, user=user, action="submitted", before=before)
     return annotation
 
 
@@ -491,6 +674,7 @@ def publish_annotation(
         "Only an editor other than the author publishes an annotation, once it is submitted.",
     )
     now = timezone.now()
+    before = annotation_state(annotation)
     _bump(
         annotation,
         expected_version,
@@ -500,7 +684,7 @@ def publish_annotation(
         published_at=now,
         review_comment="",
     )
-    _record(annotation, action="published", user=user)
+    _record_annotation(annotation, user=user, action="published", before=before)
     return annotation
 
 
@@ -516,6 +700,7 @@ def return_annotation(
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": "Say what the author should change."})
+    before = annotation_state(annotation)
     _bump(
         annotation,
         expected_version,
@@ -525,8 +710,95 @@ def return_annotation(
         published_at=None,
         review_comment=comment,
     )
-    _record(annotation, action="returned", user=user)
+    _record_annotation(
+        annotation,
+        user=user,
+        action="returned",
+        before=before,
+        reason=comment,
+        was_published=before["status"] == Annotation.Status.PUBLISHED,
+    )
     return annotation
+
+
+@transaction.atomic
+def retract_annotation(
+    *, user: User, annotation: Annotation, reason: str, expected_version: int | None = None
+) -> Annotation:
+    """Withdraw a published annotation, publicly and with a `reason`: it stops being current
+    for readers who see published material only, and keeps its history."""
+    rules.require(
+        rules.can_retract_annotation(user, annotation),
+        "Only an editor retracts an annotation, and only a published one.",
+    )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say publicly why this annotation is retracted."})
+    before = annotation_state(annotation)
+    _bump(
+        annotation,
+        expected_version,
+        status=Annotation.Status.RETRACTED,
+        review_comment=reason,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+    )
+    _record_annotation(
+        annotation, user=user, action="retracted", before=before, reason=reason, was_published=True
+    )
+    return annotation
+
+
+def content_at(annotation: Annotation, version: int) -> dict:
+    """The content fields (CONTENT_FIELDS) of `annotation` as they were at `version`, replayed
+    from its journal; a ValidationError naming `version` if it has no such version."""
+    if not 1 <= version <= annotation.version:
+        raise ValidationError(
+            {"version": f"Annotation {annotation.pk} has versions 1 to {annotation.version}."}
+        )
+    content: dict = {}
+    for changes in (
+        Entry.objects.about("annotation", annotation.pk)
+        .filter(version__lte=version)
+        .in_order()
+        .values_list("changes", flat=True)
+    ):
+        for change in changes:
+            if change["field"] in CONTENT_FIELDS:
+                content[change["field"]] = change["to"]
+    missing = [field for field in CONTENT_FIELDS if field not in content]
+    if missing:
+        raise ValidationError(
+            {"version": f"Version {version} of annotation {annotation.pk} is not recorded."}
+        )
+    return content
+
+
+@transaction.atomic
+def revert_annotation(
+    *,
+    user: User,
+    annotation: Annotation,
+    version: int,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> Annotation:
+    """Restore the content fields of `version` as a new version, under the rules of an edit;
+    journaled as `reverted` with `from_version`."""
+    rules.require(
+        rules.can_revert_annotation(user, annotation),
+        "You can revert only annotations you may edit: your own drafts or returned ones.",
+    )
+    content = content_at(annotation, version)
+    return _edit_annotation(
+        user=user,
+        annotation=annotation,
+        expected_version=expected_version,
+        reason=reason,
+        action="reverted",
+        from_version=version,
+        **content,
+    )
 
 
 @transaction.atomic
@@ -536,8 +808,9 @@ def delete_annotation(*, user: User, annotation: Annotation, expected_version: i
         rules.can_delete_annotation(user, annotation),
         "You can delete only your own draft or returned annotations.",
     )
+    before = annotation_state(annotation)
     _bump(annotation, expected_version, deleted_at=timezone.now())
-    _record(annotation, action="deleted", user=user)
+    _record_annotation(annotation, user=user, action="deleted", before=before)
 
 
 # Evidence
@@ -588,8 +861,15 @@ def add_evidence(
         evidence.document = document
     evidence.full_clean()
     evidence.save()
+    before = annotation_state(annotation)
     _touch(annotation)
-    _record(annotation, action="evidence added", user=user)
+    _record_annotation(
+        annotation,
+        user=user,
+        action="evidence added",
+        before=before,
+        extra_changes=[{"field": "evidence", "from": None, "to": evidence_state(evidence)}],
+    )
     return evidence
 
 
@@ -600,8 +880,16 @@ def remove_evidence(*, user: User, evidence: Evidence) -> None:
         "You can remove evidence only from your own annotations while they are editable.",
     )
     Evidence.objects.filter(pk=evidence.pk).update(deleted_at=timezone.now())
-    _touch(evidence.annotation)
-    _record(evidence.annotation, action="evidence removed", user=user)
+    annotation = evidence.annotation
+    before = annotation_state(annotation)
+    _touch(annotation)
+    _record_annotation(
+        annotation,
+        user=user,
+        action="evidence removed",
+        before=before,
+        extra_changes=[{"field": "evidence", "from": evidence_state(evidence), "to": None}],
+    )
 
 
 # Tags
@@ -619,14 +907,47 @@ def save_tag(
 ) -> Tag:
     """Create a tag, or change `tag`; editors curate the vocabulary."""
     rules.require(rules.can_curate_tags(user), "Only editors curate the tag vocabulary.")
+    created = tag is None
     tag = tag or Tag()
+    before = {} if created else _tag_state(tag)
     tag.slug, tag.label, tag.description, tag.category = slug, label, description, category
     tag.full_clean()
     tag.save()
+    journal.record(
+        actor=user,
+        kind="tag",
+        object_id=tag.pk,
+        public=True,
+        action="created" if created else "edited",
+        changes=journal.changes(before, _tag_state(tag)),
+    )
     return tag
 
 
 # Tag patterns (suggested claims)
+
+
+def _record_patterns(user: User, tag: Tag, before: list[str], reason: str = "") -> None:
+    """Journal a change of `tag`'s patterns, as the list of "language: phrase" before and
+    after."""
+    journal.record(
+        actor=user,
+        kind="tag",
+        object_id=tag.pk,
+        public=True,
+        action="edited",
+        changes=journal.changes({"patterns": before}, {"patterns": _patterns_of(tag)}),
+        reason=reason,
+    )
+
+
+def _patterns_of(tag: Tag) -> list[str]:
+    return [
+        f"{language}: {phrase}"
+        for language, phrase in tag.patterns.order_by("language", "phrase").values_list(
+            "language", "phrase"
+        )
+    ]
 
 
 @transaction.atomic
@@ -634,19 +955,24 @@ def save_tag_pattern(
     *, user: User, tag: Tag, language: str, phrase: str, pattern: TagPattern | None = None
 ) -> TagPattern:
     """Create a pattern suggesting `tag` in `language`, or change `pattern`; editors curate
-    the patterns with the vocabulary."""
+    the patterns with the vocabulary. Journaled as a change of the tag's patterns."""
     rules.require(rules.can_curate_tags(user), "Only editors curate the tag patterns.")
+    before = _patterns_of(tag)
     pattern = pattern or TagPattern()
     pattern.tag, pattern.language, pattern.phrase = tag, language, phrase
     pattern.full_clean()
     pattern.save()
+    _record_patterns(user, tag, before)
     return pattern
 
 
 @transaction.atomic
 def delete_tag_pattern(*, user: User, pattern: TagPattern) -> None:
     rules.require(rules.can_curate_tags(user), "Only editors curate the tag patterns.")
+    tag = pattern.tag
+    before = _patterns_of(tag)
     pattern.delete()
+    _record_patterns(user, tag, before)
 
 
 @transaction.atomic
@@ -677,4 +1003,18 @@ def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str)
         )
     if annotation.tags.filter(pk=tag.pk).exists():
         return annotation
-    return update_annotation(user=user, annotation=annotation, tags=[*annotation.tags.all(), tag])
+    return update_annotation(
+        user=user,
+        annotation=annotation,
+        tags=[*annotation.tags.all(), tag],
+        expected_version=annotation.version,
+    )
+
+
+def _tag_state(tag: Tag) -> dict:
+    return {
+        "slug": tag.slug,
+        "label": tag.label,
+        "description": tag.description,
+        "category": tag.category,
+    }

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from core.api.filters import IdFilter, StrictFilterSet
 from core.api.pagination import CursorPagination
+from journal.history import HISTORY_DOC, history_response
+from journal.models import Entry
 
 from . import services
 from .ingest.documents import CapturePayload
@@ -48,6 +50,13 @@ class SourceViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         # A source with articles is protected (ProtectedError → 409).
         services.delete_source(actor=self.request.user, source=instance)
+
+    @extend_schema(**HISTORY_DOC)
+    @action(detail=True)
+    def history(self, request, slug=None):
+        """Every change to the source, oldest first: who changed which field, when."""
+        source = self.get_object()
+        return history_response(self, Entry.objects.about("source", source.pk))
 
 
 class ArticleFilter(StrictFilterSet):

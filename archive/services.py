@@ -1,7 +1,8 @@
 """Writes to the archive. Every path that stores articles, captures or sources (seed loader,
 import command, web UI, API, admin) goes through these functions, which take the acting user
 (or system actor) and check `archive.rules`. Documents read by `archive.ingest` are stored
-here too, one at a time or in batches."""
+here too, one at a time or in batches. Each write is recorded in the journal
+(`journal.services.record`) in its own transaction."""
 
 import contextlib
 import dataclasses
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 
 from accounts.actors import Actor, is_system
+from journal import services as journal
 
 from . import rules
 from .ingest.documents import (
@@ -90,6 +92,64 @@ class Lookup(enum.Enum):
 LOOKUP = Lookup.LOOKUP
 
 
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def source_state(source: Source) -> dict:
+    return {
+        "name": source.name,
+        "slug": source.slug,
+        "domains": list(source.domains or []),
+        "country": source.country,
+        "language": source.language,
+        "notes": source.notes,
+    }
+
+
+def article_state(article: Article) -> dict:
+    return {
+        "source": article.source_id,
+        "url": article.url,
+        "title": article.title,
+        "authors": list(article.authors or []),
+        "published_at": _iso(article.published_at),
+        "language": article.language,
+    }
+
+
+def capture_state(capture: Capture) -> dict:
+    """A capture's provenance: which text (its digest), from where and how it was taken."""
+    return {
+        "article": capture.article_id,
+        "sha256": capture.sha256,
+        "captured_at": _iso(capture.captured_at),
+        "origin": capture.origin,
+        "origin_location": capture.origin_location,
+        "warc_record_id": capture.warc_record_id,
+        "redirects": list(capture.redirects or []),
+        "extractor": capture.extractor,
+        "captured_by": capture.captured_by_name,
+        "replacement": capture.replacement,
+    }
+
+
+def _entry(actor: Actor, kind: str, obj, action: str, before: dict, after: dict):
+    # The archive is public: its entries are readable by everyone.
+    return journal.entry(
+        actor=actor,
+        kind=kind,
+        object_id=obj.pk,
+        action=action,
+        public=True,
+        changes=journal.changes(before, after),
+    )
+
+
+def _record(actor: Actor, kind: str, obj, action: str, before: dict, after: dict) -> None:
+    _entry(actor, kind, obj, action, before, after).save()
+
+
 @transaction.atomic
 def archive_article(
     *,
@@ -115,6 +175,7 @@ def archive_article(
     )
     title = " ".join(title.split())
     article = find_article(url=url, source=source, title=title) if known is LOOKUP else known
+    recorded = []
     if article is None:
         article = Article(
             source=source,
@@ -128,7 +189,11 @@ def archive_article(
         # title, so the constraints' own validation (a query each) is not needed.
         article.full_clean(validate_constraints=False)
         article.save()
-        stored = _store_capture(actor=actor, article=article, capture=capture, previous=None)
+        # Recorded with its first capture, in one insert.
+        recorded = [_entry(actor, "article", article, "created", {}, article_state(article))]
+        stored = _store_capture(
+            actor=actor, article=article, capture=capture, previous=None, recorded=recorded
+        )
         return ArchiveResult(article, stored, Outcome.CREATED)
     previous = latest_capture(article)
     if previous is not None and previous.sha256 == text_sha256(normalize_text(capture.text)):
@@ -180,12 +245,18 @@ def latest_capture(article: Article) -> Capture | None:
 
 
 def _store_capture(
-    *, actor: Actor, article: Article, capture: CapturePayload, previous: Capture | None
+    *,
+    actor: Actor,
+    article: Article,
+    capture: CapturePayload,
+    previous: Capture | None,
+    recorded: list | None = None,
 ) -> Capture:
     """Validate, save and announce a capture of `article` (stored, and found or created in
     the caller's transaction) whose latest capture is `previous`, recording `actor` as who
     made it. Supplied text (pasted, uploaded) following an earlier capture replaces the
-    article's text: `actor` must be allowed to (PermissionDenied), and the capture says so."""
+    article's text: `actor` must be allowed to (PermissionDenied), and the capture says so.
+    The capture is journaled with the `recorded` entries not yet saved."""
     replacement = previous is not None and capture.origin in Capture.SUPPLIED_ORIGINS
     if replacement:
         rules.require(
@@ -212,6 +283,9 @@ def _store_capture(
     # validation (text required, origin a choice).
     stored.full_clean(exclude=["article", "captured_by"], validate_constraints=False)
     stored.save()
+    journal.record_all(
+        [*(recorded or []), _entry(actor, "capture", stored, "created", {}, capture_state(stored))]
+    )
     capture_added.send(sender=Capture, capture=stored, previous=previous)
     return stored
 
@@ -221,10 +295,12 @@ def update_article(*, actor: Actor, article: Article, **details: object) -> Arti
     """Correct an article's details (title, source, url, authors, published_at, language);
     its captures stay as they are. Admins only."""
     rules.require(rules.can_edit_articles(actor), "Only admins correct an article's details.")
+    before = article_state(article)
     for name, value in details.items():
         setattr(article, name, value)
     article.full_clean()
     article.save()
+    _record(actor, "article", article, "edited", before, article_state(article))
     return article
 
 
@@ -232,18 +308,33 @@ def update_article(*, actor: Actor, article: Article, **details: object) -> Arti
 def save_source(*, actor: Actor, source: Source | None = None, **fields: object) -> Source:
     """Create a source with `fields`, or change those fields of `source`. Admins only."""
     rules.require(rules.can_manage_sources(actor), "Only admins manage sources.")
+    created = source is None
     source = source or Source()
+    before = {} if created else source_state(source)
     for name, value in fields.items():
         setattr(source, name, value)
     source.full_clean()
     source.save()
+    action = "created" if created else "edited"
+    _record(actor, "source", source, action, before, source_state(source))
     return source
 
 
+@transaction.atomic
 def delete_source(*, actor: Actor, source: Source) -> None:
-    """Remove a source; one with articles is protected (ProtectedError)."""
+    """Remove a source; one with articles is protected (ProtectedError). Its history stays
+    in the journal."""
     rules.require(rules.can_manage_sources(actor), "Only admins manage sources.")
+    pk, before = source.pk, source_state(source)
     source.delete()
+    journal.record(
+        actor=actor,
+        kind="source",
+        object_id=pk,
+        action="deleted",
+        public=True,
+        changes=journal.changes(before, dict.fromkeys(before)),
+    )
 
 
 # Storing documents read by archive.ingest

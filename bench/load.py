@@ -28,7 +28,7 @@ MARKER_TABLE = "bench_corpus"
 CONTENT_TABLES = [
     "annotations_evidence",
     "annotations_annotation_tags",
-    "annotations_annotationrevision",
+    "journal_entry",
     "annotations_annotation",
     "annotations_appearance",
     "annotations_claim",

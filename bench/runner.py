@@ -31,7 +31,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from . import agreement, floor, load, text
+from . import agreement, floor, load, memory, text
 
 API_LIST = "/api/claims/"
 API_EXPORT = "/api/claims/export.jsonl"
@@ -221,6 +221,7 @@ def run(options: Options) -> dict:
         result["breakdown"] = _breakdown(options, raw if postgresql else None)
         result["api_list_profile"] = _profile(client)
         result.update(_export(client, options, raw if postgresql else None))
+        result.update(memory.measure(client, connection_kept_open, options.rounds))
     result.update(_import(options, postgresql, pg_only))
     log("Measuring the agreement report (10,000 claims × 5 annotators)…")
     result.update(agreement.measure())
@@ -777,6 +778,17 @@ def table(r: dict) -> str:
             f"{_fmt(r['export_peak_rss_mib'], ' MiB')} / "
             f"{_fmt(r['export_rss_growth_mib'], ' MiB')}",
             "RSS by quarter: " + ", ".join(str(x) for x in r["export_rss_by_quarter_mib"]),
+        ),
+        (
+            f"claim history ({r['history_events']} events), p50",
+            _fmt(r["history_p50_ms"], " ms"),
+            f"journal query alone {_fmt(r['history_floor_p50_ms'], ' ms')}",
+        ),
+        (
+            "change feed catch-up (from the start)",
+            _fmt(r["changes_catchup_per_s"], " claims/s", 0),
+            f"JSON Lines export of the same claims "
+            f"{_fmt(r['changes_floor_export_per_s'], ' claims/s', 0)}",
         ),
         (
             "import (text files)",

@@ -70,12 +70,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "accounts",
+    "journal",
     "archive",
     "annotations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "journal.context.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,6 +191,10 @@ CLAIMDESK_SEARCH_MAX_TERMS = int(os.environ.get("CLAIMDESK_SEARCH_MAX_TERMS", "1
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
+
+# The change feed (/api/changes/): how long a cursor stays valid, so that the tombstones it
+# needs are kept (an older one answers 410 Gone: resync from /api/claims/).
+CLAIMDESK_FEED_RETENTION_DAYS = int(os.environ.get("CLAIMDESK_FEED_RETENTION_DAYS", "30"))
 
 # Security: strict defaults; the HTTPS ones are relaxed only for local development and tests.
 SESSION_COOKIE_HTTPONLY = True

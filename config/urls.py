@@ -35,6 +35,8 @@ api_urlpatterns = [
         annotations_api.CaptureAnalysisView.as_view(),
         name="capture-analysis",
     ),
+    path("changes/", annotations_api.changes, name="changes"),
+    path("changes.jsonl", annotations_api.changes_jsonl, name="changes-jsonl"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotations.models import Annotation, AnnotationRevision, Claim, Evidence, Tag
+from annotations.models import Annotation, Claim, Evidence, Tag
 from archive.models import Article, Capture, Source
+from journal.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -97,13 +98,12 @@ def test_admin_annotation_edit_goes_through_services(client, adam_admin, seed):
             "confidence": "0.650",
             "verdict": "misleading",
             "rationale": "Revised.",
+            "reason": "The ministry answered.",
             "evidence-TOTAL_FORMS": "1",
             "evidence-INITIAL_FORMS": "0",
             "evidence-0-stance": "contradicts",
             "evidence-0-url": "https://www.example.org/statement",
             "evidence-0-note": "Ministry statement.",
-            "revisions-TOTAL_FORMS": "0",
-            "revisions-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content
@@ -113,7 +113,7 @@ def test_admin_annotation_edit_goes_through_services(client, adam_admin, seed):
     assert annotation.version == version + 2  # the edit, then the evidence
     assert Evidence.objects.get().added_by == adam_admin
     actions = list(
-        AnnotationRevision.objects.filter(annotation=annotation).values_list("action", flat=True)
+        Entry.objects.about("annotation", annotation.pk).values_list("action", flat=True)
     )
     assert actions[-2:] == ["edited", "evidence added"]
 
@@ -236,3 +236,37 @@ def test_admin_removes_a_claim_that_followed_the_text_softly(client, adam_admin,
     claim = Claim.objects.get(pk=appearance.claim_id)
     assert claim.deleted_at is not None
     assert AppearanceAnchor.objects.filter(appearance=appearance).exists()
+
+
+def test_admin_removes_a_published_claim_softly_with_a_recorded_reason(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    claim = Claim.objects.get()
+    assert claim.annotations.published().exists()
+    response = client.post(admin_url(Claim, "delete", claim.pk), {"post": "yes"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.deleted_at is not None
+    entry = Entry.objects.about("claim", claim.pk).get(action="deleted")
+    assert (entry.actor_name, entry.reason) == (
+        "adam_admin",
+        "Removed by an administrator in the admin.",
+    )
+
+
+def test_admin_edit_of_published_work_without_a_reason_is_a_form_error(client, adam_admin, seed):
+    client.force_login(adam_admin)
+    claim = Claim.objects.get()
+    response = client.post(
+        admin_url(Claim, "change", claim.pk),
+        {
+            "text": "Reworded.",
+            "language": claim.language,
+            "claimant": "",
+            "appearances-TOTAL_FORMS": "0",
+            "appearances-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "say why it changes" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.text != "Reworded."

@@ -20,6 +20,8 @@ from rest_framework.response import Response
 from accounts.authentication import viewer
 from core.api.pagination import CURSOR_PATTERN, CursorPagination
 from core.api.renderers import ORJSONRenderer
+from journal.history import HISTORY_DOC, history_response
+from journal.models import Entry
 
 from .. import jsonld, services
 from ..filters import AnnotationFilter
@@ -28,7 +30,9 @@ from ..serializers import (
     AnnotationCreateSerializer,
     AnnotationSerializer,
     AnnotationUpdateSerializer,
+    RetractSerializer,
     ReturnSerializer,
+    RevertSerializer,
     VersionSerializer,
 )
 from .linked_data import LINKED_DATA_ACTION, JSONLDRenderer, LinkedDataMixin
@@ -123,12 +127,22 @@ class AnnotationViewSet(
     renderer_classes = [ORJSONRenderer, JSONLDRenderer]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    write_actions = ("partial_update", "destroy", "submit", "publish", "return_to_author")
+    write_actions = (
+        "partial_update",
+        "destroy",
+        "submit",
+        "publish",
+        "return_to_author",
+        "retract",
+        "revert",
+    )
 
     def get_queryset(self):
         annotations = Annotation.objects.visible_to(viewer(self.request))
         if self.action in self.write_actions:
             return annotations.select_related("claim")
+        if self.action == "history":
+            return annotations.only("id")
         if self.action == "w3c" or self.wants_linked_data():
             # Rows by name, not instances: Web Annotations are built from representations.
             return annotations.values(*jsonld.WEB_ANNOTATION_FIELDS)
@@ -216,6 +230,42 @@ class AnnotationViewSet(
         """Return a submitted (or published) annotation to its author with a comment
         (editors, not on their own work)."""
         return self._change(request, services.return_annotation, ReturnSerializer)
+
+    @extend_schema(request=RetractSerializer, responses=ANNOTATION_ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        """Retract a published annotation with a public reason (editors): it stops being
+        current for readers, and its history stays."""
+        return self._change(request, services.retract_annotation, RetractSerializer)
+
+    @extend_schema(
+        request=RevertSerializer,
+        responses=ANNOTATION_ACTION_RESPONSES,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request, pk=None):
+        """Restore the assessment (confidence, tags, verdict, rationale) of an earlier
+        `version` as a new version, under the rules of an edit. Send the version you read as
+        If-Match (or `expected_version`)."""
+        annotation = self._writable()
+        serializer = RevertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        expected = expected_version(request, annotation, data.pop("expected_version", None))
+        services.revert_annotation(
+            user=request.user, annotation=annotation, expected_version=expected, **data
+        )
+        return self._answer(annotation)
+
+    @extend_schema(**HISTORY_DOC)
+    @action(detail=True)
+    def history(self, request, pk=None):
+        """The annotation's history, oldest first: every version, who made it and why.
+        Readers who see only published material see the events of its published life."""
+        annotation = self.get_object()
+        entries = Entry.objects.about("annotation", annotation.pk).visible_to(viewer(request))
+        return history_response(self, entries)
 
     def _change(self, request, service, serializer_class=VersionSerializer) -> Response:
         """Validate the body, call `service` on the annotation with the rest of it and the

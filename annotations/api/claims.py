@@ -21,6 +21,8 @@ from rest_framework.response import Response
 from accounts.authentication import viewer
 from core.api.pagination import CursorPagination
 from core.api.renderers import dumps
+from journal.history import HISTORY_DOC, history_response
+from journal.models import Entry
 
 from .. import export as sql_export
 from .. import jsonld, services
@@ -84,7 +86,7 @@ class ClaimViewSet(
 
     def get_queryset(self):
         claims = Claim.objects.visible_to(self.viewer)
-        if self.action in ("partial_update", "destroy"):
+        if self.action in ("partial_update", "destroy", "history"):
             # Writes need only the claim itself; the service decides who may.
             return claims
         # `claims_data` loads the rest in flat queries once the page is chosen.
@@ -110,8 +112,37 @@ class ClaimViewSet(
         services.update_claim(user=request.user, claim=claim, **serializer.validated_data)
         return Response(self._read(claim.pk))
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                description="Why the claim is removed (also accepted as `reason` in a JSON "
+                "body); required once an assessment of it is published.",
+            )
+        ],
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
-        services.delete_claim(user=self.request.user, claim=instance)
+        reason = self.request.query_params.get("reason", "")
+        if hasattr(self.request.data, "get"):
+            reason = self.request.data.get("reason", reason)
+        if not isinstance(reason, str):
+            raise ValidationError({"reason": "The reason is a text."})
+        services.delete_claim(user=self.request.user, claim=instance, reason=reason)
+
+    @extend_schema(**HISTORY_DOC)
+    @action(detail=True)
+    def history(self, request, pk=None):
+        """The claim's history with its appearances', annotations' and evidence's, oldest
+        first; what you may read of it follows what you may see (drafts stay their authors'
+        and editors')."""
+        claim = self.get_object()
+        return history_response(
+            self, Entry.objects.filter(claim_id=claim.pk).visible_to(self.viewer)
+        )
 
     def _read(self, pk: int) -> dict:
         return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]

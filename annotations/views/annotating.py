@@ -13,6 +13,7 @@ from core.exceptions import PreconditionRequired
 
 from .. import rules, services
 from ..forms import AnnotationForm, EvidenceForm
+from ..history import annotation_history
 from ..models import Annotation, Claim
 from ._shared import STALE_MESSAGE, claim_url, visible_annotation, visible_claim
 
@@ -138,6 +139,8 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence_form": evidence_form,
             "annotation": annotation,
             "evidence": annotation.evidence.alive().select_related("capture__article"),
+            "events": annotation_history(annotation.pk, user),
+            "versions": range(annotation.version - 1, 0, -1),
         },
     )
 

@@ -14,6 +14,7 @@ from archive.models import Article, Capture
 from .. import rules
 from ..filters import ArticleFilter, ClaimListFilter
 from ..forms import AssignForm, ReturnForm
+from ..history import claim_history
 from ..intelligence.analysis import analyse
 from ..models import Annotation, Appearance, AppearanceAnchor, Assignment, Claim, Tag
 from ..reader import (
@@ -263,11 +264,18 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": rules.can_edit_annotation(user, a),
             "can_review": rules.can_review_annotation(user, a)
             and a.status == Annotation.Status.SUBMITTED,
-            "can_retract": rules.can_review_annotation(user, a)
-            and a.status == Annotation.Status.PUBLISHED,
+            "can_retract": rules.can_retract_annotation(user, a),
         }
         for a in claim.visible_annotations
     ]
+    # Retraction is public: whoever sees the claim sees that, and why, an assessment of it
+    # was withdrawn.
+    retractions = (
+        Annotation.objects.alive()
+        .filter(claim=claim, status=Annotation.Status.RETRACTED)
+        .select_related("author", "reviewed_by")
+        .order_by("reviewed_at", "pk")
+    )
     own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
     context = {
         "claim": claim,
@@ -276,6 +284,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_annotate": rules.can_annotate(user) and own is None,
         "return_form": ReturnForm(),
         **assigning.claim_context(user, claim),
+        "retractions": retractions,
+        "events": claim_history(claim.pk, user),
     }
     template = "annotations/claim_detail.html"
     if request.htmx:

@@ -1,5 +1,5 @@
-"""Review: the workflow transitions (submit, publish, return) and the editors' queue of
-submitted annotations."""
+"""Review: the workflow transitions (submit, publish, return, retract, revert) and the
+editors' queue of submitted annotations."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -86,6 +86,41 @@ def annotation_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _transition(request, pk, send_back, review=True)
+
+
+@login_required
+@require_POST
+def annotation_retract(request: HttpRequest, pk: int) -> HttpResponse:
+    def retract(annotation):
+        services.retract_annotation(
+            user=request.user,
+            annotation=annotation,
+            reason=request.POST.get("reason", ""),
+            expected_version=_version(request),
+        )
+        messages.success(request, "Retracted: readers no longer see it as current.")
+
+    return _transition(request, pk, retract)
+
+
+@login_required
+@require_POST
+def annotation_revert(request: HttpRequest, pk: int) -> HttpResponse:
+    target = request.POST.get("to_version", "")
+
+    def revert(annotation):
+        if not target.isdigit():
+            raise ValidationError("Choose the version to restore.")
+        services.revert_annotation(
+            user=request.user,
+            annotation=annotation,
+            version=int(target),
+            expected_version=_version(request),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, f"Version {target} restored as version {annotation.version}.")
+
+    return _transition(request, pk, revert)
 
 
 @login_required

@@ -5,8 +5,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotations.models import Annotation, AnnotationRevision, Appearance, Claim, Evidence, Tag
+from annotations.models import Annotation, Appearance, Claim, Evidence, Tag
 from archive.models import Article, Capture, Source
+from journal.models import Entry
 from tests import factories
 from tests.factories import CLAIM_SENTENCE
 
@@ -261,7 +262,7 @@ def test_stale_version_is_refused_and_changes_nothing(as_user, alice_journalist,
         ).status_code
         == 200
     )
-    revisions = AnnotationRevision.objects.count()
+    entries = Entry.objects.count()
 
     response = client.patch(
         f"/api/annotations/{draft.pk}/",
@@ -275,7 +276,7 @@ def test_stale_version_is_refused_and_changes_nothing(as_user, alice_journalist,
     draft.refresh_from_db()
     assert (str(draft.confidence), draft.version) == ("0.500", version + 1)
     assert draft.rationale != "Overwritten"
-    assert AnnotationRevision.objects.count() == revisions
+    assert Entry.objects.count() == entries
 
 
 def test_stale_if_match_is_refused_and_current_one_accepted(as_user, alice_journalist, world):
@@ -343,7 +344,10 @@ def test_soft_deleted_claim_leaves_the_api(as_user, erin_editor, world, api):
         published_at=timezone.now(),
     )
     assert api.get(f"/api/claims/{world['claim'].pk}/").status_code == 200
-    assert as_user(erin_editor).delete(f"/api/claims/{world['claim'].pk}/").status_code == 204
+    url = f"/api/claims/{world['claim'].pk}/"
+    assert as_user(erin_editor).delete(url).status_code == 400  # a reason is needed
+    response = as_user(erin_editor).delete(url, {"reason": "Duplicate of another"}, format="json")
+    assert response.status_code == 204
     assert api.get(f"/api/claims/{world['claim'].pk}/").status_code == 404
     assert Claim.objects.filter(pk=world["claim"].pk).exists()
 

@@ -7,10 +7,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.actors import IMPORT
-from annotations.models import Annotation, AnnotationRevision, Appearance, Claim, Tag
+from annotations.models import Annotation, Appearance, Claim, Tag
 from archive.ingest.documents import CapturePayload
 from archive.models import Article, Capture
 from archive.services import archive_article
+from journal.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +86,7 @@ def test_seed_vocabulary_has_the_starting_tags_with_labels_and_descriptions():
 
 def test_loading_seeds_twice_changes_nothing():
     load_seeds()
-    models = (Tag, Article, Capture, Claim, Appearance, Annotation, AnnotationRevision)
+    models = (Tag, Article, Capture, Claim, Appearance, Annotation, Entry)
     before = {m: list(m.objects.order_by("pk").values()) for m in models}
     output = load_seeds()
     assert "0 new tag(s), 0 new article(s), 0 new claim(s)" in output
@@ -138,7 +139,7 @@ def test_loading_seeds_again_after_the_article_got_a_new_capture_adds_nothing(er
     )
     appearance = Appearance.objects.get()
     assert appearance.capture != seed_capture  # the claim followed the text
-    models = (Tag, Article, Capture, Claim, Appearance, Annotation, AnnotationRevision)
+    models = (Tag, Article, Capture, Claim, Appearance, Annotation, Entry)
     before = {m: list(m.objects.order_by("pk").values()) for m in models}
 
     output = load_seeds()
@@ -151,7 +152,7 @@ def test_loading_seeds_again_does_not_restore_a_seed_claim_deleted_since(erin_ed
     from annotations.services import delete_claim
 
     load_seeds()
-    delete_claim(user=erin_editor, claim=Claim.objects.get())
+    delete_claim(user=erin_editor, claim=Claim.objects.get(), reason="A duplicate.")
     load_seeds()
     assert Claim.objects.count() == 1
     assert not Claim.objects.alive().exists()

@@ -266,14 +266,15 @@ def write_texts(folder, count: int) -> list:
 
 
 @pytest.mark.parametrize("count", [1, 5])
-def test_new_text_files_cost_five_queries_each_and_a_batch_one_lookup(
+def test_new_text_files_cost_six_queries_each_and_a_batch_one_lookup(
     tmp_path, count, django_assert_num_queries
 ):
     paths = write_texts(tmp_path / "articles", count)
     # 1 the batch's known articles (by source and title), 2 the batch's savepoint and its
-    # release; per file: its savepoint, the article, capture and capture-analysis inserts, the
-    # release (no constraint queries, no re-anchoring for a first capture).
-    with django_assert_num_queries(3 + 5 * count):
+    # release; per file: its savepoint, the article, capture and capture-analysis inserts,
+    # their journal entries (one insert), the release (no constraint queries, no re-anchoring
+    # for a first capture).
+    with django_assert_num_queries(3 + 6 * count):
         out, _ = run(*paths, "--language", "fr")
     assert f"{count} created, 0 new capture(s) of known articles, 0 unchanged" in out
     assert Capture.objects.count() == count

@@ -27,8 +27,16 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
         "import_articles_per_s",
         "agreement_ms",
         "similar_claims_p95_ms",
+        "history_p50_ms",
+        "history_floor_p50_ms",
+        "changes_catchup_per_s",
+        "changes_floor_export_per_s",
     ):
         assert written[key] > 0, key
+    assert written["history_events"] == 50
+    # Every published claim reaches the feed's reader.
+    assert written["changes_catchup_claims"] == written["changes_export_claims"] > 0
+    assert "| claim history (50 events), p50 |" in markdown.read_text()
     # The query count does not grow with the page.
     assert written["queries_page_10"] == written["queries_page_100"] <= 5
     assert written["export_claims"] == runner._published_claims() > 0

@@ -5,7 +5,8 @@ permission before any precondition, so a refused user learns nothing."""
 import pytest
 from django.utils import timezone
 
-from annotations.models import Annotation, AnnotationRevision
+from annotations.models import Annotation
+from journal.models import Entry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def state(annotation: Annotation) -> tuple:
         annotation.status,
         annotation.rationale,
         annotation.deleted_at,
-        AnnotationRevision.objects.filter(annotation=annotation).count(),
+        Entry.objects.about("annotation", annotation.pk).count(),
     )
 
 

@@ -11,9 +11,18 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import APIToken
-from annotations.models import AppearanceAnchor, Assignment, CaptureAnalysis, Tag, TagPattern
+from annotations import services
+from annotations.models import (
+    Annotation,
+    AppearanceAnchor,
+    Assignment,
+    CaptureAnalysis,
+    Tag,
+    TagPattern,
+)
 from archive.models import Source
-from tests.factories import CLAIM_SENTENCE
+from journal.models import Entry
+from tests.factories import CLAIM_SENTENCE, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +30,7 @@ PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "a
 # Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
 # with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
 
-SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth"}
+SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal"}
 
 
 @pytest.fixture
@@ -54,8 +63,19 @@ def matrix_world(world):
     pattern = TagPattern.objects.create(
         tag=Tag.objects.get(slug="disputed"), language="fr", phrase="démenti"
     )
+    # Alice's annotation in two versions, made through the services (which journal the
+    # content a revert restores), and Carol's published annotation, to retract.
+    revertible = services.create_annotation(
+        user=alice, claim=ClaimFactory(created_by=alice, text="Third claim"), confidence="0.4"
+    )
+    services.update_annotation(
+        user=alice, annotation=revertible, confidence="0.55", expected_version=1
+    )
+    published = Annotation.objects.get(author__username="carol_journalist")
     return {
         **world,
+        "published": published,
+        "revertible": revertible,
         "token": token,
         "anchor": anchor,
         "assignment": assignment,
@@ -161,6 +181,16 @@ def api_writes(world) -> dict:
             f"/api/articles/{capture.article_id}/captures/",
             {"text": capture.text + "\n\nUpdate: Bishkek gave no reason."},
         ),
+        "retract annotation": (
+            "post",
+            f"/api/annotations/{world['published'].pk}/retract/",
+            {"reason": "The figures were wrong.", "version": world["published"].version},
+        ),
+        "revert annotation": (
+            "post",
+            f"/api/annotations/{world['revertible'].pk}/revert/",
+            {"version": 1, "expected_version": world["revertible"].version},
+        ),
         "add tag pattern": (
             "post",
             "/api/tags/disputed/patterns/",
@@ -198,6 +228,8 @@ API_PATHS = {
     "delete source": "DELETE /api/sources/{slug}/",
     "archive article": "POST /api/articles/",
     "archive capture": "POST /api/articles/{id}/captures/",
+    "retract annotation": "POST /api/annotations/{id}/retract/",
+    "revert annotation": "POST /api/annotations/{id}/revert/",
     "add tag pattern": "POST /api/tags/{slug}/patterns/",
     "remove tag pattern": "DELETE /api/tags/{slug}/patterns/{pattern_id}/",
     "create token": "POST /api/tokens/",
@@ -263,6 +295,16 @@ def web_writes(world) -> dict:
             f"/assignments/{world['assignment'].pk}/withdraw/",
             {},
         ),
+        "web: retract annotation": (
+            "post",
+            f"/annotations/{world['published'].pk}/retract/",
+            {"reason": "The figures were wrong.", "version": world["published"].version},
+        ),
+        "web: revert annotation": (
+            "post",
+            f"/annotations/{world['revertible'].pk}/revert/",
+            {"to_version": 1, "version": world["revertible"].version},
+        ),
         "web: tag capture": (
             "post",
             f"/articles/{capture.article_id}/tag-capture/",
@@ -295,6 +337,8 @@ WEB_PAGES = {
     "web: assign": "annotations:assign",
     "web: withdraw assignment": "annotations:unassign",
     "web: tag capture": "annotations:tag-capture",
+    "web: retract annotation": "annotations:annotation-retract",
+    "web: revert annotation": "annotations:annotation-revert",
 }
 
 
@@ -313,6 +357,7 @@ def admin_objects(world) -> dict:
         "annotations.AppearanceAnchor": world["anchor"],
         "annotations.CaptureAnalysis": world["analysis"],
         "annotations.TagPattern": world["pattern"],
+        "journal.Entry": Entry.objects.order_by("pk").first(),
     }
 
 
@@ -363,6 +408,8 @@ ALLOWED = {
     # Pasted replacement text for an archived article: an editor's act.
     "archive capture": {"erin": 201, "adam": 201},
     # Any logged-in user manages their own tokens.
+    "retract annotation": {"erin": 200, "adam": 200},
+    "revert annotation": {"alice": 200, "adam": 200},
     "add tag pattern": {"erin": 201, "adam": 201},
     "remove tag pattern": {"erin": 204, "adam": 204},
     "create token": {**EVERY_ROLE, "rita_reader": 201},
@@ -377,6 +424,8 @@ ALLOWED = {
     "web: return annotation": dict.fromkeys(["erin", "adam"], 302),
     "web: add article": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     "web: assign": dict.fromkeys(["erin", "adam"], 302),
+    "web: retract annotation": dict.fromkeys(["erin", "adam"], 302),
+    "web: revert annotation": dict.fromkeys(["alice", "adam"], 302),
     "web: withdraw assignment": dict.fromkeys(["erin", "adam"], 302),
     # The admin deletes only what has a delete service (a claim softly, though it has
     # anchorings, which are read-only); Django's own models are the admin's.
@@ -415,6 +464,8 @@ REFUSED = {
     "web: submit annotation": HIDDEN,
     "web: publish annotation": HIDDEN,
     "web: return annotation": HIDDEN,
+    "web: revert annotation": HIDDEN,
+    "revert annotation": HIDDEN,
     # The world's capture suggests no capture-level tag: those who may tag are sent back to
     # the reader with a message (the tagging itself: tests/annotations/test_suggestion_writes).
     "web: tag capture": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
@@ -430,6 +481,7 @@ REFUSED = {
             "annotations.AppearanceAnchor",
             "annotations.CaptureAnalysis",
             "archive.Capture",
+            "journal.Entry",
         }
     },
 }

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLES = int(os.environ.get("CLAIMDESK_CONFORMANCE_EXAMPLES", "1"))
 
-# Writes whose acceptance depends on what is stored, which no schema can state: they name
+# Requests whose acceptance depends on what is stored, which no schema can state: they name
 # other objects by id or slug (which must exist and be visible), quote a capture's text at
 # given offsets, or must be unique (one annotation per author and claim, tag slugs). For
 # these, a schema-valid request may rightly be a 400, so every check but "valid data is
@@ -35,6 +35,10 @@ STATEFUL_WRITES = {
     ("POST", "/api/sources/"),
     ("PATCH", "/api/tags/{slug}/"),
     ("PATCH", "/api/sources/{slug}/"),
+    # A change-feed cursor is one the server issued and expires after the retention days
+    # (410): whether a well-formed `since` is accepted depends on when it was issued.
+    ("GET", "/api/changes/"),
+    ("GET", "/api/changes.jsonl"),
 }
 
 

@@ -1,0 +1,1 @@
+"""The journal: every editorial write, recorded by the service that makes it."""
