@@ -650,6 +650,64 @@ def _edit_annotation(
     return annotation
 
 
+def _move(
+    annotation: Annotation,
+    *,
+    user: User,
+    expected_version: int | None,
+    action: str,
+    reason: str = "",
+    **changes,
+) -> Annotation:
+    """Apply a workflow step's `changes` on the version the user read, and journal it (public
+    when the annotation was or is now published)."""
+    before = annotation_state(annotation)
+    _bump(annotation, expected_version, **changes)
+    _record_annotation(
+        annotation,
+        user=user,
+        action=action,
+        before=before,
+        reason=reason,
+        was_published=before["status"] == Annotation.Status.PUBLISHED,
+    )
+    return annotation
+
+
+def _review(
+    annotation: Annotation,
+    *,
+    user: User,
+    expected_version: int | None,
+    action: str,
+    status: str,
+    comment: str = "",
+    **changes,
+) -> Annotation:
+    """An editor's step (publish, return, retract): the new `status`, who reviewed and when,
+    and the `comment` shown with it, which the journal keeps as the reason."""
+    return _move(
+        annotation,
+        user=user,
+        expected_version=expected_version,
+        action=action,
+        reason=comment,
+        status=status,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+        **changes,
+    )
+
+
+def _said(text: str, field: str, missing: str) -> str:
+    """`text` stripped; a ValidationError on `field` saying `missing` when nothing is left."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({field: missing})
+    return text
+
+
 @transaction.atomic
 def submit_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
@@ -658,10 +716,13 @@ def submit_annotation(
         rules.can_submit_annotation(user, annotation),
         "Only the author submits an annotation, and only a draft or a returned one.",
     )
-    before = annotation_state(annotation)
-    _bump(annotation, expected_version, status=Annotation.Status.SUBMITTED)
-    _record_annotation(annotation, user=user, action="submitted", before=before)
-    return annotation
+    return _move(
+        annotation,
+        user=user,
+        expected_version=expected_version,
+        action="submitted",
+        status=Annotation.Status.SUBMITTED,
+    )
 
 
 @transaction.atomic
@@ -673,52 +734,34 @@ def publish_annotation(
         and annotation.status == Annotation.Status.SUBMITTED,
         "Only an editor other than the author publishes an annotation, once it is submitted.",
     )
-    now = timezone.now()
-    before = annotation_state(annotation)
-    _bump(
+    return _review(
         annotation,
-        expected_version,
+        user=user,
+        expected_version=expected_version,
+        action="published",
         status=Annotation.Status.PUBLISHED,
-        reviewed_by=user,
-        reviewed_at=now,
-        published_at=now,
-        review_comment="",
+        published_at=timezone.now(),
     )
-    _record_annotation(annotation, user=user, action="published", before=before)
-    return annotation
 
 
 @transaction.atomic
 def return_annotation(
     *, user: User, annotation: Annotation, comment: str, expected_version: int | None
 ) -> Annotation:
-    """Send an annotation back to its author with a comment (also retracts a published one)."""
+    """Send an annotation back to its author with a comment (also a published one)."""
     rules.require(
         rules.can_review_annotation(user, annotation),
         "Only an editor other than the author returns an annotation, once it is submitted.",
     )
-    comment = comment.strip()
-    if not comment:
-        raise ValidationError({"comment": "Say what the author should change."})
-    before = annotation_state(annotation)
-    _bump(
-        annotation,
-        expected_version,
-        status=Annotation.Status.RETURNED,
-        reviewed_by=user,
-        reviewed_at=timezone.now(),
-        published_at=None,
-        review_comment=comment,
-    )
-    _record_annotation(
+    return _review(
         annotation,
         user=user,
+        expected_version=expected_version,
         action="returned",
-        before=before,
-        reason=comment,
-        was_published=before["status"] == Annotation.Status.PUBLISHED,
+        status=Annotation.Status.RETURNED,
+        comment=_said(comment, "comment", "Say what the author should change."),
+        published_at=None,
     )
-    return annotation
 
 
 @transaction.atomic
@@ -731,22 +774,14 @@ def retract_annotation(
         rules.can_retract_annotation(user, annotation),
         "Only an editor retracts an annotation, and only a published one.",
     )
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say publicly why this annotation is retracted."})
-    before = annotation_state(annotation)
-    _bump(
+    return _review(
         annotation,
-        expected_version,
+        user=user,
+        expected_version=expected_version,
+        action="retracted",
         status=Annotation.Status.RETRACTED,
-        review_comment=reason,
-        reviewed_by=user,
-        reviewed_at=timezone.now(),
+        comment=_said(reason, "reason", "Say publicly why this annotation is retracted."),
     )
-    _record_annotation(
-        annotation, user=user, action="retracted", before=before, reason=reason, was_published=True
-    )
-    return annotation
 
 
 def content_at(annotation: Annotation, version: int) -> dict:
