@@ -6,6 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist); JOBS=1 runs the suite in one process.
+JOBS ?= 2
 
 # Django 6.1 needs Python >= 3.12: honour PYTHON=, else the first suitable interpreter found.
 PYTHON ?= $(shell scripts/find-python)
@@ -39,7 +41,7 @@ run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
