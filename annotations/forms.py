@@ -239,3 +239,14 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignees"].queryset = roles.journalists()
+
+
+class TagPatternForm(forms.Form):
+    """A phrase that suggests a tag in one language, as the tag page adds it."""
+
+    language = forms.ChoiceField(label="Language", choices=LANGUAGE_CHOICES)
+    phrase = forms.CharField(
+        label="Phrase",
+        max_length=300,
+        help_text="Matched on lemmas: “aucune raison officielle” also matches its inflections.",
+    )

@@ -1,8 +1,8 @@
-"""The journalists' pages: reading, marking, annotating and review."""
+"""The journalists' pages: reading, marking, annotating and review, and the tag vocabulary."""
 
 from django.urls import path
 
-from .views import agreement, annotating, assigning, marking, reading, review, suggestions
+from .views import agreement, annotating, assigning, marking, reading, review, suggestions, tags
 
 app_name = "annotations"
 
@@ -27,4 +27,11 @@ urlpatterns = [
     path("assignments/", assigning.assign, name="assign"),
     path("assignments/<int:pk>/withdraw/", assigning.unassign, name="unassign"),
     path("agreement/", agreement.agreement, name="agreement"),
+    path("tags/", tags.tag_list, name="tag-list"),
+    path("tags/<slug:slug>/patterns/", tags.pattern_add, name="tag-pattern-add"),
+    path(
+        "tags/<slug:slug>/patterns/<int:pk>/remove/",
+        tags.pattern_remove,
+        name="tag-pattern-remove",
+    ),
 ]

@@ -73,6 +73,7 @@ def pages(data) -> list[tuple[str, str]]:
         (None, f"/claims/{claim}/"),
         (None, f"/articles/{article}/history/"),
         (None, "/accounts/login/"),
+        (None, "/tags/"),
         ("journalist", "/"),
         ("journalist", f"/articles/{article}/"),
         ("journalist", mark),
@@ -84,6 +85,7 @@ def pages(data) -> list[tuple[str, str]]:
         ("journalist", "/claims/"),
         ("editor", "/"),
         ("editor", "/review/"),
+        ("editor", "/tags/"),
         ("editor", f"/claims/{claim}/"),
     ]
 

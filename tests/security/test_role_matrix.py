@@ -310,6 +310,16 @@ def web_writes(world) -> dict:
             f"/articles/{capture.article_id}/tag-capture/",
             {"capture": capture.pk, "tag": "spun-or-garbled-text"},
         ),
+        "web: add tag pattern": (
+            "post",
+            "/tags/disputed/patterns/",
+            {"language": "fr", "phrase": "contesté"},
+        ),
+        "web: remove tag pattern": (
+            "post",
+            f"/tags/disputed/patterns/{world['pattern'].pk}/remove/",
+            {},
+        ),
     }
 
 
@@ -323,6 +333,7 @@ READ_ONLY_PAGES = {
     "annotations:claim-detail",
     "annotations:review-queue",
     "annotations:agreement",
+    "annotations:tag-list",
     "archive:capture-warc",
 }
 WEB_PAGES = {
@@ -339,6 +350,8 @@ WEB_PAGES = {
     "web: tag capture": "annotations:tag-capture",
     "web: retract annotation": "annotations:annotation-retract",
     "web: revert annotation": "annotations:annotation-revert",
+    "web: add tag pattern": "annotations:tag-pattern-add",
+    "web: remove tag pattern": "annotations:tag-pattern-remove",
 }
 
 
@@ -427,6 +440,8 @@ ALLOWED = {
     "web: retract annotation": dict.fromkeys(["erin", "adam"], 302),
     "web: revert annotation": dict.fromkeys(["alice", "adam"], 302),
     "web: withdraw assignment": dict.fromkeys(["erin", "adam"], 302),
+    "web: add tag pattern": dict.fromkeys(["erin", "adam"], 302),
+    "web: remove tag pattern": dict.fromkeys(["erin", "adam"], 302),
     # The admin deletes only what has a delete service (a claim softly, though it has
     # anchorings, which are read-only); Django's own models are the admin's.
     **{
