@@ -88,12 +88,16 @@ class AppearanceInline(admin.TabularInline):
         return False
 
 
-class ClaimAdminForm(forms.ModelForm):
-    reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why a claim with a published assessment changes (kept in its history).",
+def reason_field(help_text: str) -> forms.CharField:
+    """The admin's box for the reason a change to published work needs (the journal keeps
+    it); the service refuses the change without one."""
+    return forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=help_text
     )
+
+
+class ClaimAdminForm(forms.ModelForm):
+    reason = reason_field("Why a claim with a published assessment changes (kept in its history).")
 
     class Meta:
         model = Claim
@@ -183,11 +187,7 @@ class EvidenceInline(admin.StackedInline):
 
 
 class AnnotationAdminForm(forms.ModelForm):
-    reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why a published annotation changes (kept in its history).",
-    )
+    reason = reason_field("Why a published annotation changes (kept in its history).")
 
     class Meta:
         model = Annotation
