@@ -31,10 +31,18 @@ class Command(BaseCommand):
             default=published.BATCH_SIZE,
             help=f"Claims per batch (default {published.BATCH_SIZE}).",
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Processes building documents at once, on PostgreSQL (default 1).",
+        )
 
-    def handle(self, *args, check: bool, batch_size: int, **options):
+    def handle(self, *args, check: bool, batch_size: int, jobs: int, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1.")
         bar = tqdm(
             total=Claim.objects.count(),
             unit="claim",
@@ -45,7 +53,7 @@ class Command(BaseCommand):
         )
         with bar:
             run = published.differences if check else published.rebuild
-            found = run(batch_size=batch_size, progress=bar.update)
+            found = run(batch_size=batch_size, progress=bar.update, jobs=jobs)
         counts = (
             f"{len(found.missing)} missing, {len(found.stale)} stale, "
             f"{len(found.extra)} no longer visible"
