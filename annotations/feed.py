@@ -181,11 +181,16 @@ def page(reader: roles.AnyUser, position: Position, size: int) -> Page:
     )
 
 
+def reads_published(reader: roles.AnyUser) -> bool:
+    """Whether `reader` sees what every anonymous reader sees: served from the read model."""
+    return not reader.is_authenticated
+
+
 def changes(reader: roles.AnyUser, latest: dict[int, dt.datetime]) -> list[dict]:
     """Each claim of `latest` as `reader` sees it now, or its tombstone."""
     ids = list(latest)
     shown: dict[int, object]
-    if not reader.is_authenticated:
+    if reads_published(reader):
         stored = published.stored_documents(ids)
         shown = {pk: orjson.Fragment(document) for pk, document in stored.items()}
     else:
