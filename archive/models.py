@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language_info
 
-from core.models import TimestampedModel
+from core.models import TimestampedModel, person_or_none
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 HOSTNAME_RE = re.compile(
@@ -221,13 +221,8 @@ class Capture(models.Model):
     extractor = models.CharField(
         max_length=100, blank=True, help_text="What turned the payload into text, with version."
     )
-    captured_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="captures",
-        help_text="The person who archived it; empty for an import or the seeds.",
+    captured_by = person_or_none(
+        "captures", help_text="The person who archived it; empty for an import or the seeds."
     )
     captured_by_name = models.CharField(
         max_length=150,
