@@ -176,32 +176,21 @@ def _require_precondition(expected_version: int | None) -> int:
 
 
 def claim_state(claim: Claim) -> dict:
-    return {"text": claim.text, "language": claim.language, "claimant": claim.claimant}
+    return journal.state(claim, "text", "language", "claimant")
 
 
 def appearance_state(appearance: Appearance) -> dict:
-    return {
-        "capture": appearance.capture_id,
-        "quote": appearance.quote,
-        "start": appearance.start,
-        "end": appearance.end,
-        "anchor_status": appearance.anchor_status,
-        "anchor_method": appearance.anchor_method,
-        "anchor_score": appearance.anchor_score,
-    }
+    return journal.state(
+        appearance,
+        *("capture", "quote", "start", "end"),
+        *("anchor_status", "anchor_method", "anchor_score"),
+    )
 
 
 def evidence_state(evidence: Evidence) -> dict:
-    return {
-        "id": evidence.pk,
-        "kind": evidence.kind,
-        "url": evidence.url,
-        "capture": evidence.capture_id,
-        "quote": evidence.quote,
-        "document": evidence.document.name or None,
-        "stance": evidence.stance,
-        "note": evidence.note,
-    }
+    return journal.state(
+        evidence, "id", "kind", "url", "capture", "quote", "document", "stance", "note"
+    )
 
 
 def is_published(claim: Claim) -> bool:
@@ -1047,9 +1036,4 @@ def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str)
 
 
 def _tag_state(tag: Tag) -> dict:
-    return {
-        "slug": tag.slug,
-        "label": tag.label,
-        "description": tag.description,
-        "category": tag.category,
-    }
+    return journal.state(tag, "slug", "label", "description", "category")
