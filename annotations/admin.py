@@ -274,34 +274,32 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
 
     @admin.action(description="Publish the selected submitted annotations")
     def publish_selected(self, request, queryset):
-        done = 0
-        for annotation in queryset:
-            try:
-                services.publish_annotation(
-                    user=request.user, annotation=annotation, expected_version=annotation.version
-                )
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                _report(request, exc)
-        if done:
-            messages.success(request, f"Published {done} annotation(s).")
+        _each(request, queryset, services.publish_annotation, "Published")
 
     @admin.action(description="Return the selected annotations to their authors")
     def return_selected(self, request, queryset):
-        done = 0
-        for annotation in queryset:
-            try:
-                services.return_annotation(
-                    user=request.user,
-                    annotation=annotation,
-                    comment="Returned by an administrator: please review and resubmit.",
-                    expected_version=annotation.version,
-                )
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                _report(request, exc)
-        if done:
-            messages.success(request, f"Returned {done} annotation(s).")
+        comment = "Returned by an administrator: please review and resubmit."
+        _each(request, queryset, services.return_annotation, "Returned", comment=comment)
+
+
+def _each(request, annotations, step, done: str, **arguments) -> None:
+    """Take the workflow `step` on each of `annotations` on its current version, reporting
+    each refusal and then how many were `done`."""
+    count = 0
+    for annotation in annotations:
+        try:
+            step(
+                user=request.user,
+                annotation=annotation,
+                expected_version=annotation.version,
+                **arguments,
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            _report(request, exc)
+        else:
+            count += 1
+    if count:
+        messages.success(request, f"{done} {count} annotation(s).")
 
 
 @admin.register(AppearanceAnchor)
