@@ -1,5 +1,5 @@
-"""Abstract base models: timestamps and soft deletion; the optional link to a person; and the
-range of the database's ids."""
+"""Abstract base models: timestamps and soft deletion; the optional link to a person; the check
+that a text is not empty; and the range of the database's ids."""
 
 from django.conf import settings
 from django.db import models
@@ -46,4 +46,11 @@ def person_or_none(related_name: str = "+", **options) -> models.ForeignKey:
         blank=True,
         related_name=related_name,
         **options,
+    )
+
+
+def not_empty(field: str, name: str, message: str | None = None) -> models.CheckConstraint:
+    """A database check that the text column `field` is never empty, saying `message`."""
+    return models.CheckConstraint(
+        condition=~models.Q(**{field: ""}), name=name, violation_error_message=message
     )
