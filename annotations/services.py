@@ -237,19 +237,25 @@ def create_claim(*, user: User, text: str, language: str, claimant: str = "") ->
     return _save_claim(user=user, text=text, language=language, claimant=claimant)
 
 
-def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim:
-    claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
-    claim.full_clean()
-    claim.save()
+def _record_claim(claim: Claim, user: User, action: str, **details) -> None:
+    """Journal a write to `claim` itself, on behalf of its creator (`details`: public, reason,
+    changes)."""
     journal.record(
         actor=user,
         kind="claim",
         object_id=claim.pk,
         claim_id=claim.pk,
-        owner_id=user.pk,
-        action="created",
-        changes=journal.changes({}, claim_state(claim)),
+        owner_id=claim.created_by_id,
+        action=action,
+        **details,
     )
+
+
+def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim:
+    claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
+    claim.full_clean()
+    claim.save()
+    _record_claim(claim, user, "created", changes=journal.changes({}, claim_state(claim)))
     return claim
 
 
@@ -288,17 +294,7 @@ def update_claim(
             {"reason": "This claim has a published assessment: say why its wording changes."}
         )
     claim.save()
-    journal.record(
-        actor=user,
-        kind="claim",
-        object_id=claim.pk,
-        claim_id=claim.pk,
-        owner_id=claim.created_by_id,
-        public=published,
-        action="edited",
-        reason=reason,
-        changes=changed,
-    )
+    _record_claim(claim, user, "edited", public=published, reason=reason, changes=changed)
     return claim
 
 
@@ -318,16 +314,7 @@ def delete_claim(*, user: User, claim: Claim, reason: str = "") -> None:
             {"reason": "This claim has a published assessment: say why it is removed."}
         )
     Claim.objects.filter(pk=claim.pk).update(deleted_at=timezone.now(), updated_at=timezone.now())
-    journal.record(
-        actor=user,
-        kind="claim",
-        object_id=claim.pk,
-        claim_id=claim.pk,
-        owner_id=claim.created_by_id,
-        public=published,
-        action="deleted",
-        reason=reason,
-    )
+    _record_claim(claim, user, "deleted", public=published, reason=reason)
 
 
 @transaction.atomic
