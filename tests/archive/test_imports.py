@@ -30,17 +30,6 @@ def post_files(client, *files, **fields):
     return client.post("/api/imports/", {"file": list(files), **fields}, format="multipart")
 
 
-@pytest.fixture
-def run_jobs(django_capture_on_commit_callbacks):
-    """Jobs run when their transaction commits (the test's never does: run them then)."""
-
-    def run(make_request):
-        with django_capture_on_commit_callbacks(execute=True):
-            return make_request()
-
-    return run
-
-
 def test_uploaded_text_files_are_archived_and_the_job_reports_each_item(
     as_user, alice_journalist, run_jobs, settings, tmp_path
 ):

@@ -337,6 +337,8 @@ READ_ONLY_PAGES = {
     "annotations:agreement",
     "annotations:tag-list",
     "archive:capture-warc",
+    "archive:import-list",
+    "archive:import-detail",
 }
 WEB_PAGES = {
     "web: mark claim": "annotations:mark-claim",
