@@ -45,6 +45,7 @@ from pathlib import Path
 import simplemma
 from wordfreq import top_n_list
 
+from . import insertions
 from .insertions import detect, prepare, zipf
 
 PLACEHOLDER_RE = re.compile(r"%\([^)]*\)[a-z]|%[a-z]|\{[^}]*\}|<[^>]+>|&[a-z]+;")
@@ -59,6 +60,9 @@ PARTS = (HELD_OUT, TUNING)
 TARGET_PRECISION = 0.9
 TARGET_RECALL = 0.8
 TARGET_MS_PER_SENTENCE = 5.0
+# The detector's thresholds tried by `grid` (insertions.NATIVE_ZIPF, insertions.MARGIN).
+GRID_NATIVE_ZIPF = (3.5, 4.0, 4.5)
+GRID_MARGIN = (1.0, 1.15, 1.3, 1.5, 1.7, 2.0)
 
 
 @dataclass(frozen=True)
@@ -257,3 +261,20 @@ def evaluate(
             errors.append((case, spans))
     report = Report(len(sentences), len(cases), insertions, found, spans_total, true_spans, seconds)
     return report, errors
+
+
+def grid(*, sample: int | None = None, seed: int = 15) -> list[tuple[float, float, Report]]:
+    """(native threshold, margin, report) on the tuning part for every pair of GRID_NATIVE_ZIPF
+    and GRID_MARGIN: how the detector's thresholds are chosen, without the held-out part."""
+    chosen = insertions.NATIVE_ZIPF, insertions.MARGIN
+    results = []
+    try:
+        for native in GRID_NATIVE_ZIPF:
+            for margin in GRID_MARGIN:
+                insertions.NATIVE_ZIPF, insertions.MARGIN = native, margin
+                report, _ = evaluate(part=TUNING, sample=sample, seed=seed)
+                results.append((native, margin, report))
+    finally:
+        insertions.NATIVE_ZIPF, insertions.MARGIN = chosen
+        prepare("en")  # forget the words judged with the grid's thresholds
+    return results

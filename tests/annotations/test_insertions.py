@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.actors import IMPORT
+from annotations.intelligence import evaluation, insertions
 from annotations.intelligence.evaluation import (
     HELD_OUT,
     TUNING,
@@ -148,6 +149,21 @@ def test_the_evaluation_command_reports_both_parts_and_checks_the_held_out_one()
     assert (held_out["part"], tuning["part"]) == (HELD_OUT, TUNING)
     assert held_out["sentences"] == tuning["sentences"] == 30
     assert lines[1].startswith("The held-out part meets the targets")
+
+
+def test_the_threshold_grid_runs_on_the_tuning_part_and_restores_the_thresholds(monkeypatch):
+    monkeypatch.setattr(evaluation, "GRID_NATIVE_ZIPF", (4.0,))
+    monkeypatch.setattr(evaluation, "GRID_MARGIN", (1.3, 2.0))
+    out = io.StringIO()
+    call_command("evaluate_insertions", grid=True, sample=120, stdout=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["part"], r["native_zipf"], r["margin"]) for r in rows] == [
+        (TUNING, 4.0, 1.3),
+        (TUNING, 4.0, 2.0),
+    ]
+    assert rows[0]["chosen"] and "chosen" not in rows[1]
+    assert rows[1]["recall"] < rows[0]["recall"]  # a wider margin misses more insertions
+    assert (insertions.NATIVE_ZIPF, insertions.MARGIN) == (4.0, 1.3)
 
 
 def test_the_evaluation_refuses_an_unknown_part():

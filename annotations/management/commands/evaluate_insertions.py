@@ -13,7 +13,9 @@ from annotations.intelligence.evaluation import (
     TARGET_RECALL,
     TUNING,
     evaluate,
+    grid,
 )
+from annotations.intelligence.insertions import MARGIN, NATIVE_ZIPF
 
 
 class Command(BaseCommand):
@@ -37,10 +39,19 @@ class Command(BaseCommand):
             help="Also list this many misses and false alarms of the tuning part (reading the "
             "held-out part's mistakes would tune on it).",
         )
+        parser.add_argument(
+            "--grid",
+            action="store_true",
+            help="Instead, report the tuning part under each pair of thresholds of the grid "
+            "the detector's thresholds are chosen from.",
+        )
 
-    def handle(self, *args, part: str | None, sample: int | None, seed: int, errors: int, **_):
+    def handle(self, *args, part, sample, seed: int, errors: int, grid: bool, **_):
         if sample is not None and sample < 1:
             raise CommandError("--sample must be at least 1.")
+        if grid:
+            self._grid(sample, seed)
+            return
         if errors and part == HELD_OUT:
             raise CommandError("--errors lists the tuning part's mistakes; drop --part held-out.")
         for name in [part] if part else PARTS:
@@ -54,6 +65,14 @@ class Command(BaseCommand):
                 )
             if name == TUNING:
                 self._list(mistakes[:errors])
+
+    def _grid(self, sample: int | None, seed: int) -> None:
+        for native, margin, report in grid(sample=sample, seed=seed):
+            row = {"part": TUNING, "native_zipf": native, "margin": margin}
+            row.update(precision=round(report.precision, 3), recall=round(report.recall, 3))
+            if (native, margin) == (NATIVE_ZIPF, MARGIN):
+                row["chosen"] = True
+            self.stdout.write(json.dumps(row))
 
     def _list(self, mistakes: list[tuple]) -> None:
         for case, spans in mistakes:
