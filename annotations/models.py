@@ -44,7 +44,7 @@ class Tag(TimestampedModel):
 
 # How many of the quote's longest words `similar_to` looks for, and how many candidates
 # sharing them it reranks on PostgreSQL (the most trigram-similar).
-SIMILAR_WORDS = 4
+SIMILAR_WORDS = 3
 SIMILAR_CANDIDATES = 50
 
 
@@ -105,7 +105,7 @@ class ClaimQuerySet(SoftDeletableQuerySet):
         """Up to `limit` of these claims worded like `quote`, best first, ranked by token-set
         similarity. Candidates: claims quoting it verbatim, plus those sharing its longest
         words (see `_sharing_words`), the most trigram-similar first on PostgreSQL."""
-        words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=len, reverse=True)
+        words = sorted(set(re.findall(r"\w{4,}", quote.lower())), key=lambda w: (-len(w), w))
         words = words[:SIMILAR_WORDS]
         if connections[self.db].vendor == "postgresql":
             quoting = Appearance.objects.using(self.db).filter(quote=quote).values("claim_id")
