@@ -24,9 +24,17 @@ one insertion, made by `insert_word` with a random generator seeded per sentence
 
 An insertion is found when a flagged span overlaps it. Precision counts flagged spans,
 recall counts insertions.
+
+The set is split in two parts by `part_of`, a rule that depends on nothing but the message:
+a sentence belongs to the held-out part when the first byte of the SHA-256 of its message's
+English text (UTF-8) is odd, and to the tuning part otherwise, so a message and its
+translation always fall in the same part, whatever the sample, the seed or the order of the
+catalogues. The detector's thresholds are chosen on the tuning part (its mistakes are the
+ones to read); the targets are checked on the held-out part.
 """
 
 import gettext
+import hashlib
 import random
 import re
 import sysconfig
@@ -37,12 +45,24 @@ from pathlib import Path
 import simplemma
 from wordfreq import top_n_list
 
-from .insertions import detect, zipf
+from . import insertions
+from .insertions import detect, prepare, zipf
 
 PLACEHOLDER_RE = re.compile(r"%\([^)]*\)[a-z]|%[a-z]|\{[^}]*\}|<[^>]+>|&[a-z]+;")
 WORD_RE = re.compile(r"[^\W\d_]+")
 CONTENT_MAX_ZIPF = 5.5
 OTHER = {"fr": "en", "en": "fr"}
+
+TUNING = "tuning"
+HELD_OUT = "held-out"
+PARTS = (HELD_OUT, TUNING)
+# The detector's targets, checked on the held-out part.
+TARGET_PRECISION = 0.9
+TARGET_RECALL = 0.8
+TARGET_MS_PER_SENTENCE = 5.0
+# The detector's thresholds tried by `grid` (insertions.NATIVE_ZIPF, insertions.MARGIN).
+GRID_NATIVE_ZIPF = (3.5, 4.0, 4.5)
+GRID_MARGIN = (1.0, 1.15, 1.3, 1.5, 1.7, 2.0)
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,13 @@ class Report:
     @property
     def ms_per_sentence(self) -> float:
         return 1000 * self.seconds / self.cases if self.cases else 0.0
+
+    def meets_targets(self) -> bool:
+        return (
+            self.precision >= TARGET_PRECISION
+            and self.recall >= TARGET_RECALL
+            and self.ms_per_sentence <= TARGET_MS_PER_SENTENCE
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -120,6 +147,13 @@ def catalogue_sentences() -> list[Sentence]:
                     seen.add((text, language))
                     sentences.append(Sentence(text, language, translation))
     return sentences
+
+
+def part_of(sentence: Sentence) -> str:
+    """`HELD_OUT` or `TUNING`: the parity of the first byte of the SHA-256 of the English
+    text of `sentence`'s message (see the module docstring)."""
+    english = sentence.text if sentence.language == "en" else sentence.translation
+    return HELD_OUT if hashlib.sha256(english.encode()).digest()[0] % 2 else TUNING
 
 
 def _replaceable(text: str, language: str) -> list[re.Match]:
@@ -194,14 +228,22 @@ def build_cases(sentences: list[Sentence], seed: int) -> list[Case]:
     return cases
 
 
-def evaluate(*, sample: int | None = None, seed: int = 15) -> tuple[Report, list[tuple]]:
-    """Run the detector over the catalogue sentences (all of them, or a seeded `sample`),
-    returning the report and the errors (case, spans) for inspection."""
+def evaluate(
+    *, part: str | None = None, sample: int | None = None, seed: int = 15
+) -> tuple[Report, list[tuple]]:
+    """Run the detector over the catalogue sentences of `part` (`HELD_OUT`, `TUNING`, or
+    None for both) — all of them, or a seeded `sample` — returning the report and the errors
+    (case, spans) for inspection."""
+    if part is not None and part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
     sentences = catalogue_sentences()
+    if part is not None:
+        sentences = [s for s in sentences if part_of(s) == part]
     if sample is not None and sample < len(sentences):
         sentences = random.Random(seed).sample(sentences, sample)
     cases = build_cases(sentences, seed)
-    detect(cases[0].text, cases[0].language)  # load the frequency lists outside the timing
+    for language in sorted({case.language for case in cases}):
+        prepare(language)  # load the lists outside the timing; no word judged yet
     errors = []
     insertions = found = spans_total = true_spans = 0
     started = time.perf_counter()
@@ -219,3 +261,20 @@ def evaluate(*, sample: int | None = None, seed: int = 15) -> tuple[Report, list
             errors.append((case, spans))
     report = Report(len(sentences), len(cases), insertions, found, spans_total, true_spans, seconds)
     return report, errors
+
+
+def grid(*, sample: int | None = None, seed: int = 15) -> list[tuple[float, float, Report]]:
+    """(native threshold, margin, report) on the tuning part for every pair of GRID_NATIVE_ZIPF
+    and GRID_MARGIN: how the detector's thresholds are chosen, without the held-out part."""
+    chosen = insertions.NATIVE_ZIPF, insertions.MARGIN
+    results = []
+    try:
+        for native in GRID_NATIVE_ZIPF:
+            for margin in GRID_MARGIN:
+                insertions.NATIVE_ZIPF, insertions.MARGIN = native, margin
+                report, _ = evaluate(part=TUNING, sample=sample, seed=seed)
+                results.append((native, margin, report))
+    finally:
+        insertions.NATIVE_ZIPF, insertions.MARGIN = chosen
+        prepare("en")  # forget the words judged with the grid's thresholds
+    return results

@@ -22,6 +22,7 @@ Elided French articles and pronouns ("l’affect", "d’choices") are split off 
 hyphenated compound is judged as one word ("week-end" as "weekend").
 """
 
+import contextlib
 import math
 import re
 from collections.abc import Iterable
@@ -117,6 +118,18 @@ def judge(word: str, language: str) -> tuple[str, float] | None:
         if other >= FOREIGN_ZIPF and margin >= MARGIN and (best is None or margin > best[1]):
             best = (candidate, margin)
     return best
+
+
+def prepare(language: str) -> None:
+    """Load what judging words of a text in `language` reads (the frequency lists, the
+    lemma dictionary) and forget the words judged so far, so that a timing that follows
+    measures the detection of words never seen."""
+    for code in (language, *CANDIDATES):
+        _frequencies(code)
+    with contextlib.suppress(ValueError):  # a language simplemma does not know
+        simplemma.lemmatize("prepare", lang=language)
+    _native_zipf.cache_clear()
+    judge.cache_clear()
 
 
 def base_language(language: str) -> str:

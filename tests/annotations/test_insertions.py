@@ -1,4 +1,6 @@
+import hashlib
 import io
+import json
 import time
 from pathlib import Path
 
@@ -7,7 +9,16 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.actors import IMPORT
-from annotations.intelligence.evaluation import catalogue_sentences, evaluate, insert_word
+from annotations.intelligence import evaluation, insertions
+from annotations.intelligence.evaluation import (
+    HELD_OUT,
+    TUNING,
+    Sentence,
+    catalogue_sentences,
+    evaluate,
+    insert_word,
+    part_of,
+)
 from annotations.intelligence.insertions import detect
 from annotations.models import CaptureAnalysis
 from archive.ingest.documents import CapturePayload
@@ -106,12 +117,58 @@ def test_an_insertion_replaces_one_word_with_a_word_of_the_other_language_reprod
     assert inserted not in sentence.text.split()
 
 
-def test_the_evaluation_meets_its_targets_on_a_sample():
-    report, _ = evaluate(sample=250, seed=7)
-    assert report.insertions > 200
+def test_the_test_set_splits_by_message_into_a_tuning_and_a_held_out_part():
+    sentences = catalogue_sentences()
+    parts = {part: [s for s in sentences if part_of(s) == part] for part in (HELD_OUT, TUNING)}
+    for part in parts.values():
+        assert len(part) >= 400
+        assert {s.language for s in part} == {"fr", "en"}
+    # A message and its translation fall in the same part: the rule reads the English text.
+    english = next(s for s in sentences if s.language == "en")
+    french = Sentence(english.translation, "fr", english.text)
+    digest = hashlib.sha256(english.text.encode()).digest()
+    expected = HELD_OUT if digest[0] % 2 else TUNING
+    assert part_of(english) == part_of(french) == expected
+
+
+def test_the_evaluation_meets_its_targets_on_the_held_out_part():
+    report, _ = evaluate(part=HELD_OUT)
+    assert report.sentences == len([s for s in catalogue_sentences() if part_of(s) == HELD_OUT])
+    assert report.insertions > 400
+    assert report.meets_targets()
     assert report.precision >= 0.9
     assert report.recall >= 0.8
     assert report.ms_per_sentence <= 5
+
+
+def test_the_evaluation_command_reports_both_parts_and_checks_the_held_out_one():
+    out = io.StringIO()
+    call_command("evaluate_insertions", sample=30, seed=3, stdout=out)
+    lines = out.getvalue().splitlines()
+    held_out, tuning = json.loads(lines[0]), json.loads(lines[2])
+    assert (held_out["part"], tuning["part"]) == (HELD_OUT, TUNING)
+    assert held_out["sentences"] == tuning["sentences"] == 30
+    assert lines[1].startswith("The held-out part meets the targets")
+
+
+def test_the_threshold_grid_runs_on_the_tuning_part_and_restores_the_thresholds(monkeypatch):
+    monkeypatch.setattr(evaluation, "GRID_NATIVE_ZIPF", (4.0,))
+    monkeypatch.setattr(evaluation, "GRID_MARGIN", (1.3, 2.0))
+    out = io.StringIO()
+    call_command("evaluate_insertions", grid=True, sample=120, stdout=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["part"], r["native_zipf"], r["margin"]) for r in rows] == [
+        (TUNING, 4.0, 1.3),
+        (TUNING, 4.0, 2.0),
+    ]
+    assert rows[0]["chosen"] and "chosen" not in rows[1]
+    assert rows[1]["recall"] < rows[0]["recall"]  # a wider margin misses more insertions
+    assert (insertions.NATIVE_ZIPF, insertions.MARGIN) == (4.0, 1.3)
+
+
+def test_the_evaluation_refuses_an_unknown_part():
+    with pytest.raises(ValueError, match="held-out, tuning"):
+        evaluate(part="everything")
 
 
 @pytest.mark.django_db
