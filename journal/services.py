@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.actors import Actor, is_system
+from core import replica
 
 from .context import request_id
 from .models import Entry
@@ -64,6 +65,7 @@ def record(**details) -> Entry:
     """Record one write (the arguments of `entry`); the caller holds the transaction."""
     stored = entry(**details)
     stored.save()
+    replica.note_write()
     return stored
 
 
@@ -71,3 +73,5 @@ def record_all(entries: list[Entry]) -> None:
     """Record many writes at once (imports, re-anchoring); the caller holds the
     transaction."""
     Entry.objects.bulk_create(entries)
+    if entries:
+        replica.note_write()
