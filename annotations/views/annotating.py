@@ -93,9 +93,10 @@ def _save_evidence_and_maybe_submit(
 @login_required
 def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    annotation = visible_annotation(user, pk)
-    rules.require(
-        rules.can_edit_annotation(user, annotation),
+    annotation = visible_annotation(
+        user,
+        pk,
+        rules.can_edit_annotation,
         "You can edit only your own annotations, and only while they are drafts or returned.",
     )
     claim = visible_claim(user, annotation.claim_id, Claim.objects.with_details(user))
@@ -148,9 +149,10 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    annotation = visible_annotation(user, pk)
-    rules.require(
-        rules.can_add_evidence(user, annotation),
+    annotation = visible_annotation(
+        user,
+        pk,
+        rules.can_add_evidence,
         "You can add evidence only to your own annotations while they are drafts or returned.",
     )
     form = EvidenceForm(request.POST or None)
