@@ -580,6 +580,18 @@ def check_replica_serves_anonymous_reads(cluster: Cluster, world: World) -> None
     cluster.replica_caught_up()
     from_replica = Client(cluster).get("a", "/api/claims/?page_size=100")
     from_primary = Client(cluster).get("b", "/api/claims/?page_size=100", headers=cookie)
+    # The feed's cursor carries the moment it was issued; the changes themselves must match.
+    feed_replica = Client(cluster).get("a", "/api/changes/")
+    feed_primary = Client(cluster).get("b", "/api/changes/", headers=cookie)
+    expect(feed_replica.status_code == 200, f"change feed: {feed_replica.status_code}")
+    changes = feed_replica.json()["results"]
+    same = changes == feed_primary.json()["results"]
+    say(
+        f"   change feed: {len(changes)} change(s) from the replica, "
+        f"the same on the primary: {same}"
+    )
+    expect(len(changes) >= 1, "the change feed is empty")
+    expect(same, "the change feeds differ")
     count = len(from_replica.json()["results"])
     say(
         f"   anonymous list of claims: {count} from the replica, identical on the primary: "

@@ -124,6 +124,26 @@ def test_bad_database_settings_stop_start_up_naming_the_variable(environ, messag
         production_settings(**environ)
 
 
+def test_deploy_check_is_clean_with_a_replica_and_the_pool():
+    from tests.test_project import run_manage
+
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DJANGO_SECRET_KEY": "x" * 30 + "production-like-secret-key-" + "y" * 30,
+            "DJANGO_ALLOWED_HOSTS": "claimdesk.example.org",
+            "DATABASE_URL": PRIMARY_URL,
+            "DATABASE_REPLICA_URL": REPLICA_URL,
+            "DATABASE_POOL": "1",
+            "DISABLE_SERVER_SIDE_CURSORS": "1",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # The router's decisions, request by request
 
 
