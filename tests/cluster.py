@@ -59,7 +59,7 @@ def wait_for(what: str, ready: Callable[[], object], timeout: float = PATIENCE):
     while True:
         try:
             value = ready()
-        except (OSError, psycopg.Error, httpx.HTTPError):
+        except (OSError, psycopg.OperationalError, httpx.HTTPError):
             value = None
         if value:
             return value
@@ -314,6 +314,11 @@ class Cluster:
                 "CLAIMDESK_TRUSTED_PROXIES": "1",
                 "CLAIMDESK_API_ANON_RATE": f"{ANON_LIMIT}/minute",
                 "CLAIMDESK_API_USER_RATE": "100000/minute",
+                # Uploads wait here for a worker: one folder every app server and worker sees.
+                "CLAIMDESK_IMPORT_DIR": str(self.root / "imports"),
+                # A job whose worker stops reporting is taken back after a few seconds.
+                "CLAIMDESK_JOB_STALE_AFTER": "5",
+                "CLAIMDESK_JOB_CHECK_INTERVAL": "1",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -373,7 +378,16 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports[f'app-{name}']}"
 
     def start_worker(self, name: str) -> Process:
-        return self.start(name, [sys.executable, "manage.py", "worker"], env=self.app_env())
+        return self.start(
+            name,
+            [sys.executable, "manage.py", "worker", "--worker-id", name],
+            env=self.app_env(),
+            # Workers are the processes the test kills; SIGTERM lets a worker finish its job.
+            stop_signal=signal.SIGINT,
+        )
+
+    def worker(self, name: str) -> Process:
+        return next(process for process in self.processes if process.name == name)
 
 
 # The people and data the checks use
@@ -601,8 +615,144 @@ def check_replica_serves_anonymous_reads(cluster: Cluster, world: World) -> None
     expect(from_replica.content == from_primary.content, "replica and primary differ")
 
 
+IMPORT_FILES = 500
+FILES_PER_IMPORT = 20  # the most files one import takes
+IMPORT_TITLE = "Cluster import"
+
+
+def import_files(folder: Path) -> list[Path]:
+    """IMPORT_FILES text files (title, then text), each with content of its own."""
+    folder.mkdir()
+    paths = []
+    for n in range(1, IMPORT_FILES + 1):
+        path = folder / f"cluster-{n:03d}.txt"
+        path.write_text(
+            f"{IMPORT_TITLE} {n:03d}\n"
+            f"The council of district {n} met on Tuesday and postponed the vote on the budget.\n"
+            f"Officials in district {n} gave no reason for the delay, residents said.\n",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    return paths
+
+
+def article_id(value) -> int | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def check_imports_survive_a_killed_worker(cluster: Cluster, world: World) -> None:
+    """IMPORT_FILES files through /api/imports/ on both servers while a worker is killed."""
+    journalist = Client(cluster, token=world.tokens["journalist"])
+    paths = import_files(cluster.root / "to-import")
+    jobs: dict[int, list[str]] = {}
+    started = time.monotonic()
+    for n, first in enumerate(range(0, len(paths), FILES_PER_IMPORT)):
+        batch = paths[first : first + FILES_PER_IMPORT]
+        files = [("file", (path.name, path.read_bytes(), "text/plain")) for path in batch]
+        response = journalist.request(
+            "POST", "ab"[n % 2], "/api/imports/", files=files, data={"language": "en"}
+        )
+        expect(response.status_code == 202, f"import: {response.status_code} {response.text}")
+        body = response.json()
+        expect({"id", "status", "url"} <= set(body), f"import answer: {body}")
+        jobs[body["id"]] = [path.name for path in batch]
+    say(
+        f"   {len(jobs)} imports of {FILES_PER_IMPORT} files posted alternately to both "
+        f"servers in {time.monotonic() - started:.1f} s"
+    )
+
+    # Kill the first worker with kill -9 while it is in the middle of a job.
+    def job_held_by_first_worker():
+        rows = cluster.sql(
+            "primary",
+            "SELECT j.id, j.done, j.total FROM django_tasks_database_dbtaskresult t "
+            "JOIN archive_importjob j ON j.id = (t.args_kwargs->'args'->>0)::bigint "
+            "WHERE t.status = 'RUNNING' AND t.worker_ids @> %s::jsonb "
+            "AND j.status = 'running' AND j.done > 0 AND j.done < j.total - 2",
+            (json.dumps(["worker-1"]),),
+        )
+        return rows[0] if rows else None
+
+    victim = cluster.worker("worker-1")
+    killed_job, done, total = wait_for(
+        "worker-1 to be in the middle of a job", job_held_by_first_worker
+    )
+    os.kill(victim.popen.pid, signal.SIGKILL)
+    victim.popen.wait(timeout=10)
+    cluster.stop_process(victim)
+    say(
+        f"   kill -9 worker-1 (pid {victim.popen.pid}) during import {killed_job} "
+        f"({done} of {total} items stored); worker-1 started again"
+    )
+    cluster.start_worker("worker-1")
+
+    def all_finished():
+        rows = cluster.sql(
+            "primary",
+            "SELECT count(*) FROM archive_importjob WHERE id = ANY(%s) "
+            "AND status IN ('succeeded', 'failed')",
+            (list(jobs),),
+        )
+        return rows[0][0] == len(jobs)
+
+    wait_for("every import to finish", all_finished, timeout=180)
+    say(f"   every import finished {time.monotonic() - started:.1f} s after the first was posted")
+
+    # Every job's report, read through the API.
+    reported: dict[str, int] = {}
+    statuses = {}
+    for n, (job, names) in enumerate(jobs.items()):
+        report = journalist.get("ab"[n % 2], f"/api/imports/{job}/").json()
+        statuses[report["status"]] = statuses.get(report["status"], 0) + 1
+        expect(
+            report["progress"] == {"done": len(names), "total": len(names)},
+            f"import {job}: progress {report['progress']}",
+        )
+        items = report["items"]
+        expect(
+            sorted(item["name"] for item in items) == sorted(names),
+            f"import {job} reports other items than it was given",
+        )
+        for item in items:
+            expect(item["outcome"] == "created", f"import {job}: {item}")
+            reported[item["name"]] = article_id(item["article"])
+    expect(statuses == {"succeeded": len(jobs)}, f"import statuses: {statuses}")
+
+    # What the primary holds: each file once, as the article its report names.
+    stored = cluster.sql(
+        "primary",
+        "SELECT a.id, a.title, count(c.id) FROM archive_article a "
+        "LEFT JOIN archive_capture c ON c.article_id = a.id "
+        "WHERE a.title LIKE %s GROUP BY a.id, a.title",
+        (f"{IMPORT_TITLE} %",),
+    )
+    titles = [title for _, title, _ in stored]
+    captures = sum(count for _, _, count in stored)
+    (attempts,) = cluster.sql(
+        "primary", "SELECT attempts FROM archive_importjob WHERE id = %s", (killed_job,)
+    )[0]
+    say(
+        f"   on the primary: {len(stored)} articles ({len(set(titles))} distinct titles) with "
+        f"{captures} captures for {IMPORT_FILES} files; {statuses.get('succeeded', 0)} of "
+        f"{len(jobs)} imports succeeded; import {killed_job} ran {attempts} times"
+    )
+    expect(len(stored) == IMPORT_FILES, f"{len(stored)} articles stored, not {IMPORT_FILES}")
+    expect(len(set(titles)) == IMPORT_FILES, "a file was stored twice")
+    expect(captures == IMPORT_FILES, f"{captures} captures, not {IMPORT_FILES}")
+    by_id = {pk: title for pk, title, _ in stored}
+    for name, pk in reported.items():
+        number = name.removeprefix("cluster-").removesuffix(".txt")
+        expect(
+            by_id.get(pk) == f"{IMPORT_TITLE} {number}",
+            f"{name} is reported as article {pk}, which holds {by_id.get(pk)!r}",
+        )
+    expect(len(reported) == IMPORT_FILES, f"{len(reported)} files reported, not {IMPORT_FILES}")
+    expect(attempts >= 2, f"import {killed_job} was not taken up again after the kill")
+
+
 CHECKS = {
     "throttle": check_throttle,
+    "imports": check_imports_survive_a_killed_worker,
     "read-your-writes": check_read_your_writes,
     "replica-reads": check_replica_serves_anonymous_reads,
 }
@@ -627,6 +777,9 @@ def run(cluster: Cluster, checks: list[str]) -> list[str]:
         f"app servers a (port {cluster.ports['app-a']}, connection pool) and b "
         f"(port {cluster.ports['app-b']}, persistent connections)"
     )
+    for name in ("worker-1", "worker-2"):
+        cluster.start_worker(name)
+    step("workers worker-1 and worker-2 (manage.py worker)")
     failed = []
     for name in checks:
         step(f"check: {name}")
