@@ -103,7 +103,10 @@ def test_server_side_cursors_can_be_switched_off_for_pgbouncer():
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"DATABASE_REPLICA_URL": REPLICA_URL}, "DATABASE_REPLICA_URL needs DATABASE_URL"),
+        (
+            {"DATABASE_REPLICA_URL": REPLICA_URL},
+            "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL",
+        ),
         (
             {"DATABASE_URL": PRIMARY_URL, "DATABASE_REPLICA_URL": "sqlite:///replica.db"},
             "DATABASE_REPLICA_URL must be a postgres:// URL",
