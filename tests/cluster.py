@@ -54,8 +54,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(what: str, ready: Callable[[], object], timeout: float = PATIENCE):
-    """Poll `ready` until it returns something true; fail naming `what` after `timeout`."""
+def wait_for(what: str, ready: Callable[[], object], timeout: float = PATIENCE, every: float = 0.2):
+    """Poll `ready` every `every` seconds until it returns something true; fail naming `what`
+    after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -66,7 +67,7 @@ def wait_for(what: str, ready: Callable[[], object], timeout: float = PATIENCE):
             return value
         if time.monotonic() > deadline:
             raise CheckFailed(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
+        time.sleep(every)
 
 
 @dataclass
@@ -691,7 +692,7 @@ def check_imports_survive_a_killed_worker(cluster: Cluster, world: World) -> Non
 
     victim = cluster.worker("worker-1")
     killed_job, done, total = wait_for(
-        "worker-1 to be in the middle of a job", job_held_by_first_worker
+        "worker-1 to be in the middle of a job", job_held_by_first_worker, every=0.05
     )
     os.kill(victim.popen.pid, signal.SIGKILL)
     victim.popen.wait(timeout=10)
