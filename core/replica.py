@@ -10,6 +10,7 @@ so that every app server honours it. With CLAIMDESK_READ_REPLICA off (no
 DATABASE_REPLICA_URL) the router answers nothing and the middleware does nothing.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from asgiref.local import Local
@@ -93,6 +94,8 @@ class ReplicaRoutingMiddleware:
         finally:
             _local.routing = previous
         wrote = routing.wrote or (request.method not in SAFE_METHODS and response.status_code < 400)
+        if response.streaming and not getattr(response, "is_async", False):
+            response.streaming_content = self.routed(routing, response.streaming_content)
         seconds = settings.CLAIMDESK_READ_YOUR_WRITES_SECONDS
         if wrote and seconds:
             response.set_signed_cookie(
@@ -105,6 +108,22 @@ class ReplicaRoutingMiddleware:
                 samesite="Lax",
             )
         return response
+
+    @staticmethod
+    def routed(routing: Routing, chunks: Iterable) -> Iterator:
+        """A streamed body (an export) is produced after the middleware has returned: produce
+        each chunk under the request's routing, so its reads go where the request's go."""
+        chunks = iter(chunks)
+        while True:
+            previous = current()
+            _local.routing = routing
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                _local.routing = previous
+            yield chunk
 
     @staticmethod
     def looks_anonymous(request) -> bool:

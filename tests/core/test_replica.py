@@ -303,6 +303,21 @@ def test_an_anonymous_list_is_read_entirely_from_the_replica(replica_on, publish
 
 
 @pytestmark_requests
+def test_an_anonymous_export_streams_from_the_replica(replica_on, published_claim):
+    primary, on_replica, response = queries_on_each(APIClient(), "get", "/api/claims/export.jsonl")
+    with (
+        CaptureQueriesContext(connections["default"]) as streaming_primary,
+        CaptureQueriesContext(connections["replica"]) as streaming_replica,
+    ):
+        body = b"".join(response.streaming_content)
+    assert str(published_claim.pk) in body.decode()
+    assert (primary + len(streaming_primary), on_replica + len(streaming_replica) > 0) == (
+        0,
+        True,
+    )
+
+
+@pytestmark_requests
 def test_a_read_only_token_reads_from_the_replica_once_recognised(
     replica_on, published_claim, token_client
 ):
