@@ -556,10 +556,19 @@ def check_read_your_writes(cluster: Cluster, world: World) -> None:
             f"/api/claims/{world.claim}/",
             headers={"Cookie": f"claimdesk_primary_reads={mark}"},
         )
+        exported = anonymous.get("b", "/api/claims/export.jsonl").text
         say(f"   editor's next read (server a):    {editor_reads!r}")
         say(f"   anonymous read (replica, lagging): {public_reads!r}")
         say(f"   anonymous read with the editor's read-your-writes mark: {marked.json()['text']!r}")
+        say(
+            "   anonymous JSON Lines export (replica, lagging) has the new wording: "
+            f"{wording in exported}"
+        )
         expect(editor_reads == wording, "the editor does not see their own edit")
+        expect(
+            world.claim_text in exported and wording not in exported,
+            "the anonymous export did not come from the replica",
+        )
         expect(public_reads == world.claim_text, "an anonymous read did not come from the replica")
         expect(mark is not None, "the editor's write set no read-your-writes mark")
         expect(marked.json()["text"] == wording, "the read-your-writes mark was not honoured")
