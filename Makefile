@@ -12,12 +12,14 @@ JOBS ?= 2
 # Django 6.1 needs Python >= 3.12: honour PYTHON=, else the first suitable interpreter found.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: help venv install run test lint format check bench screenshots clean
+.PHONY: help venv install run test cluster-test lint format check bench screenshots clean
 
 help:
 	@echo "make run     set up and serve Claimdesk on http://$(HOST):$(PORT) (SQLite, seed loaded;"
 	@echo "             HOST= and PORT= choose the address, e.g. make run PORT=8001)"
 	@echo "make test    set up and run the test suite (DATABASE_URL= selects PostgreSQL)"
+	@echo "make cluster-test  start a PostgreSQL primary + replica, Redis, two app servers and two"
+	@echo "             workers on this machine and check them together (see README)"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  apply ruff fixes and formatting"
 	@echo "make bench   run the benchmark on PostgreSQL (see README, Performance)"
@@ -43,6 +45,10 @@ run: install
 
 test: install
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+# Not part of make test: a few minutes, PostgreSQL 15 server binaries and redis-server needed.
+cluster-test: install
+	$(PY) -m tests.cluster $(CLUSTER_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

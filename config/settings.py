@@ -8,7 +8,11 @@ DJANGO_ALLOWED_HOSTS      comma-separated host names
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins (https://claimdesk.example.org)
 CLAIMDESK_TRUSTED_PROXIES how many proxies in front append to X-Forwarded-For (default 0)
 REDIS_URL                 redis://host:6379/0: a cache shared by every app server (throttle counts)
+DATABASE_REPLICA_URL      a PostgreSQL read replica for anonymous and read-only-token reads
+DATABASE_POOL             1: psycopg's connection pool (DATABASE_POOL_MIN_SIZE, _MAX_SIZE, _TIMEOUT)
+DISABLE_SERVER_SIDE_CURSORS  1 behind PgBouncer in transaction mode
 CLAIMDESK_TASK_BACKEND    where background jobs wait for a worker: database (default) or immediate
+(README, "Settings" and "Running on several machines", lists them all.)
 """
 
 import os
@@ -86,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.replica.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -123,6 +128,43 @@ SQLITE_DATABASE = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     },
 }
+
+
+def postgresql_database(url: str, name: str) -> dict:
+    """One PostgreSQL alias from its URL, with the connection handling the environment asks
+    for: persistent connections (DATABASE_CONN_MAX_AGE seconds, checked before reuse) or, with
+    DATABASE_POOL=1, psycopg's connection pool per process (the two exclude each other); and
+    DISABLE_SERVER_SIDE_CURSORS=1 for PgBouncer in transaction mode, where a cursor declared
+    in one transaction cannot be fetched from in the next."""
+    try:
+        database = dj_database_url.parse(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not a database URL: {error}") from None
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{name} must be a postgres:// URL, not {url!r}.")
+    if env_bool("DATABASE_POOL"):
+        min_size = env_count("DATABASE_POOL_MIN_SIZE", 2)
+        max_size = env_count("DATABASE_POOL_MAX_SIZE", 10)
+        if max_size < 1 or min_size > max_size:
+            raise ImproperlyConfigured(
+                "DATABASE_POOL_MIN_SIZE must not exceed DATABASE_POOL_MAX_SIZE, "
+                f"which must be at least 1 (got {min_size} and {max_size})."
+            )
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min_size,
+            "max_size": max_size,
+            # Seconds a request waits for a free connection before failing.
+            "timeout": env_count("DATABASE_POOL_TIMEOUT", 10),
+        }
+        database["CONN_MAX_AGE"] = 0
+        database["CONN_HEALTH_CHECKS"] = False
+    else:
+        database["CONN_MAX_AGE"] = env_count("DATABASE_CONN_MAX_AGE", 60)
+        database["CONN_HEALTH_CHECKS"] = True
+    database["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_SIDE_CURSORS")
+    return database
+
+
 if os.environ.get("DATABASE_URL", "").startswith("sqlite:"):
     # Another SQLite file (sqlite:////tmp/claimdesk.sqlite3), with the same options.
     DATABASES = {
@@ -132,11 +174,33 @@ if os.environ.get("DATABASE_URL", "").startswith("sqlite:"):
         }
     }
 elif os.environ.get("DATABASE_URL"):
-    DATABASES = {
-        "default": dj_database_url.config(conn_max_age=60, conn_health_checks=True),
-    }
+    DATABASES = {"default": postgresql_database(os.environ["DATABASE_URL"], "DATABASE_URL")}
 else:
     DATABASES = {"default": SQLITE_DATABASE}
+
+# A read replica (a PostgreSQL streaming standby): anonymous and read-only-token reads go to
+# it, everything else to the primary ("default"); see core/replica.py. Without it the router
+# and its middleware change nothing.
+CLAIMDESK_READ_REPLICA = False
+if os.environ.get("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL: a replica is a copy of a "
+            "PostgreSQL primary."
+        )
+    DATABASES["replica"] = postgresql_database(
+        os.environ["DATABASE_REPLICA_URL"], "DATABASE_REPLICA_URL"
+    )
+    CLAIMDESK_READ_REPLICA = True
+elif TESTING:
+    # The suite has a "replica" alias that is the test database itself (a test mirror), so the
+    # router's tests run on SQLite and PostgreSQL alike; the router stays off unless a test
+    # sets CLAIMDESK_READ_REPLICA.
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a user's write, how long (seconds) their reads stay on the primary, so they see their
+# own change although the replica may lag; a signed cookie carries it to every app server.
+CLAIMDESK_READ_YOUR_WRITES_SECONDS = env_count("CLAIMDESK_READ_YOUR_WRITES_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -238,6 +302,11 @@ CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
 # needs are kept (an older one answers 410 Gone: resync from /api/claims/).
 CLAIMDESK_FEED_RETENTION_DAYS = int(os.environ.get("CLAIMDESK_FEED_RETENTION_DAYS", "30"))
 
+# Sessions stay in the database, not in the cache: they are written at login and read by
+# logged-in users, whose reads go to the primary anyway (core/replica.py), and a Redis restart
+# (the cache keeps nothing on disk) then logs nobody out. Every app server reads the same table.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # Security: strict defaults; the HTTPS ones are relaxed only for local development and tests.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # page scripts read it to send X-CSRFToken with fetch/htmx
@@ -284,9 +353,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
+    # DRF's rates, counted atomically in the cache (exact across processes and hosts).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.api.throttling.AnonRateThrottle",
+        "core.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("CLAIMDESK_API_ANON_RATE", "60/minute"),

@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.actors import Actor, is_system
+from core import replica
 
 from .context import request_id
 from .models import Entry
@@ -106,6 +107,7 @@ def record(**details) -> Entry:
     stored = entry(**details)
     stored.save()
     _notify([stored])
+    replica.note_write()
     return stored
 
 
@@ -114,3 +116,5 @@ def record_all(entries: list[Entry]) -> None:
     transaction."""
     Entry.objects.bulk_create(entries)
     _notify(entries)
+    if entries:
+        replica.note_write()

@@ -1,6 +1,6 @@
 """The API throttle: clients are told apart by the connection's address (X-Forwarded-For only
 as far as the trusted proxies configured), and counts live in the cache, shared between
-processes when it is Redis."""
+processes when it is Redis, and exact when requests arrive at once."""
 
 import os
 import random
@@ -10,14 +10,19 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import CacheHandler
+from django.test import RequestFactory
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
+
+from core.api import throttling
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +160,44 @@ def test_with_redis_two_processes_share_one_count(redis_url, anon_limit, monkeyp
         statuses.append(client.get("/api/tags/").status_code)
     assert statuses == [200] * anon_limit + [429] * 10
     assert workers[0]._cache is not workers[1]._cache
+
+
+def concurrent_attempts(caches: list, attempts: int) -> list[bool]:
+    """`attempts` anonymous requests from one client at once, 16 at a time, each process
+    (cache client) taking every other one; whether each was allowed."""
+    request = RequestFactory().get("/api/tags/", REMOTE_ADDR="192.0.2.50")
+    request.user = AnonymousUser()
+
+    def attempt(n: int) -> bool:
+        throttle = throttling.AnonRateThrottle()
+        throttle.cache = caches[n % len(caches)]
+        return throttle.allow_request(request, None)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(attempt, range(attempts)))
+
+
+def test_concurrent_requests_are_counted_exactly(anon_limit):
+    allowed = concurrent_attempts([CacheHandler(settings.CACHES)["default"]], 3 * anon_limit)
+    assert allowed.count(True) == anon_limit
+
+
+def test_with_redis_concurrent_requests_on_two_processes_are_counted_exactly(redis_url, anon_limit):
+    caches = production_settings(REDIS_URL=redis_url)["CACHES"]
+    workers = [CacheHandler(caches)["default"] for _ in range(2)]
+    allowed = concurrent_attempts(workers, 3 * anon_limit)
+    assert allowed.count(True) == anon_limit
+
+
+def test_a_throttled_client_is_told_when_its_window_closes(anon_limit, monkeypatch):
+    clock = [1_000.0]
+    monkeypatch.setattr(throttling.AnonRateThrottle, "timer", lambda self: clock[0])
+    client = APIClient()
+    for _ in range(anon_limit):
+        assert client.get("/api/tags/", REMOTE_ADDR="192.0.2.60").status_code == 200
+    clock[0] += 45
+    refused = client.get("/api/tags/", REMOTE_ADDR="192.0.2.60")
+    assert (refused.status_code, refused["Retry-After"]) == (429, "15")
+    # Once the window has closed, a new one opens with the next request.
+    clock[0] += 15.5
+    assert client.get("/api/tags/", REMOTE_ADDR="192.0.2.60").status_code == 200
