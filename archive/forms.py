@@ -4,10 +4,23 @@ or pasted text."""
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from .imports import check_upload_name, import_limit, too_large_message, url_inputs
 from .ingest.readers import SUPPORTED_SUFFIXES
 from .models import Source, language_name
+
+
+def web_address_field(label: str, help_text: str) -> forms.URLField:
+    """An optional http(s) address of a page on the web."""
+    return forms.URLField(
+        label=label,
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=help_text,
+    )
 
 
 class MultipleFileInput(forms.FileInput):
