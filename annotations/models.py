@@ -188,6 +188,11 @@ class Appearance(TimestampedModel):
     anchor_score = models.FloatField(
         default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
+    reanchoring = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Being moved onto the article's new capture by a background job.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appearances"
     )

@@ -221,6 +221,10 @@ CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / 
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
 # Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
 CLAIMDESK_ANCHOR_THRESHOLD = float(os.environ.get("CLAIMDESK_ANCHOR_THRESHOLD", "0.75"))
+# Re-anchoring runs in the transaction that stores a capture while the article has at most
+# this many appearances to move; above it, in a background job (the appearances are marked
+# "re-anchoring…" meanwhile).
+CLAIMDESK_REANCHOR_INLINE_MAX = int(os.environ.get("CLAIMDESK_REANCHOR_INLINE_MAX", "50"))
 # Claim intelligence: how many foreign insertions make a capture suggest `spun-or-garbled-text`.
 CLAIMDESK_SPUN_MIN_INSERTIONS = int(os.environ.get("CLAIMDESK_SPUN_MIN_INSERTIONS", "3"))
 # Fetching URLs to archive: seconds to wait, and the largest page accepted.
