@@ -190,6 +190,8 @@ class Appearance(TimestampedModel):
     )
     reanchoring = models.BooleanField(
         default=False,
+        # Rows written by other means than the ORM (bulk loads) are not being re-anchored.
+        db_default=False,
         editable=False,
         help_text="Being moved onto the article's new capture by a background job.",
     )

@@ -211,9 +211,12 @@ CLAIMDESK_JOB_CHECK_INTERVAL = float(os.environ.get("CLAIMDESK_JOB_CHECK_INTERVA
 # An import job is tried this many times in all before it is declared failed.
 CLAIMDESK_JOB_MAX_ATTEMPTS = int(os.environ.get("CLAIMDESK_JOB_MAX_ATTEMPTS", "3"))
 # The largest file one import takes (a WARC holds many articles; each item inside is still
-# bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs one import takes.
+# bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs and files one import takes.
 CLAIMDESK_IMPORT_MAX_BYTES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_BYTES", str(512 * 2**20)))
 CLAIMDESK_IMPORT_MAX_URLS = int(os.environ.get("CLAIMDESK_IMPORT_MAX_URLS", "100"))
+# The most files one upload request holds (Django's own limit is 100).
+CLAIMDESK_IMPORT_MAX_FILES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_FILES", "1000"))
+DATA_UPLOAD_MAX_NUMBER_FILES = CLAIMDESK_IMPORT_MAX_FILES
 # Where uploaded import files wait for the worker: every worker must see the same folder.
 CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / "imports"))
 
