@@ -187,14 +187,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Background work (django.tasks). The database backend (django-tasks-db) keeps jobs in the
-# database, so SQLite and PostgreSQL need no broker; `manage.py worker` runs them.
-# "immediate" runs each job at once, in the process that enqueues it (no worker): the test
-# suite's default, and a choice for a one-process laptop.
+# database, so SQLite and PostgreSQL need no broker; "rq" (django-tasks-rq) queues them in
+# Redis (REDIS_URL) for RQ's workers; `manage.py worker` runs either. "immediate" runs each
+# job at once, in the process that enqueues it (no worker): the test suite's default.
 CLAIMDESK_TASK_BACKEND = os.environ.get(
     "CLAIMDESK_TASK_BACKEND", "immediate" if TESTING else "database"
 )
 TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
 }
 if CLAIMDESK_TASK_BACKEND not in TASK_BACKENDS:
@@ -202,6 +203,11 @@ if CLAIMDESK_TASK_BACKEND not in TASK_BACKENDS:
         f"CLAIMDESK_TASK_BACKEND must be one of {', '.join(TASK_BACKENDS)}, "
         f"not {CLAIMDESK_TASK_BACKEND!r}."
     )
+if CLAIMDESK_TASK_BACKEND == "rq":
+    if not os.environ.get("REDIS_URL"):
+        raise ImproperlyConfigured("CLAIMDESK_TASK_BACKEND=rq needs REDIS_URL (redis://…).")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[CLAIMDESK_TASK_BACKEND], "QUEUES": ["default"]}}
 # An import job whose worker has not reported for this many seconds is taken to have died
 # (killed, machine lost) and is queued again; it resumes after its last stored item.
