@@ -63,6 +63,15 @@ def too_large_message(name: str) -> str:
     )
 
 
+def too_many_files(exc: Exception) -> str:
+    """The reason given for a request with more parts than Django reads (`exc` says which)."""
+    return (
+        f"More files or fields than one request takes ({exc}): at most "
+        f"{settings.CLAIMDESK_IMPORT_MAX_FILES:,} files (CLAIMDESK_IMPORT_MAX_FILES); split "
+        "them into several imports."
+    )
+
+
 # Asking for an import
 
 

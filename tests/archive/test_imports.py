@@ -497,3 +497,17 @@ def test_a_live_run_keeps_its_heartbeat_fresh_through_a_long_item(
         seconds=1.5
     )
     assert imports.recover_stale_imports() == []
+
+
+def test_more_files_than_one_request_takes_is_a_400_naming_the_limit(
+    as_user, alice_journalist, settings
+):
+    settings.CLAIMDESK_IMPORT_MAX_FILES = settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = [text_file(f"{n}.txt", f"Titre {n}") for n in range(3)]
+
+    response = post_files(as_user(alice_journalist), *files)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "at most 2 files (CLAIMDESK_IMPORT_MAX_FILES)" in response.json()["detail"]
+    assert not ImportJob.objects.exists()
