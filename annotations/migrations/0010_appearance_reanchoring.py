@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0008_journal_replaces_revisions_and_retraction"),
+        ("annotations", "0009_published_claim"),
     ]
 
     operations = [
