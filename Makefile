@@ -15,8 +15,8 @@ PYTHON ?= $(shell scripts/find-python)
 .PHONY: help venv install run test cluster-test lint format check bench screenshots clean
 
 help:
-	@echo "make run     set up and serve Claimdesk on http://$(HOST):$(PORT) (SQLite, seed loaded;"
-	@echo "             HOST= and PORT= choose the address, e.g. make run PORT=8001)"
+	@echo "make run     set up and serve Claimdesk on http://$(HOST):$(PORT) with a background worker"
+	@echo "             (SQLite, seed loaded; HOST= and PORT= choose the address, e.g. make run PORT=8001)"
 	@echo "make test    set up and run the test suite (DATABASE_URL= selects PostgreSQL)"
 	@echo "make cluster-test  start a PostgreSQL primary + replica, Redis, two app servers and two"
 	@echo "             workers on this machine and check them together (see README)"
@@ -41,7 +41,7 @@ run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py load_seeds
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py rebuild_published
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py ensure_dev_login --site http://$(HOST):$(PORT)
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} PY=$(PY) scripts/run-dev $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)

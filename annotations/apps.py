@@ -5,14 +5,18 @@ from django.apps import AppConfig
 
 
 def reanchor_on_capture_added(sender, capture, previous, **kwargs):
-    """A new capture of an article: its claims follow the text (see archive.signals)."""
-    from .services import reanchor_appearances
+    """A new capture of an article: its claims follow the text (see archive.signals) — in
+    the capture's transaction, or for an article with more appearances than
+    CLAIMDESK_REANCHOR_INLINE_MAX, in a background job queued once the capture is committed,
+    the appearances marked "re-anchoring…" meanwhile."""
+    from .services import reanchor_appearances, reanchor_in_background
 
     if previous is None:
         # The article's first capture: no earlier one holds claims to move.
         return
 
-    reanchor_appearances(capture=capture)
+    if not reanchor_in_background(capture=capture):
+        reanchor_appearances(capture=capture)
 
 
 def analyse_on_capture_added(sender, capture, **kwargs):

@@ -209,6 +209,13 @@ class Appearance(TimestampedModel):
     anchor_score = models.FloatField(
         default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
+    reanchoring = models.BooleanField(
+        default=False,
+        # Rows written by other means than the ORM (bulk loads) are not being re-anchored.
+        db_default=False,
+        editable=False,
+        help_text="Being moved onto the article's new capture by a background job.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appearances"
     )

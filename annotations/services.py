@@ -6,6 +6,7 @@ the same transaction."""
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -387,6 +388,40 @@ def mark_claim(
 
 
 # Re-anchoring
+
+
+def reanchor_in_background(*, capture: Capture) -> bool:
+    """When `capture`'s article has more appearances to move than
+    CLAIMDESK_REANCHOR_INLINE_MAX, mark them re-anchoring and queue the job that re-anchors
+    them once the capture is committed (annotations.tasks); whether it did. Call it in the
+    capture's transaction."""
+    pending = Appearance.objects.filter(capture__article_id=capture.article_id).exclude(
+        capture=capture
+    )
+    if pending.count() <= settings.CLAIMDESK_REANCHOR_INLINE_MAX:
+        return False
+    pending.update(reanchoring=True)
+    transaction.on_commit(partial(_enqueue_reanchoring, capture.pk))
+    return True
+
+
+def _enqueue_reanchoring(capture_id: int) -> None:
+    from .tasks import reanchor_capture
+
+    reanchor_capture.enqueue(capture_id)
+
+
+def finish_reanchoring(*, capture: Capture) -> list[AppearanceAnchor]:
+    """The background half of reanchor_in_background: re-anchor the appearances onto
+    `capture` and lift their mark, in one transaction. If a newer capture arrived meanwhile,
+    its own job moves them (and lifts the mark)."""
+    with transaction.atomic():
+        records = reanchor_appearances(capture=capture)
+        if capture.article.captures.latest() == capture:
+            Appearance.objects.filter(
+                capture__article_id=capture.article_id, reanchoring=True
+            ).update(reanchoring=False)
+    return records
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 immutable captures."""
 
 import django_filters
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.db.models.functions import Length
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -274,7 +275,11 @@ class ImportViewSet(
                 f"The request holds {int(length):,} bytes; one import takes at most "
                 f"{limit:,} (CLAIMDESK_IMPORT_MAX_BYTES). Split it into several imports."
             )
-        if request.FILES:
+        try:
+            files = request.FILES
+        except (TooManyFilesSent, TooManyFieldsSent) as exc:
+            raise exceptions.ValidationError({"file": [imports.too_many_files(exc)]}) from None
+        if files:
             serializer = ImportFilesSerializer(data=request.data)
         else:
             serializer = ImportURLsSerializer(data=request.data)

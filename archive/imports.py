@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -20,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -59,6 +60,15 @@ def too_large_message(name: str) -> str:
     return (
         f"“{name}” is larger than the {import_limit():,}-byte limit of one import "
         "(CLAIMDESK_IMPORT_MAX_BYTES); split it into several files."
+    )
+
+
+def too_many_files(exc: Exception) -> str:
+    """The reason given for a request with more parts than Django reads (`exc` says which)."""
+    return (
+        f"More files or fields than one request takes ({exc}): at most "
+        f"{settings.CLAIMDESK_IMPORT_MAX_FILES:,} files (CLAIMDESK_IMPORT_MAX_FILES); split "
+        "them into several imports."
     )
 
 
@@ -186,6 +196,9 @@ def run_import(job_id: int) -> str:
         return "not queued"
     job = ImportJob.objects.select_related("created_by", "source").get(pk=job_id)
     run = _Run(job, runner)
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat, args=(job_id, runner, stop), daemon=True)
+    beat.start()
     try:
         run.run()
     except JobLost:
@@ -197,8 +210,27 @@ def run_import(job_id: int) -> str:
     except Exception as exc:
         logger.exception("Import %s stopped", job_id)
         run.finish(error=f"The import stopped: {type(exc).__name__}: {exc}".strip())
+    finally:
+        stop.set()
+        beat.join()
     job.refresh_from_db(fields=["status"])
     return job.status
+
+
+def _beat(job_id: int, runner: str, stop: threading.Event) -> None:
+    """While the run lives, say so every quarter of CLAIMDESK_JOB_STALE_AFTER — also through
+    a long count or a long item — so that only a run that died is taken for dead."""
+    interval = max(0.5, settings.CLAIMDESK_JOB_STALE_AFTER / 4)
+    try:
+        while not stop.wait(interval):
+            try:
+                ImportJob.objects.filter(pk=job_id, runner=runner).update(
+                    heartbeat_at=timezone.now()
+                )
+            except DatabaseError as exc:
+                logger.warning("Import %s: could not record the heartbeat (%s)", job_id, exc)
+    finally:
+        connection.close()  # this thread's own
 
 
 class _Run:

@@ -189,7 +189,7 @@ class ImportFilesSerializer(ImportURLsSerializer):
     file = serializers.ListField(
         child=serializers.FileField(),
         min_length=1,
-        max_length=20,
+        max_length=settings.CLAIMDESK_IMPORT_MAX_FILES,
         help_text="One or more files (repeat the field): .txt, .html, .htm, .warc, .warc.gz, "
         ".jsonl.",
     )

@@ -6,7 +6,7 @@ reverse."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,13 @@ from accounts.roles import is_editor
 
 from . import rules
 from .forms import ArticleAddForm
-from .imports import create_import, describe_inputs, import_limit, save_upload
+from .imports import (
+    create_import,
+    describe_inputs,
+    import_limit,
+    save_upload,
+    too_many_files,
+)
 from .ingest.documents import Document, IngestError
 from .models import Capture, ImportJob
 from .services import Outcome, archive_document
@@ -53,7 +59,12 @@ def article_add(request):
         )
         return render(request, "archive/article_add.html", {"form": form}, status=413)
     if request.method == "POST":
-        form = ArticleAddForm(request.POST, request.FILES)
+        try:
+            form = ArticleAddForm(request.POST, request.FILES)
+        except (TooManyFilesSent, TooManyFieldsSent) as exc:
+            form = ArticleAddForm()
+            form.add_error(None, too_many_files(exc))
+            return render(request, "archive/article_add.html", {"form": form}, status=400)
     else:
         form = ArticleAddForm()
     if request.method == "POST" and form.is_valid():

@@ -81,10 +81,32 @@ class Client:
         status, chunks = self.stream(path, query)
         return status, b"".join(chunks)
 
-    def stream(self, path: str, query: str = ""):
+    def post(self, path: str, body: bytes, *, content_type: str, token: str) -> tuple[int, bytes]:
+        """POST `body` with an API token."""
+        status, chunks = self.stream(
+            path,
+            method="POST",
+            body=body,
+            headers={
+                "CONTENT_TYPE": content_type,
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_AUTHORIZATION": f"Token {token}",
+            },
+        )
+        return status, b"".join(chunks)
+
+    def stream(
+        self,
+        path: str,
+        query: str = "",
+        *,
+        method: str = "GET",
+        body: bytes = b"",
+        headers: dict | None = None,
+    ):
         """The status and the body as an iterator (closed when exhausted)."""
         environ = {
-            "REQUEST_METHOD": "GET",
+            "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",
             "PATH_INFO": path,
             "QUERY_STRING": query,
@@ -97,11 +119,12 @@ class Client:
             "HTTP_X_FORWARDED_PROTO": "https",
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "https",
-            "wsgi.input": io.BytesIO(b""),
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": False,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
+            **(headers or {}),
         }
         started: list[str] = []
         result = self.app(environ, lambda status, headers, exc_info=None: started.append(status))
@@ -539,6 +562,7 @@ def _import(options: Options, postgresql: bool, pg_only: str) -> dict:
                 "the service the command calls"
             )
         result["import_articles_per_s"] = round(count / seconds)
+        result.update(_import_job(paths[:IMPORT_JOB_FILES], folder))
         result["import_path"] = path_used
         result["import_note"] = (
             note + "; measured inside one transaction rolled back at the end, so the corpus "
@@ -560,6 +584,63 @@ def _import(options: Options, postgresql: bool, pg_only: str) -> dict:
 
 class _Rollback(Exception):
     pass
+
+
+# Files posted in one import to /api/imports/ (fewer when the run imports fewer).
+IMPORT_JOB_FILES = 500
+
+
+def _import_job(paths: list[Path], folder: str) -> dict:
+    """The same files posted in one multipart request to /api/imports/ by a journalist's
+    token and run by one worker (the job's task, `archive.imports.run_import`, in this
+    process): articles per second from the request to the job's end."""
+    from django.contrib.auth.models import User
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from django.test.utils import override_settings
+
+    from accounts.models import APIToken
+    from accounts.roles import grant
+    from archive.imports import run_import
+    from archive.models import ImportJob
+
+    client = Client()
+    with (
+        contextlib.suppress(_Rollback),
+        transaction.atomic(),
+        connection_kept_open(),
+        override_settings(CLAIMDESK_IMPORT_DIR=Path(folder) / "uploads"),
+    ):
+        user = User.objects.create(username=f"bench-import-{os.getpid()}")
+        grant(user, "journalists")
+        _, key = APIToken.issue(user=user, name="benchmark")
+        files = [path.open("rb") for path in paths]
+        try:
+            body = encode_multipart(BOUNDARY, {"file": files})
+        finally:
+            for file in files:
+                file.close()
+        began = time.perf_counter()
+        status, answer = client.post(
+            "/api/imports/", body, content_type=MULTIPART_CONTENT, token=key
+        )
+        if status != 202:
+            raise RuntimeError(f"POST /api/imports/ answered {status}: {answer[:300]!r}")
+        job_id = orjson.loads(answer)["id"]
+        run_import(job_id)  # what the worker runs for the job's task
+        seconds = time.perf_counter() - began
+        job = ImportJob.objects.get(pk=job_id)
+        if (job.status, job.done) != ("succeeded", len(paths)):
+            raise RuntimeError(f"the import job ended {job.status}, {job.done} done: {job.error}")
+        raise _Rollback
+    return {
+        "import_job_files": len(paths),
+        "import_job_articles_per_s": round(len(paths) / seconds),
+        "import_job_note": (
+            "one multipart POST of the files to /api/imports/ (a journalist's token), then "
+            "the job run as one worker runs it, item by item, each in its own savepoint with "
+            "its ImportItem row; inside one transaction rolled back at the end"
+        ),
+    }
 
 
 def _import_with_service(paths: list[Path]) -> float:
@@ -794,6 +875,11 @@ def table(r: dict) -> str:
             "import (text files)",
             _fmt(r["import_articles_per_s"], " articles/s", 0),
             f"{r['import_path']}; target ≥ 1,000",
+        ),
+        (
+            f"import job ({r.get('import_job_files')} text files via /api/imports/)",
+            _fmt(r.get("import_job_articles_per_s"), " articles/s", 0),
+            "one POST, one worker; beside the command's figure above",
         ),
         (
             "COPY floor for the same files",

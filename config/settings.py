@@ -251,14 +251,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Background work (django.tasks). The database backend (django-tasks-db) keeps jobs in the
-# database, so SQLite and PostgreSQL need no broker; `manage.py worker` runs them.
-# "immediate" runs each job at once, in the process that enqueues it (no worker): the test
-# suite's default, and a choice for a one-process laptop.
+# database, so SQLite and PostgreSQL need no broker; "rq" (django-tasks-rq) queues them in
+# Redis (REDIS_URL) for RQ's workers; `manage.py worker` runs either. "immediate" runs each
+# job at once, in the process that enqueues it (no worker): the test suite's default.
 CLAIMDESK_TASK_BACKEND = os.environ.get(
     "CLAIMDESK_TASK_BACKEND", "immediate" if TESTING else "database"
 )
 TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
 }
 if CLAIMDESK_TASK_BACKEND not in TASK_BACKENDS:
@@ -266,6 +267,11 @@ if CLAIMDESK_TASK_BACKEND not in TASK_BACKENDS:
         f"CLAIMDESK_TASK_BACKEND must be one of {', '.join(TASK_BACKENDS)}, "
         f"not {CLAIMDESK_TASK_BACKEND!r}."
     )
+if CLAIMDESK_TASK_BACKEND == "rq":
+    if not os.environ.get("REDIS_URL"):
+        raise ImproperlyConfigured("CLAIMDESK_TASK_BACKEND=rq needs REDIS_URL (redis://…).")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[CLAIMDESK_TASK_BACKEND], "QUEUES": ["default"]}}
 # An import job whose worker has not reported for this many seconds is taken to have died
 # (killed, machine lost) and is queued again; it resumes after its last stored item.
@@ -275,9 +281,12 @@ CLAIMDESK_JOB_CHECK_INTERVAL = float(os.environ.get("CLAIMDESK_JOB_CHECK_INTERVA
 # An import job is tried this many times in all before it is declared failed.
 CLAIMDESK_JOB_MAX_ATTEMPTS = int(os.environ.get("CLAIMDESK_JOB_MAX_ATTEMPTS", "3"))
 # The largest file one import takes (a WARC holds many articles; each item inside is still
-# bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs one import takes.
+# bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs and files one import takes.
 CLAIMDESK_IMPORT_MAX_BYTES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_BYTES", str(512 * 2**20)))
 CLAIMDESK_IMPORT_MAX_URLS = int(os.environ.get("CLAIMDESK_IMPORT_MAX_URLS", "100"))
+# The most files one upload request holds (Django's own limit is 100).
+CLAIMDESK_IMPORT_MAX_FILES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_FILES", "1000"))
+DATA_UPLOAD_MAX_NUMBER_FILES = CLAIMDESK_IMPORT_MAX_FILES
 # Where uploaded import files wait for the worker: every worker must see the same folder.
 CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / "imports"))
 
@@ -285,6 +294,10 @@ CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / 
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
 # Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
 CLAIMDESK_ANCHOR_THRESHOLD = float(os.environ.get("CLAIMDESK_ANCHOR_THRESHOLD", "0.75"))
+# Re-anchoring runs in the transaction that stores a capture while the article has at most
+# this many appearances to move; above it, in a background job (the appearances are marked
+# "re-anchoring…" meanwhile).
+CLAIMDESK_REANCHOR_INLINE_MAX = int(os.environ.get("CLAIMDESK_REANCHOR_INLINE_MAX", "50"))
 # Claim intelligence: how many foreign insertions make a capture suggest `spun-or-garbled-text`.
 CLAIMDESK_SPUN_MIN_INSERTIONS = int(os.environ.get("CLAIMDESK_SPUN_MIN_INSERTIONS", "3"))
 # Fetching URLs to archive: seconds to wait, and the largest page accepted.

@@ -4,6 +4,8 @@ twice."""
 
 import datetime as dt
 import json
+import threading
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -472,3 +474,40 @@ def test_the_archive_command_runs_the_job_at_once_without_a_worker(tmp_path, cap
     capture = article.captures.get()
     assert (capture.origin, capture.origin_location) == ("file", str(tmp_path / "one.txt"))
     assert capture.captured_by_name == "import"
+
+
+# Committed, so that the heartbeat's own connection sees the job.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_live_run_keeps_its_heartbeat_fresh_through_a_long_item(
+    alice_journalist, tmp_path, monkeypatch, settings
+):
+    settings.TASKS = DATABASE_BACKEND  # queued, not run as it is asked for
+    settings.CLAIMDESK_JOB_STALE_AFTER = 2  # a beat every half second
+    job = a_job_killed_after(2, text_inputs(tmp_path, 3), monkeypatch, actor=alice_journalist)
+    stale = ImportJob.objects.get(pk=job.pk)
+    stop = threading.Event()
+    beat = threading.Thread(target=imports._beat, args=(job.pk, stale.runner, stop))
+
+    beat.start()
+    time.sleep(1.5)  # the run works on one long item meanwhile
+    stop.set()
+    beat.join()
+
+    assert timezone.now() - ImportJob.objects.get(pk=job.pk).heartbeat_at < dt.timedelta(
+        seconds=1.5
+    )
+    assert imports.recover_stale_imports() == []
+
+
+def test_more_files_than_one_request_takes_is_a_400_naming_the_limit(
+    as_user, alice_journalist, settings
+):
+    settings.CLAIMDESK_IMPORT_MAX_FILES = settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = [text_file(f"{n}.txt", f"Titre {n}") for n in range(3)]
+
+    response = post_files(as_user(alice_journalist), *files)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "at most 2 files (CLAIMDESK_IMPORT_MAX_FILES)" in response.json()["detail"]
+    assert not ImportJob.objects.exists()

@@ -25,6 +25,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
         "export_claims_per_s",
         "export_peak_rss_mib",
         "import_articles_per_s",
+        "import_job_articles_per_s",
         "agreement_ms",
         "similar_claims_p95_ms",
         "history_p50_ms",
@@ -41,6 +42,8 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
     assert written["queries_page_10"] == written["queries_page_100"] <= 5
     assert written["export_claims"] == runner._published_claims() > 0
     assert written["import_path"]
+    assert written["import_job_files"] == 10
+    assert "| import job (10 text files via /api/imports/) |" in markdown.read_text()
     assert written["versions"]["django"] and written["machine"]["cores"] >= 1
     assert "| API list, 100 claims/page, p50 / p95 |" in markdown.read_text()
     assert "| similar claims (marking), p50 / p95 |" in markdown.read_text()

@@ -1,5 +1,6 @@
 """Run background jobs with the worker of the configured task backend (TASKS): the database
-backend's `db_worker`. Beside it, the running imports whose worker died are queued again."""
+backend's `db_worker`, or RQ's `rqworker` for the Redis backend. Beside it, the running
+imports whose worker died are queued again."""
 
 import logging
 import threading
@@ -50,7 +51,8 @@ class Command(BaseCommand):
 
     def handle(self, *, batch, max_tasks, interval, worker_id, verbosity, **options):
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
-        if not isinstance(backend, DatabaseBackend):
+        rq = type(backend).__module__.startswith("django_tasks_rq")
+        if not rq and not isinstance(backend, DatabaseBackend):
             raise CommandError(
                 f"CLAIMDESK_TASK_BACKEND={settings.CLAIMDESK_TASK_BACKEND}: jobs run at once "
                 "where they are asked for, so there is no worker to start."
@@ -66,6 +68,21 @@ class Command(BaseCommand):
                 name="claimdesk-import-recovery",
                 daemon=True,
             ).start()
+        try:
+            if rq:
+                self.rq_worker(batch=batch, max_tasks=max_tasks, worker_id=worker_id)
+            else:
+                self.db_worker(
+                    batch=batch,
+                    max_tasks=max_tasks,
+                    interval=interval,
+                    worker_id=worker_id,
+                    verbosity=verbosity,
+                )
+        finally:
+            stop.set()
+
+    def db_worker(self, *, batch, max_tasks, interval, worker_id, verbosity):
         arguments = {
             "queue_name": "*",
             "interval": interval,
@@ -77,7 +94,15 @@ class Command(BaseCommand):
         }
         if worker_id:
             arguments["worker_id"] = worker_id
-        try:
-            call_command("db_worker", **arguments)
-        finally:
-            stop.set()
+        call_command("db_worker", **arguments)
+
+    def rq_worker(self, *, batch, max_tasks, worker_id):
+        # RQ runs django.tasks' tasks with the Redis backend's own job class.
+        arguments = ["--job-class", "django_tasks_rq.backend.Job"]
+        if batch:
+            arguments.append("--burst")
+        if max_tasks:
+            arguments += ["--max-jobs", str(max_tasks)]
+        if worker_id:
+            arguments += ["--name", worker_id]
+        call_command("rqworker", *settings.RQ_QUEUES, *arguments)
