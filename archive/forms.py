@@ -3,6 +3,8 @@
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .ingest.documents import size_limit, too_large
 from .ingest.readers import HTML_SUFFIXES, TEXT_SUFFIXES
@@ -13,33 +15,35 @@ class ArticleAddForm(forms.Form):
     """One article from a URL, an uploaded .txt/.html file, or pasted text."""
 
     url = forms.URLField(
-        label="Web address",
+        label=_("Web address"),
         required=False,
         max_length=2000,
         assume_scheme="https",
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text="The page is fetched now and its main text archived.",
+        help_text=_("The page is fetched now and its main text archived."),
     )
     file = forms.FileField(
-        label="File",
+        label=_("File"),
         required=False,
-        help_text="A .txt file (first line the title) or a .html page.",
+        help_text=_("A .txt file (first line the title) or a .html page."),
     )
     title = forms.CharField(
-        label="Title", required=False, max_length=1000, help_text="Needed with pasted text."
+        label=_("Title"), required=False, max_length=1000, help_text=_("Needed with pasted text.")
     )
-    text = forms.CharField(label="Text", required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    text = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 12})
+    )
     source = forms.ModelChoiceField(
-        label="Source",
+        label=_("Source"),
         queryset=Source.objects.all(),
         required=False,
-        empty_label="Recognise it from the web address",
+        empty_label=_("Recognise it from the web address"),
     )
-    language = forms.ChoiceField(label="Language", required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", "Detect it from the text")] + [
+        self.fields["language"].choices = [("", gettext("Detect it from the text"))] + [
             (code, language_name(code)) for code in settings.CLAIMDESK_LANGUAGES
         ]
 
@@ -48,7 +52,9 @@ class ArticleAddForm(forms.Form):
         if not upload:
             return upload
         if not upload.name.lower().endswith(TEXT_SUFFIXES + HTML_SUFFIXES):
-            raise forms.ValidationError(f"“{upload.name}” is neither a .txt nor a .html file.")
+            raise forms.ValidationError(
+                gettext("“%(name)s” is neither a .txt nor a .html file.") % {"name": upload.name}
+            )
         if upload.size > size_limit():
             raise forms.ValidationError(f"“{upload.name}”: {too_large('the file')}.")
         return upload
@@ -58,8 +64,8 @@ class ArticleAddForm(forms.Form):
         given = [name for name in ("url", "file", "text") if data.get(name)]
         if len(given) != 1 and not self.errors:
             raise forms.ValidationError(
-                "Give exactly one of: a web address, a file, or pasted text."
+                gettext("Give exactly one of: a web address, a file, or pasted text.")
             )
         if data.get("text") and not data.get("title"):
-            self.add_error("title", "Pasted text needs a title.")
+            self.add_error("title", gettext("Pasted text needs a title."))
         return data

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from . import rules
 from .forms import ArticleAddForm
@@ -46,7 +47,7 @@ def _document(request, data: dict) -> Document:
 def article_add(request):
     rules.require(
         rules.can_archive_articles(request.user),
-        "Only journalists and editors add articles to the archive.",
+        _("Only journalists and editors add articles to the archive."),
     )
     if request.method == "POST":
         form = ArticleAddForm(request.POST, request.FILES)
@@ -68,10 +69,12 @@ def article_add(request):
             form.add_error(None, str(exc))
         else:
             text = {
-                Outcome.CREATED: "Archived as a new article.",
-                Outcome.NEW_CAPTURE: "The text changed: archived as a new capture of this "
-                "article; its claims were re-anchored.",
-                Outcome.UNCHANGED: "Already archived with identical text: nothing was added.",
+                Outcome.CREATED: _("Archived as a new article."),
+                Outcome.NEW_CAPTURE: _(
+                    "The text changed: archived as a new capture of this article; its claims "
+                    "were re-anchored."
+                ),
+                Outcome.UNCHANGED: _("Already archived with identical text: nothing was added."),
             }[result.outcome]
             level = messages.INFO if result.outcome == Outcome.UNCHANGED else messages.SUCCESS
             messages.add_message(request, level, text)

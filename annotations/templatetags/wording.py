@@ -1,15 +1,17 @@
-"""Words for people instead of internal numbers: `{% load wording %}` gives
-`{{ annotation.version|changes }}` ("changed twice") and `{{ code|language_name }}` ("French")."""
+"""Words for people instead of internal numbers and codes: `{% load wording %}` gives
+`{{ annotation.version|changes }}` ("changed twice"), `{{ code|language_name }}` ("French")
+and `{{ measure.reason|reason_text }}`, each in the reader's language."""
 
 from django import template
+from django.utils.translation import ngettext, pgettext
 
+from annotations.agreement.metrics import reason_text
 from archive.models import language_name
 
 register = template.Library()
 
 register.filter("language_name", language_name)
-
-_TIMES = {1: "once", 2: "twice"}
+register.filter("reason_text", reason_text)
 
 
 @register.filter
@@ -18,5 +20,9 @@ def changes(version: int) -> str:
     changed since", "changed once", "changed twice", "changed 5 times"."""
     count = max(int(version or 1) - 1, 0)
     if count == 0:
-        return "not changed since"
-    return f"changed {_TIMES.get(count, f'{count} times')}"
+        return pgettext("annotation", "not changed since")
+    if count == 1:
+        return pgettext("annotation", "changed once")
+    if count == 2:
+        return pgettext("annotation", "changed twice")
+    return ngettext("changed %(count)d time", "changed %(count)d times", count) % {"count": count}

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from archive.validation import add_to_form
 from core.exceptions import PreconditionRequired
@@ -27,7 +28,7 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     rules.require(rules.can_annotate(user), "Only journalists and editors annotate claims.")
     own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
     if own is not None:
-        messages.info(request, "You have already annotated this claim: here is your annotation.")
+        messages.info(request, _("You have already annotated this claim: here is your annotation."))
         if own.is_editable:
             return redirect("annotations:annotation-edit", own.pk)
         return redirect(claim_url(claim.pk, own.pk))
@@ -85,9 +86,11 @@ def _save_evidence_and_maybe_submit(
         services.submit_annotation(
             user=request.user, annotation=annotation, expected_version=annotation.version
         )
-        messages.success(request, "Submitted for review: an editor will publish it or return it.")
+        messages.success(
+            request, _("Submitted for review: an editor will publish it or return it.")
+        )
     else:
-        messages.success(request, "Draft saved. Only you and the editors can see it.")
+        messages.success(request, _("Draft saved. Only you and the editors can see it."))
 
 
 @login_required
@@ -160,7 +163,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError:
             pass
         else:
-            messages.success(request, "Evidence added.")
+            messages.success(request, _("Evidence added."))
             return redirect(claim_url(annotation.claim_id, annotation.pk))
     return render(
         request, "annotations/evidence_form.html", {"annotation": annotation, "form": form}

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -54,7 +55,7 @@ def annotation_submit(request: HttpRequest, pk: int) -> HttpResponse:
         services.submit_annotation(
             user=request.user, annotation=annotation, expected_version=_version(request)
         )
-        messages.success(request, "Submitted for review.")
+        messages.success(request, _("Submitted for review."))
 
     return _transition(request, pk, submit)
 
@@ -66,7 +67,10 @@ def annotation_publish(request: HttpRequest, pk: int) -> HttpResponse:
         services.publish_annotation(
             user=request.user, annotation=annotation, expected_version=_version(request)
         )
-        messages.success(request, f"Published {display_name(annotation.author)}’s annotation.")
+        messages.success(
+            request,
+            _("Published %(author)s’s annotation.") % {"author": display_name(annotation.author)},
+        )
 
     return _transition(request, pk, publish, review=True)
 
@@ -82,7 +86,9 @@ def annotation_return(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=_version(request),
         )
         messages.success(
-            request, f"Returned to {display_name(annotation.author)} with your comment."
+            request,
+            _("Returned to %(author)s with your comment.")
+            % {"author": display_name(annotation.author)},
         )
 
     return _transition(request, pk, send_back, review=True)
@@ -98,7 +104,7 @@ def annotation_retract(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
             expected_version=_version(request),
         )
-        messages.success(request, "Retracted: readers no longer see it as current.")
+        messages.success(request, _("Retracted: readers no longer see it as current."))
 
     return _transition(request, pk, retract)
 
@@ -118,7 +124,11 @@ def annotation_revert(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=_version(request),
             reason=request.POST.get("reason", ""),
         )
-        messages.success(request, f"Version {target} restored as version {annotation.version}.")
+        messages.success(
+            request,
+            _("Version %(target)s restored as version %(version)s.")
+            % {"target": target, "version": annotation.version},
+        )
 
     return _transition(request, pk, revert)
 
@@ -128,7 +138,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Submitted annotations awaiting an editor, oldest first."""
     user = request.user
     if not roles.is_editor(user):
-        raise PermissionDenied("The review queue is for editors.")
+        raise PermissionDenied(_("The review queue is for editors."))
     queue = (
         Annotation.objects.awaiting_review(user)
         .select_related("reviewed_by")
