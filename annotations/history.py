@@ -11,6 +11,8 @@ from archive.diff import diff_texts
 from journal.history import EVENT_FIELDS, event
 from journal.models import Entry
 
+from .models import Annotation, Appearance, Evidence
+
 # Fields whose values are prose: shown as a word diff.
 TEXT_FIELDS = {"text", "rationale", "review_comment", "quote", "claimant", "note"}
 # How many events a page shows (the API pages through all of them).
@@ -59,6 +61,20 @@ FIELD_LABELS = {
     "description": pgettext_lazy("history field", "description"),
     "category": pgettext_lazy("history field", "category"),
     "name": pgettext_lazy("history field", "name"),
+    "capture": pgettext_lazy("history field", "capture"),
+    "start": pgettext_lazy("history field", "start"),
+    "end": pgettext_lazy("history field", "end"),
+    "anchor_status": pgettext_lazy("history field", "anchoring"),
+    "anchor_method": pgettext_lazy("history field", "anchoring method"),
+    "anchor_score": pgettext_lazy("history field", "anchoring score"),
+}
+# Fields whose stored values are choices: shown by their labels.
+VALUE_LABELS = {
+    "status": dict(Annotation.Status.choices),
+    "verdict": dict(Annotation.Verdict.choices),
+    "anchor_status": dict(Appearance.Status.choices),
+    "anchor_method": dict(Appearance.Method.choices),
+    "stance": dict(Evidence.Stance.choices),
 }
 
 
@@ -81,7 +97,13 @@ def readable_change(change: dict) -> dict:
         item = new or old
         label = item.get("url") or item.get("document") or f"capture {item.get('capture')}"
         return {"field": field, "kind": "evidence", "added": new is not None, "label": label}
-    return {"field": field, "kind": "values", "from": old, "to": new}
+    labels = VALUE_LABELS.get(field, {})
+    return {
+        "field": field,
+        "kind": "values",
+        "from": labels.get(old, old) if isinstance(old, str) else old,
+        "to": labels.get(new, new) if isinstance(new, str) else new,
+    }
 
 
 def _percent(value: float | None) -> str | None:

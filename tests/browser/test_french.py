@@ -1,0 +1,82 @@
+"""The French interface in a real browser: chosen with the switch in the navigation (by
+keyboard), it holds on every page, passes axe-core with no serious or critical violation and
+fits a 390 px wide phone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import save_screenshot, serious_violations
+from .test_accessibility import build_newsroom, pages
+
+# serialized_rollback: the role groups come from a data migration that a flush would erase.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def newsroom(transactional_db, alice_journalist, bob_journalist, erin_editor):
+    return build_newsroom(alice_journalist, bob_journalist, erin_editor)
+
+
+def switch_to_french(page) -> None:
+    """Tab to the switch's "Français" button and press Enter, as a keyboard user would."""
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim() === 'Français'"):
+            break
+    else:
+        raise AssertionError("Tab never reached the language switch")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+def test_the_switch_turns_every_page_french_without_accessibility_violations(
+    new_page, axe_source, newsroom, alice_journalist, bob_journalist, erin_editor
+):
+    users = {
+        None: None,
+        "journalist": alice_journalist,
+        "bob": bob_journalist,
+        "editor": erin_editor,
+    }
+    opened = {}
+    found = {}
+    for role, path in pages(newsroom):
+        if role not in opened:
+            opened[role] = page = new_page(users[role])
+            page.goto("/")
+            switch_to_french(page)
+            expect(page.locator("h2#recent-heading")).to_have_text("Archivés récemment")
+            expect(page.get_by_role("button", name="Français")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+        page = opened[role]
+        response = page.goto(path)
+        assert response.status < 400, (role, path, response.status)
+        assert page.locator("html").get_attribute("lang") == "fr", (role, path)
+        violations = serious_violations(page, axe_source)
+        if violations:
+            found[f"{role or 'anonymous'} {path}"] = violations
+    assert found == {}
+    editor = opened["editor"]
+    editor.goto("/review/")
+    expect(editor.locator("h1")).to_contain_text("File de relecture")
+    save_screenshot(editor, "review-fr.png")
+
+
+def test_french_pages_fit_a_phone(new_page, newsroom, erin_editor):
+    page = new_page(erin_editor)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    switch_to_french(page)
+    article = newsroom["capture"].article_id
+    claim = newsroom["claim"].pk
+    for path in ("/", f"/articles/{article}/", f"/claims/{claim}/", "/review/", "/claims/"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    page.goto(f"/articles/{article}/")
+    expect(page.locator("#claims-here-heading")).to_have_text("Affirmations dans cette capture")
