@@ -25,7 +25,7 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     piece of evidence, saved as a draft or submitted for review."""
     user = request.user
     claim = visible_claim(user, pk, Claim.objects.with_details(user))
-    rules.require(rules.can_annotate(user), "Only journalists and editors annotate claims.")
+    rules.require(rules.can_annotate(user), _("Only journalists and editors annotate claims."))
     own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
     if own is not None:
         messages.info(request, _("You have already annotated this claim: here is your annotation."))
@@ -99,7 +99,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     annotation = visible_annotation(user, pk)
     rules.require(
         rules.can_edit_annotation(user, annotation),
-        "You can edit only your own annotations, and only while they are drafts or returned.",
+        _("You can edit only your own annotations, and only while they are drafts or returned."),
     )
     claim = visible_claim(user, annotation.claim_id, Claim.objects.with_details(user))
     if request.method == "POST":
@@ -154,7 +154,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     annotation = visible_annotation(user, pk)
     rules.require(
         rules.can_add_evidence(user, annotation),
-        "You can add evidence only to your own annotations while they are drafts or returned.",
+        _("You can add evidence only to your own annotations while they are drafts or returned."),
     )
     form = EvidenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

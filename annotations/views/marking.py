@@ -26,7 +26,7 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a selected span or a pasted passage as a claim, new or already in the archive,
     then go on to annotate it."""
     user = request.user
-    rules.require(rules.can_create_claim(user), "Only journalists and editors mark claims.")
+    rules.require(rules.can_create_claim(user), _("Only journalists and editors mark claims."))
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
     source = request.POST if request.method == "POST" else request.GET
     capture = article_capture(article, source.get("capture"))

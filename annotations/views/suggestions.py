@@ -22,7 +22,7 @@ from ._shared import article_capture, claim_url
 def tag_capture(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply a tag the capture's analysis suggests to the capture's claim."""
     user = request.user
-    rules.require(rules.can_annotate(user), "Only journalists and editors tag captures.")
+    rules.require(rules.can_annotate(user), _("Only journalists and editors tag captures."))
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
     capture = article_capture(article, request.POST.get("capture"))
     reader = redirect("annotations:reader", article.pk)
