@@ -11,6 +11,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from archive.forms import web_address_field
 from archive.models import LANGUAGE_CHOICES, Article, Capture
 
 from .models import Annotation, Claim, Evidence, Tag
@@ -132,13 +133,7 @@ class AnnotationForm(forms.Form):
 class EvidenceForm(forms.Form):
     """A link, or a quote of an archived article (its latest capture)."""
 
-    url = forms.URLField(
-        label=_("Link"),
-        required=False,
-        max_length=2000,
-        assume_scheme="https",
-        help_text=_("A page that backs or contradicts the claim."),
-    )
+    url = web_address_field(_("Link"), _("A page that backs or contradicts the claim."))
     article = forms.CharField(
         label=_("Or an archived article"),
         required=False,

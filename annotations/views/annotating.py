@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from archive.validation import add_to_form
 from core.exceptions import PreconditionRequired
@@ -17,6 +18,10 @@ from ..forms import AnnotationForm, EvidenceForm
 from ..history import annotation_history
 from ..models import Annotation, Claim
 from ._shared import STALE_MESSAGE, claim_url, visible_annotation, visible_claim
+
+NOT_EDITABLE = gettext_lazy(
+    "You can change only your own annotations, and only while they are drafts or returned."
+)
 
 
 @login_required
@@ -96,11 +101,7 @@ def _save_evidence_and_maybe_submit(
 @login_required
 def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    annotation = visible_annotation(user, pk)
-    rules.require(
-        rules.can_edit_annotation(user, annotation),
-        _("You can edit only your own annotations, and only while they are drafts or returned."),
-    )
+    annotation = visible_annotation(user, pk, rules.can_edit_annotation, NOT_EDITABLE)
     claim = visible_claim(user, annotation.claim_id, Claim.objects.with_details(user))
     if request.method == "POST":
         form = AnnotationForm(request.POST)
@@ -151,11 +152,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    annotation = visible_annotation(user, pk)
-    rules.require(
-        rules.can_add_evidence(user, annotation),
-        _("You can add evidence only to your own annotations while they are drafts or returned."),
-    )
+    annotation = visible_annotation(user, pk, rules.can_add_evidence, NOT_EDITABLE)
     form = EvidenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
