@@ -1,9 +1,10 @@
 """Words for people instead of internal numbers and codes: `{% load wording %}` gives
 `{{ annotation.version|changes }}` ("changed twice"), `{{ code|language_name }}` ("French")
-and `{{ measure.reason|reason_text }}`, each in the reader's language."""
+`{{ measure.reason|reason_text }}` and `{{ suggestion.reason|suggestion_reason }}`, each in
+the reader's language."""
 
 from django import template
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from annotations.agreement.metrics import reason_text
 from archive.models import language_name
@@ -26,3 +27,16 @@ def changes(version: int) -> str:
     if count == 2:
         return pgettext("annotation", "changed twice")
     return ngettext("changed %(count)d time", "changed %(count)d times", count) % {"count": count}
+
+
+# The analysis stores why it suggests a sentence as "matches: <phrase>; <phrase>" (the API
+# serves it as stored).
+MATCHES = "matches: "
+
+
+@register.filter
+def suggestion_reason(reason: str) -> str:
+    """A suggestion's reason in the reader's language: the phrases it matches."""
+    if reason.startswith(MATCHES):
+        return gettext("matches: %(phrases)s") % {"phrases": reason.removeprefix(MATCHES)}
+    return reason
