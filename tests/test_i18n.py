@@ -3,6 +3,7 @@ language or the switch in the navigation, English stays the default, and the API
 answering in English."""
 
 import gettext
+import re
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,21 @@ def test_the_api_answers_in_english_whatever_the_browser_asks(client, newsroom):
     assert listed.status_code == 400
     assert "Select a valid choice" in str(listed.json())  # Django's French would be "Sélectionnez"
     assert listed["Content-Language"] == "en"
+
+
+def test_french_charts_keep_svg_coordinates_as_numbers(
+    client, newsroom, bob_journalist, erin_editor
+):
+    """SVG attributes take "12.5", never the French "12,5" that localised numbers would give."""
+    services.create_annotation(
+        user=bob_journalist, claim=newsroom["claim"], confidence="0.35", submit=True
+    )
+    client.force_login(erin_editor)
+    html = french(client, "/agreement/")
+    charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert charts, "the agreement page draws its charts"
+    attributes = re.findall(
+        r'\s(?:x|y|cx|cy|x1|y1|x2|y2|width|height|transform)="([^"]*)"', "".join(charts)
+    )
+    assert attributes and not [value for value in attributes if "," in value]
+    assert "0,25" in "".join(charts)  # the tick labels are French numbers

@@ -117,7 +117,7 @@ def scatter(ratings: Ratings, a: str, b: str) -> dict | None:
         for u in shown
     ]
     ticks = [
-        {"value": f"{v:g}", "pos": MARGIN + v * PLOT, "inv": MARGIN + (1 - v) * PLOT}
+        {"value": number_format(f"{v:g}"), "pos": MARGIN + v * PLOT, "inv": MARGIN + (1 - v) * PLOT}
         for v in (0, 0.25, 0.5, 0.75, 1)
     ]
     return {
