@@ -5,7 +5,7 @@ fits a 390 px wide phone."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import save_screenshot, serious_violations
+from .conftest import save_screenshot, select_text, serious_violations
 from .test_accessibility import build_newsroom, pages
 
 # serialized_rollback: the role groups come from a data migration that a flush would erase.
@@ -80,3 +80,18 @@ def test_french_pages_fit_a_phone(new_page, newsroom, erin_editor):
         assert width <= 390, (path, width)
     page.goto(f"/articles/{article}/")
     expect(page.locator("#claims-here-heading")).to_have_text("Affirmations dans cette capture")
+
+
+def test_page_scripts_speak_french(new_page, newsroom, alice_journalist):
+    """The words the scripts write (the chosen count, the selected passage) come from the page,
+    in its language."""
+    page = new_page(alice_journalist)
+    page.goto("/claims/")
+    switch_to_french(page)
+    page.get_by_label("Disputed").check()
+    expect(page.locator(".choice-count").first).to_have_text("1 choisie")
+    page.goto(f"/articles/{newsroom['capture'].article_id}/")
+    select_text(page, "Juste un jour avant")
+    expect(page.locator("#mark-hint")).to_have_text(
+        "Sélection\u00a0: «\u00a0Juste un jour avant\u00a0»"
+    )
