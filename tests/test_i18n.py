@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 
 from annotations import services
 from tests.factories import CLAIM_SENTENCE, CaptureFactory, TagFactory, mark_sentence
@@ -24,6 +25,14 @@ MO = LOCALE / "fr" / "LC_MESSAGES" / "django.mo"
 # What makemessages reads: the packages of the project (not its tests and benchmark) and these.
 SOURCES = {"templates"}
 IGNORED_FILES = shutil.ignore_patterns("__pycache__", "*.pyc", "locale")
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A French request leaves French active in this thread (LocaleMiddleware activates a
+    language per request and does not restore it): give the next tests English back."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def catalogue(entries) -> dict:

@@ -1,9 +1,13 @@
 """Words for people instead of internal numbers and codes: `{% load wording %}` gives
 `{{ annotation.version|changes }}` ("changed twice"), `{{ code|language_name }}` ("French")
-`{{ measure.reason|reason_text }}` and `{{ suggestion.reason|suggestion_reason }}`, each in
-the reader's language."""
+`{{ annotation.updated_at|ago }}` ("3 minutes ago"), `{{ measure.reason|reason_text }}` and
+`{{ suggestion.reason|suggestion_reason }}`, each in the reader's language."""
+
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext, pgettext
 
 from annotations.agreement.metrics import reason_text
@@ -40,3 +44,12 @@ def suggestion_reason(reason: str) -> str:
     if reason.startswith(MATCHES):
         return gettext("matches: %(phrases)s") % {"phrases": reason.removeprefix(MATCHES)}
     return reason
+
+
+@register.filter
+def ago(moment: datetime) -> str:
+    """How long ago `moment` was: "less than a minute ago", "3 minutes ago", "2 days, 1 hour
+    ago" (Django's timesince, two units at most)."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return gettext("less than a minute ago")
+    return gettext("%(time)s ago") % {"time": timesince(moment)}
