@@ -149,7 +149,7 @@ def test_pages_speak_french_to_a_browser_that_asks_for_it(client, newsroom, erin
             "Marquer une affirmation",
             "Formulation de la nouvelle affirmation",
         ],
-        "/articles/add/": ["Ajouter un article", "Adresse web", "La détecter d’après le texte"],
+        "/articles/add/": ["Ajouter un article", "Adresses web", "La détecter d’après le texte"],
         "/claims/": ["Étiquettes (au moins une)", "Filtrer"],
     }
     for url, phrases in expected.items():
@@ -223,3 +223,15 @@ def test_french_charts_keep_svg_coordinates_as_numbers(
     )
     assert attributes and not [value for value in attributes if "," in value]
     assert "0,25" in "".join(charts)  # the tick labels are French numbers
+
+
+def test_an_import_page_speaks_french(client, alice_journalist):
+    from archive.imports import create_import
+
+    job = create_import(actor=alice_journalist, inputs=[{"url": "https://example.org/a"}] * 2)
+    client.force_login(alice_journalist)
+    html = french(client, f"/imports/{job.pk}/")
+    assert "Import en attente." in html and "Avancement\xa0:" in html
+    assert "En attente qu’un worker le lance" in html
+    listing = french(client, "/imports/")
+    assert "Mes imports" in listing and "2 entrées" in listing
