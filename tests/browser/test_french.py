@@ -5,6 +5,8 @@ fits a 390 px wide phone."""
 import pytest
 from playwright.sync_api import expect
 
+from archive.models import ImportJob
+
 from .conftest import save_screenshot, select_text, serious_violations
 from .test_accessibility import build_newsroom, pages
 
@@ -67,14 +69,25 @@ def test_the_switch_turns_every_page_french_without_accessibility_violations(
     save_screenshot(editor, "review-fr.png")
 
 
-def test_french_pages_fit_a_phone(new_page, newsroom, erin_editor):
+def test_french_pages_fit_a_phone(new_page, newsroom, erin_editor, alice_journalist):
+    # An import that has run (made here, not queued, so that no worker fetches anything).
+    ImportJob.objects.create(
+        created_by=alice_journalist,
+        created_by_name=alice_journalist.username,
+        inputs=[{"url": "https://example.org/a", "name": "https://example.org/a"}] * 2,
+        status=ImportJob.Status.FAILED,
+        total=2,
+        done=2,
+        failed=2,
+    )
     page = new_page(erin_editor)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/")
     switch_to_french(page)
     article = newsroom["capture"].article_id
     claim = newsroom["claim"].pk
-    for path in ("/", f"/articles/{article}/", f"/claims/{claim}/", "/review/", "/claims/"):
+    paths = ("/", f"/articles/{article}/", f"/claims/{claim}/", "/review/", "/claims/", "/imports/")
+    for path in paths:
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
