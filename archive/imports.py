@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from warcio.archiveiterator import ArchiveIterator
 
 from accounts.actors import IMPORT, Actor, is_system
@@ -331,7 +331,7 @@ class _Run:
         if job.runner != self.runner:
             raise JobLost
         if not error and job.failed:
-            error = f"{job.failed} of {job.done} item(s) failed; each says why."
+            error = failed_items_error(job.failed, job.done)
         self.mine.update(
             status=ImportJob.Status.FAILED if error else ImportJob.Status.SUCCEEDED,
             total=job.done if not error else job.total,
@@ -431,12 +431,24 @@ def recover_stale_imports(*, now: dt.datetime | None = None) -> list[int]:
     return requeued
 
 
+def failed_items_error(failed: int, done: int) -> str:
+    """The reason stored on a job some of whose items failed (the API and the logs give it as
+    stored; the job's page words it in the reader's language)."""
+    return f"{failed} of {done} item(s) failed; each says why."
+
+
 def describe_inputs(job: ImportJob) -> str:
     """The job's inputs in a line: "crawl.warc.gz, 3 web addresses"."""
     urls = sum(1 for entry in job.inputs if "url" in entry)
     files = [entry["name"] for entry in job.inputs if "url" not in entry]
-    parts = files[:3] + ([f"{len(files) - 3} more file(s)"] if len(files) > 3 else [])
+    more = len(files) - 3
+    parts = files[:3]
+    if more > 0:
+        parts.append(
+            ngettext("%(count)d more file", "%(count)d more files", more) % {"count": more}
+        )
     if urls:
         first = next(entry["url"] for entry in job.inputs if "url" in entry)
-        parts.append(first if urls == 1 else f"{urls} web addresses")
+        many = ngettext("%(count)d web address", "%(count)d web addresses", urls) % {"count": urls}
+        parts.append(first if urls == 1 else many)
     return ", ".join(parts)

@@ -18,7 +18,13 @@ from accounts.roles import is_editor
 
 from . import rules
 from .forms import ArticleAddForm
-from .imports import create_import, describe_inputs, import_limit, save_upload
+from .imports import (
+    create_import,
+    describe_inputs,
+    failed_items_error,
+    import_limit,
+    save_upload,
+)
 from .ingest.documents import Document, IngestError
 from .models import Capture, ImportItem, ImportJob
 from .services import Outcome, archive_document
@@ -111,6 +117,18 @@ OUTCOME_WORDS = {
 }
 
 
+def job_error(job: ImportJob) -> str:
+    """Why the job stopped, as stored; the usual reason, that items failed, in the reader's
+    language."""
+    if job.error == failed_items_error(job.failed, job.done):
+        return ngettext(
+            "%(failed)d of %(done)d items failed; each says why.",
+            "%(failed)d of %(done)d items failed; each says why.",
+            job.failed,
+        ) % {"failed": job.failed, "done": job.done}
+    return job.error
+
+
 def outcome_count(outcome: str, count: int) -> str:
     """How many items had `outcome`, in words: "3 created", "1 new capture"."""
     if outcome == ImportItem.Outcome.CREATED:
@@ -146,6 +164,7 @@ def import_detail(request, pk: int):
         item.outcome_label = OUTCOME_WORDS.get(item.outcome, item.outcome)
     context = {
         "job": job,
+        "error": job_error(job),
         "items": items[:PAGE_ITEMS],
         "more": len(items) > PAGE_ITEMS,
         "inputs": describe_inputs(job),

@@ -226,7 +226,8 @@ def test_french_charts_keep_svg_coordinates_as_numbers(
 
 
 def test_an_import_page_speaks_french(client, alice_journalist):
-    from archive.imports import create_import
+    from archive.imports import create_import, failed_items_error
+    from archive.models import ImportJob
 
     job = create_import(actor=alice_journalist, inputs=[{"url": "https://example.org/a"}] * 2)
     client.force_login(alice_journalist)
@@ -235,3 +236,10 @@ def test_an_import_page_speaks_french(client, alice_journalist):
     assert "En attente qu’un worker le lance" in html
     listing = french(client, "/imports/")
     assert "Mes imports" in listing and "2 entrées" in listing
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, total=2, done=2, failed=1, error=failed_items_error(1, 2)
+    )
+    html = french(client, f"/imports/{job.pk}/")
+    assert "1 élément sur 2 en échec" in html and "2 adresses web" in html
+    assert "Import échoué" in html
+    assert client.get(f"/api/imports/{job.pk}/").json()["error"] == failed_items_error(1, 2)
