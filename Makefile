@@ -12,7 +12,7 @@ JOBS ?= 2
 # Django 6.1 needs Python >= 3.12: honour PYTHON=, else the first suitable interpreter found.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: help venv install run test cluster-test lint format check bench screenshots clean
+.PHONY: help venv install run test cluster-test lint format check bench screenshots messages clean
 
 help:
 	@echo "make run     set up and serve Claimdesk on http://$(HOST):$(PORT) with a background worker"
@@ -24,6 +24,7 @@ help:
 	@echo "make format  apply ruff fixes and formatting"
 	@echo "make bench   run the benchmark on PostgreSQL (see README, Performance)"
 	@echo "make screenshots  run the browser tests and refresh the README's screenshots in docs/"
+	@echo "make messages     update the French catalogue (locale/fr) and compile it (needs gettext)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then scripts/find-python >/dev/null; exit 1; fi
@@ -60,6 +61,13 @@ format: install
 
 screenshots: install
 	CLAIMDESK_SCREENSHOTS=docs $(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# The folders makemessages leaves out (tests/test_i18n.py leaves out the same).
+MESSAGES_IGNORE := -i ".venv/*" -i "bench/*" -i "tests/*" -i "staticfiles/*" -i "node_modules/*"
+
+messages: install
+	$(PY) manage.py makemessages -l fr --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l fr -i .venv
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

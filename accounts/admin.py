@@ -3,6 +3,7 @@ staff, and staff may manage everything in the admin."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import APIToken
 from .roles import is_admin
@@ -54,19 +55,19 @@ class WritesThroughServicesMixin:
         return super().has_delete_permission(request, obj)
 
     def create(self, request, data: dict):
-        raise PermissionDenied("Nothing is added here.")
+        raise PermissionDenied(gettext("Nothing is added here."))
 
     def update(self, request, obj, data: dict) -> None:
-        raise PermissionDenied("Nothing is changed here.")
+        raise PermissionDenied(gettext("Nothing is changed here."))
 
     def delete(self, request, obj) -> None:
-        raise PermissionDenied("Nothing is deleted here.")
+        raise PermissionDenied(gettext("Nothing is deleted here."))
 
     def save_inline_row(self, request, parent, data: dict):
-        raise PermissionDenied("This list cannot be added to here.")
+        raise PermissionDenied(gettext("This list cannot be added to here."))
 
     def delete_inline_row(self, request, obj) -> None:
-        raise PermissionDenied("Rows of this list cannot be deleted here.")
+        raise PermissionDenied(gettext("Rows of this list cannot be deleted here."))
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -133,7 +134,7 @@ class APITokenAdmin(AdminRoleMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         for token in queryset.active():
             token.revoke()

@@ -3,6 +3,7 @@ their login) and the service that lets them set it."""
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from .roles import AnyUser
 
@@ -19,10 +20,10 @@ def display_name(user: AnyUser | None) -> str:
 def set_name(*, user: User, first_name: str, last_name: str) -> User:
     """Set the signed-in `user`'s own first and last name (blank clears them)."""
     if not user.is_authenticated:
-        raise ValidationError("Log in to set your name.")
+        raise ValidationError(gettext("Log in to set your name."))
     first_name, last_name = first_name.strip(), last_name.strip()
     errors = {
-        field: f"At most {NAME_MAX_LENGTH} characters."
+        field: gettext("At most %(count)d characters.") % {"count": NAME_MAX_LENGTH}
         for field, value in (("first_name", first_name), ("last_name", last_name))
         if len(value) > NAME_MAX_LENGTH
     }

@@ -6,13 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .people import NAME_MAX_LENGTH, set_name
 
 
 class NameForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=NAME_MAX_LENGTH, required=False)
-    last_name = forms.CharField(label="Last name", max_length=NAME_MAX_LENGTH, required=False)
+    first_name = forms.CharField(
+        label=gettext_lazy("First name"), max_length=NAME_MAX_LENGTH, required=False
+    )
+    last_name = forms.CharField(
+        label=gettext_lazy("Last name"), max_length=NAME_MAX_LENGTH, required=False
+    )
 
 
 @login_required
@@ -30,6 +36,6 @@ def your_name(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            messages.success(request, "Your name is saved.")
+            messages.success(request, _("Your name is saved."))
             return redirect("your-name")
     return render(request, "accounts/your_name.html", {"form": form})

@@ -5,6 +5,7 @@ web UI and the API."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 from archive.validation import as_text
@@ -179,7 +180,9 @@ class EvidenceForm(forms.ModelForm):
         data = super().clean()
         given = [name for name in ("url", "capture", "document") if data.get(name)]
         if len(given) != 1:
-            raise ValidationError("Give exactly one of: a URL, an archived capture, a document.")
+            raise ValidationError(
+                gettext("Give exactly one of: a URL, an archived capture, a document.")
+            )
         return data
 
 
@@ -272,17 +275,27 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
     def delete(self, request, obj):
         services.delete_annotation(user=request.user, annotation=obj, expected_version=obj.version)
 
-    @admin.action(description="Publish the selected submitted annotations")
+    @admin.action(description=gettext_lazy("Publish the selected submitted annotations"))
     def publish_selected(self, request, queryset):
-        _each(request, queryset, services.publish_annotation, "Published")
+        def done(count):
+            return ngettext(
+                "Published %(count)d annotation.", "Published %(count)d annotations.", count
+            ) % {"count": count}
 
-    @admin.action(description="Return the selected annotations to their authors")
+        _each(request, queryset, services.publish_annotation, done)
+
+    @admin.action(description=gettext_lazy("Return the selected annotations to their authors"))
     def return_selected(self, request, queryset):
+        def done(count):
+            return ngettext(
+                "Returned %(count)d annotation.", "Returned %(count)d annotations.", count
+            ) % {"count": count}
+
         comment = "Returned by an administrator: please review and resubmit."
-        _each(request, queryset, services.return_annotation, "Returned", comment=comment)
+        _each(request, queryset, services.return_annotation, done, comment=comment)
 
 
-def _each(request, annotations, step, done: str, **arguments) -> None:
+def _each(request, annotations, step, done, **arguments) -> None:
     """Take the workflow `step` on each of `annotations` on its current version, reporting
     each refusal and then how many were `done`."""
     count = 0
@@ -299,7 +312,7 @@ def _each(request, annotations, step, done: str, **arguments) -> None:
         else:
             count += 1
     if count:
-        messages.success(request, f"{done} {count} annotation(s).")
+        messages.success(request, done(count))
 
 
 @admin.register(AppearanceAnchor)

@@ -11,6 +11,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
@@ -41,28 +43,32 @@ class SearchFilter(django_filters.CharFilter):
 
 
 class ArticleFilter(django_filters.FilterSet):
-    q = SearchFilter(label="Search title and text", method="search")
+    q = SearchFilter(label=_("Search title and text"), method="search")
     source = django_filters.ModelChoiceFilter(
-        label="Source",
+        label=_("Source"),
         queryset=Source.objects.all(),
         to_field_name="slug",
-        empty_label="any source",
+        empty_label=_("any source"),
     )
     language = django_filters.ChoiceFilter(
-        label="Language", choices=LANGUAGE_CHOICES, empty_label="any language"
+        label=_("Language"), choices=LANGUAGE_CHOICES, empty_label=_("any language")
     )
     tag = django_filters.ModelChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
-        empty_label="any tag",
+        empty_label=_("any tag"),
         method="tagged",
-        label="Tag",
+        label=_("Tag"),
     )
     has_claims = django_filters.BooleanFilter(
         method="with_claims",
-        label="Claims",
+        label=_("Claims"),
         widget=forms.Select(
-            choices=[("", "with or without"), ("true", "with"), ("false", "without")]
+            choices=[
+                ("", pgettext_lazy("claims", "with or without")),
+                ("true", pgettext_lazy("claims", "with")),
+                ("false", pgettext_lazy("claims", "without")),
+            ]
         ),
     )
 
@@ -238,7 +244,10 @@ class ClaimListFilterForm(forms.Form):
         low, high = data.get("min_confidence"), data.get("max_confidence")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError(
-                f"The confidence range is empty: from {low} % is above up to {high} %."
+                gettext(
+                    "The confidence range is empty: from %(low)s %% is above up to %(high)s %%."
+                )
+                % {"low": low, "high": high}
             )
         return data
 
@@ -248,7 +257,7 @@ def page_tag_filter():
     return django_filters.ModelMultipleChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
-        label="Tags (any of)",
+        label=_("Tags (any of)"),
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -256,10 +265,10 @@ def page_tag_filter():
 def page_source_filter():
     """The pages' source filter: a list of sources by name."""
     return django_filters.ModelChoiceFilter(
-        label="Source",
+        label=_("Source"),
         queryset=Source.objects.all(),
         to_field_name="slug",
-        empty_label="any source",
+        empty_label=_("any source"),
         method="filter_source",
     )
 
@@ -270,22 +279,22 @@ class ClaimListFilter(ClaimFilter):
 
     confidence_scale = 100
 
-    q = SearchFilter(label="Search wording and quotes", method="filter_q")
+    q = SearchFilter(label=_("Search wording and quotes"), method="filter_q")
     tag = page_tag_filter()
     status = django_filters.ChoiceFilter(
-        label="Status", choices=Annotation.Status.choices, empty_label="any status"
+        label=_("Status"), choices=Annotation.Status.choices, empty_label=_("any status")
     )
     verdict = django_filters.ChoiceFilter(
-        label="Verdict", choices=Annotation.Verdict.choices, empty_label="any verdict"
+        label=_("Verdict"), choices=Annotation.Verdict.choices, empty_label=_("any verdict")
     )
     source = page_source_filter()
     min_confidence = django_filters.NumberFilter(
-        label="Confidence from (%)", min_value=0, max_value=100
+        label=_("Confidence from (%)"), min_value=0, max_value=100
     )
     max_confidence = django_filters.NumberFilter(
-        label="Confidence up to (%)", min_value=0, max_value=100
+        label=_("Confidence up to (%)"), min_value=0, max_value=100
     )
-    author = django_filters.CharFilter(label="Annotated by (login)")
+    author = django_filters.CharFilter(label=_("Annotated by (login)"))
     # Parameters of the API that the page does not offer.
     article = language = created_after = created_before = None
     published_after = published_before = updated_since = None
@@ -333,23 +342,23 @@ class AgreementPageFilter(AgreementFilter):
     tag = page_tag_filter()
     source = page_source_filter()
     language = django_filters.ChoiceFilter(
-        label="Language", choices=LANGUAGE_CHOICES, empty_label="any language"
+        label=_("Language"), choices=LANGUAGE_CHOICES, empty_label=_("any language")
     )
-    author = django_filters.CharFilter(label="Annotated by (login)")
+    author = django_filters.CharFilter(label=_("Annotated by (login)"))
     created_after = django_filters.DateFilter(
-        label="Claims from",
+        label=_("Claims from"),
         field_name="created_at",
         lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = django_filters.DateFilter(
-        label="Claims before",
+        label=_("Claims before"),
         field_name="created_at",
         lookup_expr="date__lt",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     status = django_filters.MultipleChoiceFilter(
-        label="Annotations that count (none ticked: submitted and published)",
+        label=_("Annotations that count (none ticked: submitted and published)"),
         choices=Annotation.Status.choices,
         method="counted",
         widget=forms.CheckboxSelectMultiple,

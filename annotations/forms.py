@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from archive.forms import web_address_field
@@ -37,20 +39,20 @@ class MarkClaimForm(forms.Form):
     quote = forms.CharField(strip=False, widget=forms.HiddenInput)
     claim = ClaimChoiceField(
         queryset=Claim.objects.none(),
-        label="This passage states",
+        label=_("This passage states"),
         widget=forms.RadioSelect,
         required=False,
         initial=NEW_CLAIM,
     )
     text = forms.CharField(
-        label="Wording of the new claim",
+        label=_("Wording of the new claim"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A short, neutral wording; the quote if left empty.",
+        help_text=_("A short, neutral wording; the quote if left empty."),
     )
-    language = forms.ChoiceField(label="Language of the claim", choices=LANGUAGE_CHOICES)
+    language = forms.ChoiceField(label=_("Language of the claim"), choices=LANGUAGE_CHOICES)
     claimant = forms.CharField(
-        label="Who makes the claim (optional)", required=False, max_length=300
+        label=_("Who makes the claim (optional)"), required=False, max_length=300
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -65,7 +67,7 @@ class MarkClaimForm(forms.Form):
         self.similar = list(similar)
         if chosen is not None and chosen not in self.similar:
             self.similar.append(chosen)
-        self.fields["claim"].widget.choices = [(NEW_CLAIM, "a new claim")] + [
+        self.fields["claim"].widget.choices = [(NEW_CLAIM, gettext("a new claim"))] + [
             (c.pk, c.text) for c in self.similar
         ]
 
@@ -79,26 +81,26 @@ class AnnotationForm(forms.Form):
         queryset=Tag.objects.all(),
         to_field_name="slug",
         required=False,
-        label="Tags",
+        label=_("Tags"),
     )
     confidence = forms.IntegerField(
-        label="Confidence",
+        label=_("Confidence"),
         min_value=0,
         max_value=100,
         initial=50,
         widget=forms.NumberInput(attrs={"type": "range", "step": 1}),
-        help_text="How sure you are, from 0 % to 100 %.",
+        help_text=_("How sure you are, from 0 % to 100 %."),
     )
     verdict = forms.ChoiceField(
-        label="Verdict",
+        label=_("Verdict"),
         required=False,
-        choices=[("", "no verdict yet"), *Annotation.Verdict.choices],
+        choices=[("", pgettext_lazy("verdict", "no verdict yet")), *Annotation.Verdict.choices],
     )
     rationale = forms.CharField(
-        label="Rationale",
+        label=_("Rationale"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Why you assess the claim this way; readers see it once published.",
+        help_text=_("Why you assess the claim this way; readers see it once published."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -131,23 +133,26 @@ class AnnotationForm(forms.Form):
 class EvidenceForm(forms.Form):
     """A link, or a quote of an archived article (its latest capture)."""
 
-    url = web_address_field("Link", "A page that backs or contradicts the claim.")
+    url = web_address_field(_("Link"), _("A page that backs or contradicts the claim."))
     article = forms.CharField(
-        label="Or an archived article",
+        label=_("Or an archived article"),
         required=False,
-        help_text="Its number or its address in Claimdesk (e.g. /articles/12/), or its "
-        "canonical URL.",
+        help_text=_(
+            "Its number or its address in Claimdesk (e.g. /articles/12/), or its canonical URL."
+        ),
     )
     quote = forms.CharField(
-        label="Quote from that article",
+        label=_("Quote from that article"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         strip=False,
     )
     stance = forms.ChoiceField(
-        label="Stance", choices=Evidence.Stance.choices, initial=Evidence.Stance.SUPPORTS
+        label=_("Stance"), choices=Evidence.Stance.choices, initial=Evidence.Stance.SUPPORTS
     )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, required=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,30 +174,32 @@ class EvidenceForm(forms.Form):
         else:
             article = Article.objects.filter(url=value).first()
         if article is None:
-            raise ValidationError(f"No archived article is “{value}”.")
+            raise ValidationError(gettext("No archived article is “%(value)s”.") % {"value": value})
         try:
             return article.captures.defer("raw").latest()
         except Capture.DoesNotExist:
-            raise ValidationError(f"The article “{article}” has no capture to quote.") from None
+            raise ValidationError(
+                gettext("The article “%(article)s” has no capture to quote.") % {"article": article}
+            ) from None
 
     def clean(self):
         data = super().clean()
         data["capture"] = data.pop("article", None)
         url, capture = data.get("url"), data.get("capture")
         if url and capture:
-            raise ValidationError("Give a link or an archived article, not both.")
+            raise ValidationError(gettext("Give a link or an archived article, not both."))
         if self.required and not (url or capture) and not self.errors:
-            raise ValidationError("Give a link or an archived article.")
+            raise ValidationError(gettext("Give a link or an archived article."))
         if not self.required and not (url or capture) and (data.get("quote") or data.get("note")):
-            raise ValidationError("The evidence needs a link or an archived article.")
+            raise ValidationError(gettext("The evidence needs a link or an archived article."))
         if capture is None and data.get("quote"):
-            self.add_error("quote", "A quote needs the archived article it comes from.")
+            self.add_error("quote", gettext("A quote needs the archived article it comes from."))
         return data
 
 
 class ReturnForm(forms.Form):
     comment = forms.CharField(
-        label="What should the author change?", widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What should the author change?"), widget=forms.Textarea(attrs={"rows": 3})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -202,10 +209,10 @@ class QuoteLookupForm(forms.Form):
 
     capture = forms.IntegerField(widget=forms.HiddenInput)
     find = forms.CharField(
-        label="Passage to mark",
+        label=_("Passage to mark"),
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Paste or type the passage exactly as the article has it.",
+        help_text=_("Paste or type the passage exactly as the article has it."),
     )
 
 
@@ -217,18 +224,18 @@ class AssignForm(forms.Form):
         queryset=Claim.objects.alive(), widget=forms.MultipleHiddenInput
     )
     assignees = forms.ModelMultipleChoiceField(
-        queryset=None, label="Ask", widget=forms.CheckboxSelectMultiple
+        queryset=None, label=_("Ask"), widget=forms.CheckboxSelectMultiple
     )
     blind = forms.BooleanField(
         required=False,
         initial=True,
-        label="Blind",
-        help_text="They do not see the others' annotations until they submit their own.",
+        label=_("Blind"),
+        help_text=_("They do not see the others' annotations until they submit their own."),
     )
     show_published = forms.BooleanField(
         required=False,
-        label="Show published",
-        help_text="In blind mode, still show published ones.",
+        label=_("Show published"),
+        help_text=_("In blind mode, still show published ones."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -239,9 +246,9 @@ class AssignForm(forms.Form):
 class TagPatternForm(forms.Form):
     """A phrase that suggests a tag in one language, as the tag page adds it."""
 
-    language = forms.ChoiceField(label="Language", choices=LANGUAGE_CHOICES)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
     phrase = forms.CharField(
-        label="Phrase",
+        label=_("Phrase"),
         max_length=300,
-        help_text="Matched on lemmas: “aucune raison officielle” also matches its inflections.",
+        help_text=_("Matched on lemmas: “aucune raison officielle” also matches its inflections."),
     )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils.translation import pgettext_lazy
 from rapidfuzz import fuzz
 
 from accounts import roles
@@ -184,16 +185,25 @@ class Appearance(TimestampedModel):
     exact quote with its context (W3C TextPositionSelector + TextQuoteSelector)."""
 
     class Status(models.TextChoices):
-        ANCHORED = "anchored", "anchored"  # the quote is in the capture, verbatim
-        CHANGED = "changed", "wording changed"  # found again, but reworded: a silent edit
-        ORPHANED = "orphaned", "orphaned"  # not found in the article's latest capture
+        ANCHORED = (
+            "anchored",
+            pgettext_lazy("anchor status", "anchored"),
+        )  # the quote is in the capture, verbatim
+        CHANGED = (
+            "changed",
+            pgettext_lazy("anchor status", "wording changed"),
+        )  # found again, but reworded: a silent edit
+        ORPHANED = (
+            "orphaned",
+            pgettext_lazy("anchor status", "orphaned"),
+        )  # not found in the article's latest capture
 
     class Method(models.TextChoices):
-        SELECTION = "selection", "marked by hand"
-        EXACT = "exact", "exact quote"
-        CONTEXT = "context", "quote and context"
-        FUZZY = "fuzzy", "fuzzy match"
-        NONE = "none", "not found"
+        SELECTION = "selection", pgettext_lazy("anchor method", "marked by hand")
+        EXACT = "exact", pgettext_lazy("anchor method", "exact quote")
+        CONTEXT = "context", pgettext_lazy("anchor method", "quote and context")
+        FUZZY = "fuzzy", pgettext_lazy("anchor method", "fuzzy match")
+        NONE = "none", pgettext_lazy("anchor method", "not found")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
     capture = models.ForeignKey(Capture, on_delete=models.PROTECT, related_name="appearances")
@@ -381,18 +391,21 @@ class Annotation(TimestampedModel, SoftDeletableModel):
     """One editor's assessment of one claim."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "draft"
-        SUBMITTED = "submitted", "submitted for review"
-        PUBLISHED = "published", "published"
-        RETURNED = "returned", "returned to author"
-        RETRACTED = "retracted", "retracted"  # withdrawn after publication, publicly
+        DRAFT = "draft", pgettext_lazy("annotation status", "draft")
+        SUBMITTED = "submitted", pgettext_lazy("annotation status", "submitted for review")
+        PUBLISHED = "published", pgettext_lazy("annotation status", "published")
+        RETURNED = "returned", pgettext_lazy("annotation status", "returned to author")
+        RETRACTED = (
+            "retracted",
+            pgettext_lazy("annotation status", "retracted"),
+        )  # withdrawn after publication, publicly
 
     class Verdict(models.TextChoices):
-        ACCURATE = "accurate", "accurate"
-        MOSTLY_ACCURATE = "mostly-accurate", "mostly accurate"
-        MISLEADING = "misleading", "misleading"
-        FALSE = "false", "false"
-        UNVERIFIABLE = "unverifiable", "unverifiable"
+        ACCURATE = "accurate", pgettext_lazy("verdict", "accurate")
+        MOSTLY_ACCURATE = "mostly-accurate", pgettext_lazy("verdict", "mostly accurate")
+        MISLEADING = "misleading", pgettext_lazy("verdict", "misleading")
+        FALSE = "false", pgettext_lazy("verdict", "false")
+        UNVERIFIABLE = "unverifiable", pgettext_lazy("verdict", "unverifiable")
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
     # Once submitted, an annotation was made without seeing the others (blind mode).
@@ -544,14 +557,14 @@ class Evidence(SoftDeletableModel):
     """What backs an annotation: a link, a quote from an archived capture, or a document."""
 
     class Kind(models.TextChoices):
-        URL = "url", "link"
-        CAPTURE = "capture", "archived article"
-        DOCUMENT = "document", "document"
+        URL = "url", pgettext_lazy("evidence kind", "link")
+        CAPTURE = "capture", pgettext_lazy("evidence kind", "archived article")
+        DOCUMENT = "document", pgettext_lazy("evidence kind", "document")
 
     class Stance(models.TextChoices):
-        SUPPORTS = "supports", "supports"
-        CONTRADICTS = "contradicts", "contradicts"
-        CONTEXT = "context", "context"
+        SUPPORTS = "supports", pgettext_lazy("stance", "supports")
+        CONTRADICTS = "contradicts", pgettext_lazy("stance", "contradicts")
+        CONTEXT = "context", pgettext_lazy("stance", "context")
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -19,8 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from archive.models import language_name
 
@@ -193,7 +195,8 @@ def _foreign_html(segment: Segment) -> SafeString:
     return format_html(
         '<span class="foreign" lang="{}" title="{}">{}</span>',
         code,
-        f"Looks like {name} inserted in the text (score {segment.foreign['score']:.2f})",
+        gettext("Looks like %(language)s inserted in the text (score %(score)s)")
+        % {"language": name, "score": number_format(segment.foreign["score"], 2)},
         segment.text,
     )
 

@@ -40,6 +40,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 
 # Claim language (ISO 639-1) → PostgreSQL snowball configuration.
 STEMMED_LANGUAGES = {
@@ -119,7 +120,8 @@ def parse_query(q: str) -> ParsedQuery:
     max_terms = settings.CLAIMDESK_SEARCH_MAX_TERMS
     if len(q) > max_length:
         raise ValidationError(
-            f"The search is {len(q)} characters long; at most {max_length} are allowed.",
+            gettext("The search is %(length)d characters long; at most %(most)d are allowed.")
+            % {"length": len(q), "most": max_length},
             code="max_length",
         )
     alternatives: list[list[Term]] = [[]]
@@ -144,7 +146,9 @@ def parse_query(q: str) -> ParsedQuery:
     count = sum(len(re.findall(r"[^\W_]+", w)) for w in parsed.words)
     if count > max_terms:
         raise ValidationError(
-            f"The search has {count} words; at most {max_terms} are allowed.", code="max_terms"
+            gettext("The search has %(count)d words; at most %(most)d are allowed.")
+            % {"count": count, "most": max_terms},
+            code="max_terms",
         )
     return parsed
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.actors import REANCHORING, Actor
 from archive.models import Capture
@@ -65,21 +66,29 @@ def quote_at(capture: Capture, start: int, end: int, quote: str | None = None) -
     must equal; a ValidationError naming `end` or `quote` otherwise."""
     text = capture.text
     if not 0 <= start < end:
-        raise ValidationError({"end": "A span must start at 0 or later and end after it starts."})
+        raise ValidationError(
+            {"end": _("A span must start at 0 or later and end after it starts.")}
+        )
     if end > len(text):
         raise ValidationError(
             {
-                "end": f"The span {start}–{end} is outside the article's text: it runs past "
-                f"the end of the capture ({len(text)} characters)."
+                "end": _(
+                    "The span %(start)s–%(end)s is outside the article's text: it runs past "
+                    "the end of the capture (%(length)s characters)."
+                )
+                % {"start": start, "end": end, "length": len(text)}
             }
         )
     expected = text[start:end]
     if quote is not None and quote != expected:
         raise ValidationError(
             {
-                "quote": f"The quote does not match the capture at {start}–{end}: the capture "
-                f"has “{expected}”, the quote given was “{quote}”. What the article says at "
-                "this place is not the passage shown: select it again."
+                "quote": _(
+                    "The quote does not match the capture at %(start)s–%(end)s: the capture "
+                    "has “%(expected)s”, the quote given was “%(quote)s”. What the article says "
+                    "at this place is not the passage shown: select it again."
+                )
+                % {"start": start, "end": end, "expected": expected, "quote": quote}
             },
             code="quote_mismatch",
         )
@@ -98,10 +107,18 @@ def _clean_confidence(value: object) -> Decimal:
         confidence = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise ValidationError(
-            {"confidence": f"Confidence must be a number between 0 and 1, not “{value}”."}
+            {
+                "confidence": _("Confidence must be a number between 0 and 1, not “%(value)s”.")
+                % {"value": value}
+            }
         ) from None
     if not confidence.is_finite() or not (0 <= confidence <= 1):
-        raise ValidationError({"confidence": f"Confidence must be between 0 and 1, not {value}."})
+        raise ValidationError(
+            {
+                "confidence": _("Confidence must be between 0 and 1, not %(value)s.")
+                % {"value": value}
+            }
+        )
     return confidence.quantize(Decimal("0.001"))
 
 
@@ -114,7 +131,10 @@ def _tags(slugs_or_tags: Iterable[Tag | str]) -> list[Tag]:
         missing = slugs - {t.slug for t in found}
         if missing:
             raise ValidationError(
-                {"tags": f"Unknown tag(s): {', '.join(sorted(missing))}. Pick from the vocabulary."}
+                {
+                    "tags": _("Unknown tag(s): %(tags)s. Pick from the vocabulary.")
+                    % {"tags": ", ".join(sorted(missing))}
+                }
             )
         tags.extend(found)
     return tags
@@ -234,7 +254,7 @@ def _check_unchanged(annotation: Annotation, expected_version: int | None) -> No
 
 @transaction.atomic
 def create_claim(*, user: User, text: str, language: str, claimant: str = "") -> Claim:
-    rules.require(rules.can_create_claim(user), "Only journalists and editors create claims.")
+    rules.require(rules.can_create_claim(user), _("Only journalists and editors create claims."))
     return _save_claim(user=user, text=text, language=language, claimant=claimant)
 
 
@@ -274,12 +294,15 @@ def update_claim(
     this is an editor's act with a `reason`, which the journal keeps."""
     rules.require(
         rules.can_edit_claim(user, claim, published=False),
-        "Only the claim's creator or an editor can change it.",
+        _("Only the claim's creator or an editor can change it."),
     )
     published = is_published(claim)
     rules.require(
         rules.can_edit_claim(user, claim, published=published),
-        "This claim has a published assessment: only an editor can change it now, giving a reason.",
+        _(
+            "This claim has a published assessment: only an editor can change it now, giving "
+            "a reason."
+        ),
     )
     before = claim_state(claim)
     for field, value in (("text", text), ("language", language), ("claimant", claimant)):
@@ -292,7 +315,7 @@ def update_claim(
     reason = reason.strip()
     if published and not reason:
         raise ValidationError(
-            {"reason": "This claim has a published assessment: say why its wording changes."}
+            {"reason": _("This claim has a published assessment: say why its wording changes.")}
         )
     claim.save()
     _record_claim(claim, user, "edited", public=published, reason=reason, changes=changed)
@@ -305,14 +328,16 @@ def delete_claim(*, user: User, claim: Claim, reason: str = "") -> None:
     history. Removing a claim with a published assessment needs a `reason`."""
     rules.require(
         rules.can_delete_claim(user, claim),
-        "Only an editor, or the claim's creator before anything about it is published, "
-        "can remove a claim.",
+        _(
+            "Only an editor, or the claim's creator before anything about it is published, "
+            "can remove a claim."
+        ),
     )
     published = is_published(claim)
     reason = reason.strip()
     if published and not reason:
         raise ValidationError(
-            {"reason": "This claim has a published assessment: say why it is removed."}
+            {"reason": _("This claim has a published assessment: say why it is removed.")}
         )
     Claim.objects.filter(pk=claim.pk).update(deleted_at=timezone.now(), updated_at=timezone.now())
     _record_claim(claim, user, "deleted", public=published, reason=reason)
@@ -344,7 +369,7 @@ def mark_claim(
     """Mark a span as a claim: an appearance of `claim`, or of a new claim worded `text`
     (default: the quote) in `language` (default: `claim_language`). Returns the appearance
     and whether it is new: where `claim` is already marked at this span, the existing one."""
-    rules.require(rules.can_create_claim(user), "Only journalists and editors mark claims.")
+    rules.require(rules.can_create_claim(user), _("Only journalists and editors mark claims."))
     quote_at(capture, start, end, quote)
     if claim is None:
         claim = _save_claim(
@@ -556,7 +581,7 @@ def create_annotation(
     submit: bool = False,
 ) -> Annotation:
     """The user's own assessment of `claim`, as a draft (or submitted for review)."""
-    rules.require(rules.can_annotate(user), "Only journalists and editors annotate claims.")
+    rules.require(rules.can_annotate(user), _("Only journalists and editors annotate claims."))
     annotation = Annotation(
         claim=claim,
         author=user,
@@ -592,7 +617,7 @@ def update_annotation(
     annotation (which only an admin may edit) needs a `reason`."""
     rules.require(
         rules.can_edit_annotation(user, annotation),
-        "You can edit only your own annotations, and only while they are drafts or returned.",
+        _("You can edit only your own annotations, and only while they are drafts or returned."),
     )
     return _edit_annotation(
         user=user,
@@ -622,7 +647,7 @@ def _edit_annotation(
 ) -> Annotation:
     reason = reason.strip()
     if annotation.status == Annotation.Status.PUBLISHED and not reason:
-        raise ValidationError({"reason": "This annotation is published: say why it changes."})
+        raise ValidationError({"reason": _("This annotation is published: say why it changes.")})
     before = annotation_state(annotation)
     changes: dict = {}
     if confidence is not None:
@@ -631,8 +656,8 @@ def _edit_annotation(
         if verdict not in Annotation.Verdict.values and verdict != "":
             raise ValidationError(
                 {
-                    "verdict": f"“{verdict}” is not a verdict; use one of "
-                    f"{', '.join(Annotation.Verdict.values)}."
+                    "verdict": _("“%(verdict)s” is not a verdict; use one of %(verdicts)s.")
+                    % {"verdict": verdict, "verdicts": ", ".join(Annotation.Verdict.values)}
                 }
             )
         changes["verdict"] = verdict
@@ -726,7 +751,7 @@ def submit_annotation(
 ) -> Annotation:
     rules.require(
         rules.can_submit_annotation(user, annotation),
-        "Only the author submits an annotation, and only a draft or a returned one.",
+        _("Only the author submits an annotation, and only a draft or a returned one."),
     )
     return _move(
         annotation,
@@ -744,7 +769,7 @@ def publish_annotation(
     rules.require(
         rules.can_review_annotation(user, annotation)
         and annotation.status == Annotation.Status.SUBMITTED,
-        "Only an editor other than the author publishes an annotation, once it is submitted.",
+        _("Only an editor other than the author publishes an annotation, once it is submitted."),
     )
     return _review(
         annotation,
@@ -763,7 +788,7 @@ def return_annotation(
     """Send an annotation back to its author with a comment (also a published one)."""
     rules.require(
         rules.can_review_annotation(user, annotation),
-        "Only an editor other than the author returns an annotation, once it is submitted.",
+        _("Only an editor other than the author returns an annotation, once it is submitted."),
     )
     return _review(
         annotation,
@@ -771,7 +796,7 @@ def return_annotation(
         expected_version=expected_version,
         action="returned",
         status=Annotation.Status.RETURNED,
-        comment=_said(comment, "comment", "Say what the author should change."),
+        comment=_said(comment, "comment", _("Say what the author should change.")),
         published_at=None,
     )
 
@@ -784,7 +809,7 @@ def retract_annotation(
     for readers who see published material only, and keeps its history."""
     rules.require(
         rules.can_retract_annotation(user, annotation),
-        "Only an editor retracts an annotation, and only a published one.",
+        _("Only an editor retracts an annotation, and only a published one."),
     )
     return _review(
         annotation,
@@ -792,7 +817,7 @@ def retract_annotation(
         expected_version=expected_version,
         action="retracted",
         status=Annotation.Status.RETRACTED,
-        comment=_said(reason, "reason", "Say publicly why this annotation is retracted."),
+        comment=_said(reason, "reason", _("Say publicly why this annotation is retracted.")),
     )
 
 
@@ -801,7 +826,10 @@ def content_at(annotation: Annotation, version: int) -> dict:
     from its journal; a ValidationError naming `version` if it has no such version."""
     if not 1 <= version <= annotation.version:
         raise ValidationError(
-            {"version": f"Annotation {annotation.pk} has versions 1 to {annotation.version}."}
+            {
+                "version": _("Annotation %(id)s has versions 1 to %(last)s.")
+                % {"id": annotation.pk, "last": annotation.version}
+            }
         )
     content: dict = {}
     for changes in (
@@ -816,7 +844,10 @@ def content_at(annotation: Annotation, version: int) -> dict:
     missing = [field for field in CONTENT_FIELDS if field not in content]
     if missing:
         raise ValidationError(
-            {"version": f"Version {version} of annotation {annotation.pk} is not recorded."}
+            {
+                "version": _("Version %(version)s of annotation %(id)s is not recorded.")
+                % {"version": version, "id": annotation.pk}
+            }
         )
     return content
 
@@ -834,7 +865,7 @@ def revert_annotation(
     journaled as `reverted` with `from_version`."""
     rules.require(
         rules.can_revert_annotation(user, annotation),
-        "You can revert only annotations you may edit: your own drafts or returned ones.",
+        _("You can revert only annotations you may edit: your own drafts or returned ones."),
     )
     content = content_at(annotation, version)
     return _edit_annotation(
@@ -853,7 +884,7 @@ def delete_annotation(*, user: User, annotation: Annotation, expected_version: i
     """Soft-delete: the annotation disappears from every list but stays in the database."""
     rules.require(
         rules.can_delete_annotation(user, annotation),
-        "You can delete only your own draft or returned annotations.",
+        _("You can delete only your own draft or returned annotations."),
     )
     before = annotation_state(annotation)
     _bump(annotation, expected_version, deleted_at=timezone.now())
@@ -878,7 +909,7 @@ def add_evidence(
     """Back `annotation` with a link, a quote of an archived capture, or a document."""
     rules.require(
         rules.can_add_evidence(user, annotation),
-        "You can add evidence only to your own annotations while they are drafts or returned.",
+        _("You can add evidence only to your own annotations while they are drafts or returned."),
     )
     given = [
         name
@@ -887,8 +918,11 @@ def add_evidence(
     ]
     if len(given) != 1:
         raise ValidationError(
-            "Evidence is exactly one of: a link (url), an archived capture, or a document; "
-            f"got {', '.join(given) or 'none'}."
+            _(
+                "Evidence is exactly one of: a link (url), an archived capture, or a document; "
+                "got %(given)s."
+            )
+            % {"given": ", ".join(given) or _("none")}
         )
     evidence = Evidence(
         annotation=annotation,
@@ -924,7 +958,7 @@ def add_evidence(
 def remove_evidence(*, user: User, evidence: Evidence) -> None:
     rules.require(
         rules.can_remove_evidence(user, evidence),
-        "You can remove evidence only from your own annotations while they are editable.",
+        _("You can remove evidence only from your own annotations while they are editable."),
     )
     Evidence.objects.filter(pk=evidence.pk).update(deleted_at=timezone.now())
     annotation = evidence.annotation
@@ -953,7 +987,7 @@ def save_tag(
     tag: Tag | None = None,
 ) -> Tag:
     """Create a tag, or change `tag`; editors curate the vocabulary."""
-    rules.require(rules.can_curate_tags(user), "Only editors curate the tag vocabulary.")
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag vocabulary."))
     created = tag is None
     tag = tag or Tag()
     before = {} if created else _tag_state(tag)
@@ -1003,7 +1037,7 @@ def save_tag_pattern(
 ) -> TagPattern:
     """Create a pattern suggesting `tag` in `language`, or change `pattern`; editors curate
     the patterns with the vocabulary. Journaled as a change of the tag's patterns."""
-    rules.require(rules.can_curate_tags(user), "Only editors curate the tag patterns.")
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag patterns."))
     before = _patterns_of(tag)
     pattern = pattern or TagPattern()
     pattern.tag, pattern.language, pattern.phrase = tag, language, phrase
@@ -1015,7 +1049,7 @@ def save_tag_pattern(
 
 @transaction.atomic
 def delete_tag_pattern(*, user: User, pattern: TagPattern) -> None:
-    rules.require(rules.can_curate_tags(user), "Only editors curate the tag patterns.")
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag patterns."))
     tag = pattern.tag
     before = _patterns_of(tag)
     pattern.delete()
@@ -1027,11 +1061,11 @@ def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str)
     """Apply a capture-level tag (e.g. `spun-or-garbled-text`) to the capture's claim: the
     claim marked on its first line, the headline (marked now if it is not yet). The tag is
     added to the user's annotation of that claim, created as a draft if they have none."""
-    rules.require(rules.can_annotate(user), "Only journalists and editors tag captures.")
+    rules.require(rules.can_annotate(user), _("Only journalists and editors tag captures."))
     (tag,) = _tags([tag])
     first_line = next((m for m in re.finditer(r"[^\n]*\S[^\n]*", capture.text)), None)
     if first_line is None:
-        raise ValidationError("This capture has no text to mark.")
+        raise ValidationError(_("This capture has no text to mark."))
     start = first_line.start() + len(first_line.group()) - len(first_line.group().lstrip())
     quote = first_line.group().strip()
     end = start + len(quote)
@@ -1041,7 +1075,9 @@ def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str)
         .first()
     )
     if appearance is None:
-        appearance, _ = mark_claim(user=user, capture=capture, start=start, end=end, quote=quote)
+        appearance, _created = mark_claim(
+            user=user, capture=capture, start=start, end=end, quote=quote
+        )
     claim = appearance.claim
     annotation = Annotation.objects.authored_by(user).filter(claim=claim).first()
     if annotation is None:

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy
 from django_tasks_db.models import DBTaskResult
 
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
@@ -37,7 +38,7 @@ class SourceAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     def delete(self, request, obj):
         services.delete_source(actor=request.user, source=obj)
 
-    @admin.display(ordering="article_count", description="articles")
+    @admin.display(ordering="article_count", description=gettext_lazy("articles"))
     def article_count(self, obj):
         return obj.article_count
 
@@ -58,7 +59,7 @@ class CaptureInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
-    @admin.display(description="characters")
+    @admin.display(description=gettext_lazy("characters"))
     def length(self, obj):
         return len(obj.text)
 
@@ -66,7 +67,7 @@ class CaptureInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ArticleAddForm(forms.ModelForm):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 20}),
-        help_text="The article's plain text: stored as its first capture.",
+        help_text=gettext_lazy("The article's plain text: stored as its first capture."),
     )
 
     class Meta:
@@ -91,7 +92,7 @@ class ArticleAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin)
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(capture_count=Count("captures"))
 
-    @admin.display(ordering="capture_count", description="captures")
+    @admin.display(ordering="capture_count", description=gettext_lazy("captures"))
     def capture_count(self, obj):
         return obj.capture_count
 
@@ -160,6 +161,6 @@ class CaptureAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
     def short_sha(self, obj):
         return obj.sha256[:12]
 
-    @admin.display(description="text")
+    @admin.display(description=gettext_lazy("text"))
     def text_display(self, obj):
         return format_html_join("", "<p>{}</p>", ((p,) for p in obj.text.split("\n") if p))

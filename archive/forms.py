@@ -5,6 +5,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .imports import check_upload_name, import_limit, too_large_message, url_inputs
 from .ingest.readers import SUPPORTED_SUFFIXES
@@ -43,33 +46,42 @@ class ArticleAddForm(forms.Form):
     """Web addresses or files, archived by an import job; or pasted text, archived at once."""
 
     urls = forms.CharField(
-        label="Web addresses",
+        label=_("Web addresses"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One or more http(s) addresses, one per line; each page is fetched and its "
-        "main text archived.",
+        help_text=_(
+            "One or more http(s) addresses, one per line; each page is fetched and its main "
+            "text archived."
+        ),
     )
     file = MultipleFileField(
-        label="Files",
+        label=_("Files"),
         required=False,
-        help_text=f"One or more files: {', '.join(SUPPORTED_SUFFIXES)} — a .txt file's first "
-        "line is its title; a WARC or JSON Lines file holds many articles.",
+        help_text=format_lazy(
+            _(
+                "One or more files: {suffixes} — a .txt file’s first line is its title; a WARC "
+                "or JSON Lines file holds many articles."
+            ),
+            suffixes=", ".join(SUPPORTED_SUFFIXES),
+        ),
     )
     title = forms.CharField(
-        label="Title", required=False, max_length=1000, help_text="Needed with pasted text."
+        label=_("Title"), required=False, max_length=1000, help_text=_("Needed with pasted text.")
     )
-    text = forms.CharField(label="Text", required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    text = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 12})
+    )
     source = forms.ModelChoiceField(
-        label="Source",
+        label=_("Source"),
         queryset=Source.objects.all(),
         required=False,
-        empty_label="Recognise it from the web address",
+        empty_label=_("Recognise it from the web address"),
     )
-    language = forms.ChoiceField(label="Language", required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", "Detect it from the text")] + [
+        self.fields["language"].choices = [("", gettext("Detect it from the text"))] + [
             (code, language_name(code)) for code in settings.CLAIMDESK_LANGUAGES
         ]
         self.fields["file"].widget.attrs["accept"] = ",".join(SUPPORTED_SUFFIXES)
@@ -100,8 +112,8 @@ class ArticleAddForm(forms.Form):
         given = [name for name in ("urls", "file", "text") if data.get(name)]
         if len(given) != 1 and not self.errors:
             raise forms.ValidationError(
-                "Give one of: web addresses, files, or pasted text (with its title)."
+                gettext("Give one of: web addresses, files, or pasted text (with its title).")
             )
         if data.get("text") and not data.get("title"):
-            self.add_error("title", "Pasted text needs a title.")
+            self.add_error("title", gettext("Pasted text needs a title."))
         return data

@@ -26,6 +26,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from warcio.archiveiterator import ArchiveIterator
 
 from accounts.actors import IMPORT, Actor, is_system
@@ -57,10 +59,10 @@ def import_limit() -> int:
 
 
 def too_large_message(name: str) -> str:
-    return (
-        f"“{name}” is larger than the {import_limit():,}-byte limit of one import "
+    return gettext(
+        "“%(name)s” is larger than the %(limit)s-byte limit of one import "
         "(CLAIMDESK_IMPORT_MAX_BYTES); split it into several files."
-    )
+    ) % {"name": name, "limit": number_format(import_limit(), force_grouping=True)}
 
 
 def too_many_files(exc: Exception) -> str:
@@ -80,8 +82,8 @@ def check_upload_name(name: str) -> None:
     if kind_of(Path(name)) is None:
         raise ValidationError(
             {
-                "file": f"“{name}”: unsupported file type; expected one of "
-                f"{', '.join(SUPPORTED_SUFFIXES)}."
+                "file": gettext("“%(name)s”: unsupported file type; expected one of %(kinds)s.")
+                % {"name": name, "kinds": ", ".join(SUPPORTED_SUFFIXES)}
             }
         )
 
@@ -111,20 +113,25 @@ def save_upload(upload: UploadedFile) -> dict:
 def url_inputs(urls: object) -> list[dict]:
     """The job inputs for a list of http(s) URLs; ValidationError naming a bad one."""
     if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-        raise ValidationError({"urls": "A list of http(s) addresses."})
+        raise ValidationError({"urls": gettext("A list of http(s) addresses.")})
     urls = [url.strip() for url in urls if url.strip()]
     if not urls:
-        raise ValidationError({"urls": "Give at least one http(s) address."})
+        raise ValidationError({"urls": gettext("Give at least one http(s) address.")})
     if len(urls) > settings.CLAIMDESK_IMPORT_MAX_URLS:
         raise ValidationError(
             {
-                "urls": f"{len(urls)} addresses: one import takes at most "
-                f"{settings.CLAIMDESK_IMPORT_MAX_URLS} (CLAIMDESK_IMPORT_MAX_URLS)."
+                "urls": gettext(
+                    "%(count)s addresses: one import takes at most %(most)s "
+                    "(CLAIMDESK_IMPORT_MAX_URLS)."
+                )
+                % {"count": len(urls), "most": settings.CLAIMDESK_IMPORT_MAX_URLS}
             }
         )
     for url in urls:
         if not is_url(url) or len(url) > 2000:
-            raise ValidationError({"urls": f"“{url[:200]}” is not an http(s) address."})
+            raise ValidationError(
+                {"urls": gettext("“%(url)s” is not an http(s) address.") % {"url": url[:200]}}
+            )
     return [{"url": url, "name": url} for url in urls]
 
 
@@ -148,17 +155,21 @@ def create_import(
     """Queue a job that archives `inputs` (see ImportJob.inputs) as `actor`, who must be
     allowed to archive articles; its worker is told once the job is committed."""
     rules.require(
-        rules.can_archive_articles(actor), "Only journalists and editors archive articles."
+        rules.can_archive_articles(actor), gettext("Only journalists and editors archive articles.")
     )
     if language and language not in settings.CLAIMDESK_LANGUAGES:
         raise ValidationError(
             {
-                "language": f"“{language}” is not one of the archive's languages "
-                f"({', '.join(settings.CLAIMDESK_LANGUAGES)})."
+                "language": gettext(
+                    "“%(language)s” is not one of the archive's languages (%(languages)s)."
+                )
+                % {"language": language, "languages": ", ".join(settings.CLAIMDESK_LANGUAGES)}
             }
         )
     if not inputs:
-        raise ValidationError("Nothing to import: give a file or at least one web address.")
+        raise ValidationError(
+            gettext("Nothing to import: give a file or at least one web address.")
+        )
     with transaction.atomic():
         job = ImportJob.objects.create(
             created_by=None if is_system(actor) else actor,
@@ -352,7 +363,7 @@ class _Run:
         if job.runner != self.runner:
             raise JobLost
         if not error and job.failed:
-            error = f"{job.failed} of {job.done} item(s) failed; each says why."
+            error = failed_items_error(job.failed, job.done)
         self.mine.update(
             status=ImportJob.Status.FAILED if error else ImportJob.Status.SUCCEEDED,
             total=job.done if not error else job.total,
@@ -452,12 +463,24 @@ def recover_stale_imports(*, now: dt.datetime | None = None) -> list[int]:
     return requeued
 
 
+def failed_items_error(failed: int, done: int) -> str:
+    """The reason stored on a job some of whose items failed (the API and the logs give it as
+    stored; the job's page words it in the reader's language)."""
+    return f"{failed} of {done} item(s) failed; each says why."
+
+
 def describe_inputs(job: ImportJob) -> str:
     """The job's inputs in a line: "crawl.warc.gz, 3 web addresses"."""
     urls = sum(1 for entry in job.inputs if "url" in entry)
     files = [entry["name"] for entry in job.inputs if "url" not in entry]
-    parts = files[:3] + ([f"{len(files) - 3} more file(s)"] if len(files) > 3 else [])
+    more = len(files) - 3
+    parts = files[:3]
+    if more > 0:
+        parts.append(
+            ngettext("%(count)d more file", "%(count)d more files", more) % {"count": more}
+        )
     if urls:
         first = next(entry["url"] for entry in job.inputs if "url" in entry)
-        parts.append(first if urls == 1 else f"{urls} web addresses")
+        many = ngettext("%(count)d web address", "%(count)d web addresses", urls) % {"count": urls}
+        parts.append(first if urls == 1 else many)
     return ", ".join(parts)

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import get_language_info
+from django.utils.functional import lazy
+from django.utils.translation import get_language_info, pgettext_lazy
 
 from accounts.roles import is_editor
 from core.models import TimestampedModel, not_empty, person_or_none
@@ -31,18 +32,20 @@ def validate_language(value: str) -> None:
 
 
 def language_name(code: str) -> str:
-    """The English name of an ISO 639-1 code ("French" for "fr"); the code itself when Django
-    does not know it, and "" for no code."""
+    """The name of an ISO 639-1 code in the interface's language ("French" for "fr" in
+    English, "Français" in French); the code itself when Django does not know it, and "" for
+    no code."""
     if not code:
         return ""
     try:
-        return get_language_info(code)["name"]
+        return get_language_info(code)["name_translated"].capitalize()
     except KeyError:
         return code
 
 
-# The languages claims and filters offer (CLAIMDESK_LANGUAGES), as form choices named for people.
-LANGUAGE_CHOICES = [(code, language_name(code)) for code in settings.CLAIMDESK_LANGUAGES]
+# The languages claims and filters offer (CLAIMDESK_LANGUAGES), as form choices named for people
+# in the language of the request that shows them.
+LANGUAGE_CHOICES = [(code, lazy(language_name, str)(code)) for code in settings.CLAIMDESK_LANGUAGES]
 
 
 def validate_domains(value: object) -> None:
@@ -186,12 +189,12 @@ class Capture(models.Model):
     """An immutable snapshot of an article's text at one moment."""
 
     class Origin(models.TextChoices):
-        FILE = "file", "file"
-        URL = "url", "URL"
-        WARC = "warc", "WARC record"
-        PASTE = "paste", "pasted text"
-        UPLOAD = "upload", "uploaded file"
-        SEED = "seed", "seed"
+        FILE = "file", pgettext_lazy("capture origin", "file")
+        URL = "url", pgettext_lazy("capture origin", "URL")
+        WARC = "warc", pgettext_lazy("capture origin", "WARC record")
+        PASTE = "paste", pgettext_lazy("capture origin", "pasted text")
+        UPLOAD = "upload", pgettext_lazy("capture origin", "uploaded file")
+        SEED = "seed", pgettext_lazy("capture origin", "seed")
 
     # Text a person typed or handed in, rather than read from the article's own page or an
     # archive of it: replacing an article's text this way is an editor's act.
@@ -286,10 +289,10 @@ class ImportJob(TimestampedModel):
     last stored item."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+        QUEUED = "queued", pgettext_lazy("import status", "Queued")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("import status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
 
@@ -364,10 +367,10 @@ class ImportItem(models.Model):
     refused), and one not here was not."""
 
     class Outcome(models.TextChoices):
-        CREATED = "created"
-        NEW_CAPTURE = "new capture"
-        UNCHANGED = "unchanged"
-        FAILED = "failed"
+        CREATED = "created", pgettext_lazy("import outcome", "Created")
+        NEW_CAPTURE = "new capture", pgettext_lazy("import outcome", "New Capture")
+        UNCHANGED = "unchanged", pgettext_lazy("import outcome", "Unchanged")
+        FAILED = "failed", pgettext_lazy("import outcome", "Failed")
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField(help_text="The item's place in the job's inputs.")

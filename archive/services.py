@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, is_system
 from journal import services as journal
@@ -148,7 +149,7 @@ def archive_article(
     those details identify (None: not archived) when the caller has already found it
     (`find_articles`); by default it is looked up."""
     rules.require(
-        rules.can_archive_articles(actor), "Only journalists and editors archive articles."
+        rules.can_archive_articles(actor), _("Only journalists and editors archive articles.")
     )
     title = " ".join(title.split())
     article = find_article(url=url, source=source, title=title) if known is LOOKUP else known
@@ -185,7 +186,9 @@ def add_capture(*, actor: Actor, article: Article, capture: CapturePayload) -> C
     anchored in earlier captures follow the text. Refuses text identical to the article's
     latest capture (ValidationError), actors who may not add captures, and pasted or uploaded
     text from actors who may not replace an article's text (PermissionDenied)."""
-    rules.require(rules.can_add_captures(actor), "Only journalists and editors archive articles.")
+    rules.require(
+        rules.can_add_captures(actor), _("Only journalists and editors archive articles.")
+    )
     previous = latest_capture(article)
     if previous is not None and previous.sha256 == text_sha256(normalize_text(capture.text)):
         raise ValidationError(
@@ -199,7 +202,9 @@ def recapture(*, actor: Actor, article: Article) -> ArchiveResult:
     """Fetch the article's URL now (outside any transaction) and archive what it reads as a
     new capture, unless identical to the latest one (UNCHANGED). ValidationError when the
     article has no URL or the fetch fails, saying why."""
-    rules.require(rules.can_add_captures(actor), "Only journalists and editors archive articles.")
+    rules.require(
+        rules.can_add_captures(actor), _("Only journalists and editors archive articles.")
+    )
     if not article.url:
         raise ValidationError(
             "This article has no web address to fetch again; an editor may paste its new text."
@@ -238,8 +243,10 @@ def _store_capture(
     if replacement:
         rules.require(
             rules.can_replace_text(actor),
-            "Only editors replace an archived article's text with pasted or uploaded text; "
-            "archive its web address again to capture it as it reads now.",
+            _(
+                "Only editors replace an archived article's text with pasted or uploaded text; "
+                "archive its web address again to capture it as it reads now."
+            ),
         )
     # The payload's fields are the capture's own (a Document adds the article's, left aside).
     values = {f.name: getattr(capture, f.name) for f in dataclasses.fields(CapturePayload)}
@@ -271,7 +278,7 @@ def _store_capture(
 def update_article(*, actor: Actor, article: Article, **details: object) -> Article:
     """Correct an article's details (title, source, url, authors, published_at, language);
     its captures stay as they are. Admins only."""
-    rules.require(rules.can_edit_articles(actor), "Only admins correct an article's details.")
+    rules.require(rules.can_edit_articles(actor), _("Only admins correct an article's details."))
     before = article_state(article)
     for name, value in details.items():
         setattr(article, name, value)
@@ -284,7 +291,7 @@ def update_article(*, actor: Actor, article: Article, **details: object) -> Arti
 @transaction.atomic
 def save_source(*, actor: Actor, source: Source | None = None, **fields: object) -> Source:
     """Create a source with `fields`, or change those fields of `source`. Admins only."""
-    rules.require(rules.can_manage_sources(actor), "Only admins manage sources.")
+    rules.require(rules.can_manage_sources(actor), _("Only admins manage sources."))
     created = source is None
     source = source or Source()
     before = {} if created else source_state(source)
@@ -301,7 +308,7 @@ def save_source(*, actor: Actor, source: Source | None = None, **fields: object)
 def delete_source(*, actor: Actor, source: Source) -> None:
     """Remove a source; one with articles is protected (ProtectedError). Its history stays
     in the journal."""
-    rules.require(rules.can_manage_sources(actor), "Only admins manage sources.")
+    rules.require(rules.can_manage_sources(actor), _("Only admins manage sources."))
     pk, before = source.pk, source_state(source)
     source.delete()
     journal.record(

@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied, TooManyFieldsSent, TooManyF
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.roles import is_editor
 
@@ -18,12 +21,13 @@ from .forms import ArticleAddForm
 from .imports import (
     create_import,
     describe_inputs,
+    failed_items_error,
     import_limit,
     save_upload,
     too_many_files,
 )
 from .ingest.documents import Document, IngestError
-from .models import Capture, ImportJob
+from .models import Capture, ImportItem, ImportJob
 from .services import Outcome, archive_document
 from .warc import capture_warc
 
@@ -46,7 +50,7 @@ def article_add(request):
     page follows its progress."""
     rules.require(
         rules.can_archive_articles(request.user),
-        "Only journalists and editors add articles to the archive.",
+        _("Only journalists and editors add articles to the archive."),
     )
     length = request.META.get("CONTENT_LENGTH") or "0"
     if request.method == "POST" and length.isdigit() and int(length) > import_limit() + 2**20:
@@ -54,8 +58,14 @@ def article_add(request):
         form = ArticleAddForm()
         form.add_error(
             None,
-            f"The upload holds {int(length):,} bytes; one import takes at most "
-            f"{import_limit():,} (CLAIMDESK_IMPORT_MAX_BYTES). Split it into several imports.",
+            _(
+                "The upload holds %(length)s bytes; one import takes at most %(limit)s "
+                "(CLAIMDESK_IMPORT_MAX_BYTES). Split it into several imports."
+            )
+            % {
+                "length": number_format(int(length), force_grouping=True),
+                "limit": number_format(import_limit(), force_grouping=True),
+            },
         )
         return render(request, "archive/article_add.html", {"form": form}, status=413)
     if request.method == "POST":
@@ -89,10 +99,12 @@ def article_add(request):
             form.add_error(None, str(exc))
         else:
             text = {
-                Outcome.CREATED: "Archived as a new article.",
-                Outcome.NEW_CAPTURE: "The text changed: archived as a new capture of this "
-                "article; its claims were re-anchored.",
-                Outcome.UNCHANGED: "Already archived with identical text: nothing was added.",
+                Outcome.CREATED: _("Archived as a new article."),
+                Outcome.NEW_CAPTURE: _(
+                    "The text changed: archived as a new capture of this article; its claims "
+                    "were re-anchored."
+                ),
+                Outcome.UNCHANGED: _("Already archived with identical text: nothing was added."),
             }[result.outcome]
             level = messages.INFO if result.outcome == Outcome.UNCHANGED else messages.SUCCESS
             messages.add_message(request, level, text)
@@ -102,6 +114,40 @@ def article_add(request):
 
 # Items listed on a job's page; the API lists them all.
 PAGE_ITEMS = 500
+# What became of an item, as the job's page words it ("3 created, 1 unchanged").
+OUTCOME_WORDS = {
+    ImportItem.Outcome.CREATED: pgettext_lazy("import outcome", "created"),
+    ImportItem.Outcome.NEW_CAPTURE: pgettext_lazy("import outcome", "new capture"),
+    ImportItem.Outcome.UNCHANGED: pgettext_lazy("import outcome", "unchanged"),
+    ImportItem.Outcome.FAILED: pgettext_lazy("import outcome", "failed"),
+}
+
+
+def job_error(job: ImportJob) -> str:
+    """Why the job stopped, as stored; the usual reason, that items failed, in the reader's
+    language."""
+    if job.error == failed_items_error(job.failed, job.done):
+        return ngettext(
+            "%(failed)d of %(done)d items failed; each says why.",
+            "%(failed)d of %(done)d items failed; each says why.",
+            job.failed,
+        ) % {"failed": job.failed, "done": job.done}
+    return job.error
+
+
+def outcome_count(outcome: str, count: int) -> str:
+    """How many items had `outcome`, in words: "3 created", "1 new capture"."""
+    if outcome == ImportItem.Outcome.CREATED:
+        text = ngettext("%(count)d created", "%(count)d created", count)
+    elif outcome == ImportItem.Outcome.NEW_CAPTURE:
+        text = ngettext("%(count)d new capture", "%(count)d new captures", count)
+    elif outcome == ImportItem.Outcome.UNCHANGED:
+        text = ngettext("%(count)d unchanged", "%(count)d unchanged", count)
+    elif outcome == ImportItem.Outcome.FAILED:
+        text = ngettext("%(count)d failed", "%(count)d failed", count)
+    else:
+        return f"{count} {outcome}"
+    return text % {"count": count}
 
 
 @login_required
@@ -120,14 +166,20 @@ def import_detail(request, pk: int):
     """An import's progress and items; htmx polls it for the part that changes."""
     job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
     items = list(job.items.select_related("article")[: PAGE_ITEMS + 1])
+    for item in items:
+        item.outcome_label = OUTCOME_WORDS.get(item.outcome, item.outcome)
     context = {
         "job": job,
+        "error": job_error(job),
         "items": items[:PAGE_ITEMS],
         "more": len(items) > PAGE_ITEMS,
         "inputs": describe_inputs(job),
-        "counts": list(
-            job.items.order_by("outcome").values_list("outcome").annotate(count=Count("pk"))
-        ),
+        "counts": [
+            outcome_count(outcome, count)
+            for outcome, count in job.items.order_by("outcome")
+            .values_list("outcome")
+            .annotate(count=Count("pk"))
+        ],
     }
     if request.htmx:
         return render(request, "archive/_import_job.html", {**context, "swap": True})

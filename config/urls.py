@@ -45,6 +45,8 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The language switch in the navigation posts to django.views.i18n.set_language here.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include((api_urlpatterns, "api"))),

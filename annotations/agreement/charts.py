@@ -3,8 +3,10 @@ attributes only: the CSP forbids inline styles and the page runs no script): the
 matrix as a heat map, and confidence as a scatter of one annotator against another."""
 
 import numpy as np
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 
-from .metrics import Ratings
+from .metrics import Ratings, reason_text
 
 CELL = 44  # px, one square of the heat map
 LABEL = 120  # px, room for usernames
@@ -34,10 +36,14 @@ def heat_map(pairs: list[dict]) -> dict | None:
     cells = []
     for pair in pairs:
         kappa = pair["kappa_verdict"]
-        text = "–" if kappa is None else f"{kappa:.2f}"
-        title = f"{pair['a']} and {pair['b']}: κ {text} on {pair['units']} shared claims"
+        text = "–" if kappa is None else number_format(kappa, 2)
+        title = ngettext(
+            "%(a)s and %(b)s: κ %(kappa)s on %(units)d shared claim",
+            "%(a)s and %(b)s: κ %(kappa)s on %(units)d shared claims",
+            pair["units"],
+        ) % {"a": pair["a"], "b": pair["b"], "kappa": text, "units": pair["units"]}
         if pair.get("reason"):
-            title += f" ({pair['reason']})"
+            title += f" ({reason_text(pair['reason'])})"
         for row, col in ((pair["a"], pair["b"]), (pair["b"], pair["a"])):
             cells.append(
                 {
@@ -99,12 +105,19 @@ def scatter(ratings: Ratings, a: str, b: str) -> dict | None:
         {
             "cx": round(MARGIN + float(x[u]) * PLOT, 1),
             "cy": round(MARGIN + (1 - float(y[u])) * PLOT, 1),
-            "title": f"claim {ratings.unit_ids[u]}: {a} {x[u]:.2f}, {b} {y[u]:.2f}",
+            "title": gettext("claim %(claim)s: %(a)s %(x)s, %(b)s %(y)s")
+            % {
+                "claim": ratings.unit_ids[u],
+                "a": a,
+                "x": number_format(float(x[u]), 2),
+                "b": b,
+                "y": number_format(float(y[u]), 2),
+            },
         }
         for u in shown
     ]
     ticks = [
-        {"value": f"{v:g}", "pos": MARGIN + v * PLOT, "inv": MARGIN + (1 - v) * PLOT}
+        {"value": number_format(f"{v:g}"), "pos": MARGIN + v * PLOT, "inv": MARGIN + (1 - v) * PLOT}
         for v in (0, 0.25, 0.5, 0.75, 1)
     ]
     return {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import krippendorff
 import numpy as np
+from django.utils.translation import gettext
 
 # Bootstrap resamples of the units; the seed makes every interval reproducible.
 RESAMPLES = 500
@@ -26,6 +27,18 @@ LIBRARY_CELLS = 2_000_000
 NO_UNITS = "fewer than two units with two or more values"
 NO_VARIATION = "no variation: every value is the same, so chance agreement is total"
 FEW_SHARED = f"fewer than {MIN_PAIR_UNITS} shared units"
+
+
+def reason_text(reason: str) -> str:
+    """A reason as the pages show it, in the reader's language; the API keeps it as above."""
+    texts = {
+        NO_UNITS: gettext("fewer than two claims with two or more values"),
+        NO_VARIATION: gettext(
+            "no variation: every value is the same, so chance agreement is total"
+        ),
+        FEW_SHARED: gettext("fewer than %(count)d shared claims") % {"count": MIN_PAIR_UNITS},
+    }
+    return texts.get(reason, reason)
 
 
 @dataclass(frozen=True)

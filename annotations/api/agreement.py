@@ -2,6 +2,7 @@
 `annotations.agreement.report` over the claims the claim list's filters choose."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -81,7 +82,7 @@ class AgreementView(generics.GenericAPIView):
     def get(self, request):
         user = viewer(request)
         rules.require(
-            rules.can_view_agreement(user), "Agreement figures are for editors and admins."
+            rules.can_view_agreement(user), _("Agreement figures are for editors and admins.")
         )
         filterset = AgreementFilter(
             request.query_params, queryset=self.get_queryset(), request=request, viewer=user

@@ -5,6 +5,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import Article, Capture
 
@@ -12,7 +14,7 @@ from .. import rules
 from ..models import Annotation, Claim
 
 PAGE_SIZE = 25
-STALE_MESSAGE = (
+STALE_MESSAGE = _(
     "This annotation was changed elsewhere after you opened it, so your change was not saved. "
     "Check what it says now and apply your change again."
 )
@@ -43,7 +45,7 @@ def article_capture(article: Article, capture_id: str | None = None) -> Capture 
     captures = article.captures.defer("raw")
     if capture_id:
         if not capture_id.isdigit():
-            raise Http404("No such capture of this article.")
+            raise Http404(gettext("No such capture of this article."))
         return get_object_or_404(captures, pk=capture_id)
     try:
         return captures.latest()

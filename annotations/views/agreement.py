@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .. import rules
 from ..agreement import charts, report
@@ -13,7 +14,9 @@ from ..models import Claim
 @login_required
 def agreement(request: HttpRequest) -> HttpResponse:
     user = request.user
-    rules.require(rules.can_view_agreement(user), "Agreement figures are for editors and admins.")
+    rules.require(
+        rules.can_view_agreement(user), _("Agreement figures are for editors and admins.")
+    )
     filterset = AgreementPageFilter(
         request.GET, queryset=Claim.objects.visible_to(user), request=request, viewer=user
     )

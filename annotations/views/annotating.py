@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from archive.validation import add_to_form
 from core.exceptions import PreconditionRequired
@@ -17,7 +19,7 @@ from ..history import annotation_history
 from ..models import Annotation, Claim
 from ._shared import STALE_MESSAGE, claim_url, visible_annotation, visible_claim
 
-NOT_EDITABLE = (
+NOT_EDITABLE = gettext_lazy(
     "You can change only your own annotations, and only while they are drafts or returned."
 )
 
@@ -28,10 +30,10 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     piece of evidence, saved as a draft or submitted for review."""
     user = request.user
     claim = visible_claim(user, pk, Claim.objects.with_details(user))
-    rules.require(rules.can_annotate(user), "Only journalists and editors annotate claims.")
+    rules.require(rules.can_annotate(user), _("Only journalists and editors annotate claims."))
     own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
     if own is not None:
-        messages.info(request, "You have already annotated this claim: here is your annotation.")
+        messages.info(request, _("You have already annotated this claim: here is your annotation."))
         if own.is_editable:
             return redirect("annotations:annotation-edit", own.pk)
         return redirect(claim_url(claim.pk, own.pk))
@@ -89,9 +91,11 @@ def _save_evidence_and_maybe_submit(
         services.submit_annotation(
             user=request.user, annotation=annotation, expected_version=annotation.version
         )
-        messages.success(request, "Submitted for review: an editor will publish it or return it.")
+        messages.success(
+            request, _("Submitted for review: an editor will publish it or return it.")
+        )
     else:
-        messages.success(request, "Draft saved. Only you and the editors can see it.")
+        messages.success(request, _("Draft saved. Only you and the editors can see it."))
 
 
 @login_required
@@ -156,7 +160,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError:
             pass
         else:
-            messages.success(request, "Evidence added.")
+            messages.success(request, _("Evidence added."))
             return redirect(claim_url(annotation.claim_id, annotation.pk))
     return render(
         request, "annotations/evidence_form.html", {"annotation": annotation, "form": form}

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from archive.validation import as_text
@@ -26,7 +28,7 @@ def assign(request: HttpRequest) -> HttpResponse:
         errors = "; ".join(
             f"{form.fields[k].label or k}: {' '.join(v)}" for k, v in form.errors.items()
         )
-        messages.error(request, f"Nothing assigned. {errors}")
+        messages.error(request, _("Nothing assigned. %(errors)s") % {"errors": errors})
         return redirect(target)
     try:
         made = assignments.assign_claims(user=request.user, **form.cleaned_data)
@@ -35,11 +37,16 @@ def assign(request: HttpRequest) -> HttpResponse:
         return redirect(target)
     claims = len(form.cleaned_data["claims"])
     names = ", ".join(a.username for a in form.cleaned_data["assignees"])
+    assigned = ngettext(
+        "Assigned %(claims)d claim to %(names)s", "Assigned %(claims)d claims to %(names)s", claims
+    ) % {"claims": claims, "names": names}
+    if form.cleaned_data["blind"]:
+        assigned = _("%(assigned)s (blind)") % {"assigned": assigned}
+    made_text = ngettext("%(count)d assignment", "%(count)d assignments", len(made)) % {
+        "count": len(made)
+    }
     messages.success(
-        request,
-        f"Assigned {claims} claim{'s' if claims != 1 else ''} to {names}"
-        f"{' (blind)' if form.cleaned_data['blind'] else ''}: {len(made)} assignment"
-        f"{'s' if len(made) != 1 else ''}.",
+        request, _("%(assigned)s: %(made)s.") % {"assigned": assigned, "made": made_text}
     )
     return redirect(target)
 
@@ -49,7 +56,7 @@ def assign(request: HttpRequest) -> HttpResponse:
 def unassign(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(Assignment, pk=pk)
     assignments.unassign(user=request.user, assignment=assignment)
-    messages.success(request, f"Withdrew {assignment.assignee}'s assignment.")
+    messages.success(request, _("Withdrew %(name)s’s assignment.") % {"name": assignment.assignee})
     return redirect(
         next_url(request, reverse("annotations:claim-detail", args=[assignment.claim_id]))
     )

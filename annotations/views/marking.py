@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from archive.models import Article, Capture
 from archive.validation import add_to_form, as_text
@@ -25,7 +26,7 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a selected span or a pasted passage as a claim, new or already in the archive,
     then go on to annotate it."""
     user = request.user
-    rules.require(rules.can_create_claim(user), "Only journalists and editors mark claims.")
+    rules.require(rules.can_create_claim(user), _("Only journalists and editors mark claims."))
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
     source = request.POST if request.method == "POST" else request.GET
     capture = article_capture(article, source.get("capture"))
@@ -35,7 +36,7 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {"article": article, "capture": capture, "preselected_tags": preselected}
     if capture is None:
-        context["error"] = "This article has no capture yet, so there is no text to mark."
+        context["error"] = _("This article has no capture yet, so there is no text to mark.")
         return render(request, TEMPLATE, context, status=400)
 
     form = None
@@ -45,11 +46,11 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
             # The form's fields are the service's arguments; the capture is the one looked up.
             data = {**form.cleaned_data, "capture": capture}
             try:
-                appearance, _ = services.mark_claim(user=user, **data)
+                appearance, _created = services.mark_claim(user=user, **data)
             except ValidationError as exc:
                 add_to_form(form, exc)
             else:
-                messages.success(request, "Claim marked.")
+                messages.success(request, _("Claim marked."))
                 return redirect(_after_marking(user, appearance.claim, preselected))
         span = _span(source)
     elif "find" in request.GET:
@@ -68,15 +69,15 @@ def mark_claim(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         quote = services.quote_at(capture, start, end)
     except ValidationError as exc:
-        context["error"] = f"{as_text(exc)} Select the passage again."
+        context["error"] = _("%(error)s Select the passage again.") % {"error": as_text(exc)}
         return render(request, TEMPLATE, context, status=400)
     selected = source.get("selected")
     # Browsers collapse white space in the text of a selection they report.
     if selected is not None and " ".join(selected.split()) != " ".join(quote.split()):
-        context["error"] = (
-            f"The selection “{selected}” does not match the archived text at {start}–{end} "
-            f"(“{quote}”). Select the passage again."
-        )
+        context["error"] = _(
+            "The selection “%(selected)s” does not match the archived text at %(start)s–%(end)s "
+            "(“%(quote)s”). Select the passage again."
+        ) % {"selected": selected, "start": start, "end": end, "quote": quote}
         return render(request, TEMPLATE, context, status=400)
 
     if form is None:

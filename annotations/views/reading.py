@@ -6,6 +6,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Su
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from accounts import roles
 from archive.diff import diff_texts
@@ -171,9 +172,9 @@ def capture_history(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"article": article, "captures": captures, "old_id": old_id, "new_id": new_id}
     if old_id and new_id:
         if old_id not in by_id or new_id not in by_id:
-            context["error"] = "Choose two captures of this article to compare."
+            context["error"] = _("Choose two captures of this article to compare.")
         elif old_id == new_id:
-            context["error"] = "Choose two different captures to compare."
+            context["error"] = _("Choose two different captures to compare.")
         else:
             pair = {c.pk: c for c in Capture.objects.defer("raw").filter(pk__in=[old_id, new_id])}
             old, new = pair[int(old_id)], pair[int(new_id)]

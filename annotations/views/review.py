@@ -12,6 +12,9 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -32,7 +35,7 @@ def _version(request: HttpRequest) -> int | None:
 
 def _revert(*, to_version: str, **arguments) -> None:
     if not to_version.isdigit():
-        raise ValidationError("Choose the version to restore.")
+        raise ValidationError(_("Choose the version to restore."))
     services.revert_annotation(version=int(to_version), **arguments)
 
 
@@ -44,35 +47,39 @@ class Step:
     review queue, whose first item is the next one waiting."""
 
     service: Callable[..., object]
-    done: str | Callable[[Annotation, dict], str]
+    done: Promise | Callable[[Annotation, dict], str]
     posted: tuple[str, ...] = ()
     review: bool = False
 
 
 STEPS = {
-    "submit": Step(services.submit_annotation, "Submitted for review."),
+    "submit": Step(services.submit_annotation, gettext_lazy("Submitted for review.")),
     "publish": Step(
         services.publish_annotation,
-        lambda annotation, form: f"Published {display_name(annotation.author)}’s annotation.",
+        lambda annotation, form: (
+            _("Published %(author)s’s annotation.") % {"author": display_name(annotation.author)}
+        ),
         review=True,
     ),
     "return": Step(
         services.return_annotation,
         lambda annotation, form: (
-            f"Returned to {display_name(annotation.author)} with your comment."
+            _("Returned to %(author)s with your comment.")
+            % {"author": display_name(annotation.author)}
         ),
         posted=("comment",),
         review=True,
     ),
     "retract": Step(
         services.retract_annotation,
-        "Retracted: readers no longer see it as current.",
+        gettext_lazy("Retracted: readers no longer see it as current."),
         posted=("reason",),
     ),
     "revert": Step(
         _revert,
         lambda annotation, form: (
-            f"Version {form['to_version']} restored as version {annotation.version}."
+            _("Version %(target)s restored as version %(version)s.")
+            % {"target": form["to_version"], "version": annotation.version}
         ),
         posted=("to_version", "reason"),
     ),
@@ -110,7 +117,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Submitted annotations awaiting an editor, oldest first."""
     user = request.user
     if not roles.is_editor(user):
-        raise PermissionDenied("The review queue is for editors.")
+        raise PermissionDenied(_("The review queue is for editors."))
     queue = (
         Annotation.objects.awaiting_review(user)
         .select_related("reviewed_by")

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from archive.models import Article
@@ -21,17 +22,19 @@ from ._shared import article_capture, claim_url
 def tag_capture(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply a tag the capture's analysis suggests to the capture's claim."""
     user = request.user
-    rules.require(rules.can_annotate(user), "Only journalists and editors tag captures.")
+    rules.require(rules.can_annotate(user), _("Only journalists and editors tag captures."))
     article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
     capture = article_capture(article, request.POST.get("capture"))
     reader = redirect("annotations:reader", article.pk)
     if capture is None:
-        messages.error(request, "This article has no capture to tag.")
+        messages.error(request, _("This article has no capture to tag."))
         return reader
     analysis = analyse(capture, user)
     slug = request.POST.get("tag", "")
     if slug not in analysis.tags:
-        messages.error(request, f"The analysis of this capture does not suggest “{slug}”.")
+        messages.error(
+            request, _("The analysis of this capture does not suggest “%(tag)s”.") % {"tag": slug}
+        )
         return reader
     words = ", ".join(dict.fromkeys(span["text"] for span in analysis.foreign_spans))
     try:
@@ -44,5 +47,5 @@ def tag_capture(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return reader
-    messages.success(request, f"Tagged “{slug}” on the article's claim.")
+    messages.success(request, _("Tagged “%(tag)s” on the article’s claim.") % {"tag": slug})
     return redirect(claim_url(annotation.claim_id, annotation.pk))

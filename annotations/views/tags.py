@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from archive.validation import as_text
@@ -52,7 +53,11 @@ def pattern_add(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, as_text(exc))
         else:
-            messages.success(request, f"“{tag.label}” now suggested by “{pattern.phrase}”.")
+            messages.success(
+                request,
+                _("“%(tag)s” now suggested by “%(phrase)s”.")
+                % {"tag": tag.label, "phrase": pattern.phrase},
+            )
             return _back(tag)
     return _page(request, invalid=form, status=400)
 
@@ -62,5 +67,9 @@ def pattern_add(request: HttpRequest, slug: str) -> HttpResponse:
 def pattern_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     pattern = get_object_or_404(TagPattern.objects.select_related("tag"), tag__slug=slug, pk=pk)
     services.delete_tag_pattern(user=request.user, pattern=pattern)
-    messages.success(request, f"Removed “{pattern.phrase}” from “{pattern.tag.label}”.")
+    messages.success(
+        request,
+        _("Removed “%(phrase)s” from “%(tag)s”.")
+        % {"phrase": pattern.phrase, "tag": pattern.tag.label},
+    )
     return _back(pattern.tag)

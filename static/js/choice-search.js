@@ -1,6 +1,8 @@
 // Multi-select filters (a fieldset of checkboxes, .filter-choices[data-searchable]): a search
 // box, shown only when this script runs, narrows the visible choices; checked ones stay
-// visible, and a count says how many are chosen. Without JavaScript every checkbox is listed.
+// visible, and a count says how many are chosen (in the page's language: the template gives
+// the words as data-chosen-one and data-chosen-many, "{n} chosen"). Without JavaScript every
+// checkbox is listed.
 (function () {
   "use strict";
 
@@ -21,7 +23,8 @@
 
     const count = function () {
       const n = options.filter(function (o) { return o.checkbox.checked; }).length;
-      chosen.textContent = n ? n + " chosen" : "";
+      const words = n === 1 ? fieldset.dataset.chosenOne : fieldset.dataset.chosenMany;
+      chosen.textContent = n ? (words || "{n} chosen").replace("{n}", String(n)) : "";
     };
     const filter = function () {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);

@@ -97,7 +97,8 @@
       selectedInput.disabled = false;
       button.disabled = false;
       const shown = span.quote.length > 80 ? span.quote.slice(0, 79) + "…" : span.quote;
-      hint.textContent = "Selected: “" + shown + "”";
+      // The words around the quote come from the page, in its language (data-selected).
+      hint.textContent = (hint.dataset.selected || "Selected: “{quote}”").replace("{quote}", shown);
     });
     form.addEventListener("submit", function (event) {
       if (!startInput.value || !endInput.value) event.preventDefault();

@@ -19,6 +19,10 @@ pytestmark = [
 
 @pytest.fixture
 def newsroom(transactional_db, alice_journalist, bob_journalist, erin_editor):
+    return build_newsroom(alice_journalist, bob_journalist, erin_editor)
+
+
+def build_newsroom(alice_journalist, bob_journalist, erin_editor) -> dict:
     """An article with a marked claim that Alice annotated and submitted, then resubmitted
     after a return, and a published one of Bob's; the tag vocabulary."""
     for slug, label in (("unverified", "Unverified"), ("disputed", "Disputed")):
