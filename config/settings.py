@@ -36,6 +36,14 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def env_count(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip() or str(default)
     if not value.isdigit():
@@ -285,17 +293,17 @@ if CLAIMDESK_TASK_BACKEND == "rq":
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[CLAIMDESK_TASK_BACKEND], "QUEUES": ["default"]}}
 # An import job whose worker has not reported for this many seconds is taken to have died
 # (killed, machine lost) and is queued again; it resumes after its last stored item.
-CLAIMDESK_JOB_STALE_AFTER = float(os.environ.get("CLAIMDESK_JOB_STALE_AFTER", "60"))
+CLAIMDESK_JOB_STALE_AFTER = env_number("CLAIMDESK_JOB_STALE_AFTER", 60)
 # How often a worker looks for such jobs, in seconds.
-CLAIMDESK_JOB_CHECK_INTERVAL = float(os.environ.get("CLAIMDESK_JOB_CHECK_INTERVAL", "15"))
+CLAIMDESK_JOB_CHECK_INTERVAL = env_number("CLAIMDESK_JOB_CHECK_INTERVAL", 15)
 # An import job is tried this many times in all before it is declared failed.
-CLAIMDESK_JOB_MAX_ATTEMPTS = int(os.environ.get("CLAIMDESK_JOB_MAX_ATTEMPTS", "3"))
+CLAIMDESK_JOB_MAX_ATTEMPTS = env_count("CLAIMDESK_JOB_MAX_ATTEMPTS", 3)
 # The largest file one import takes (a WARC holds many articles; each item inside is still
 # bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs and files one import takes.
-CLAIMDESK_IMPORT_MAX_BYTES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_BYTES", str(512 * 2**20)))
-CLAIMDESK_IMPORT_MAX_URLS = int(os.environ.get("CLAIMDESK_IMPORT_MAX_URLS", "100"))
+CLAIMDESK_IMPORT_MAX_BYTES = env_count("CLAIMDESK_IMPORT_MAX_BYTES", 512 * 2**20)
+CLAIMDESK_IMPORT_MAX_URLS = env_count("CLAIMDESK_IMPORT_MAX_URLS", 100)
 # The most files one upload request holds (Django's own limit is 100).
-CLAIMDESK_IMPORT_MAX_FILES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_FILES", "1000"))
+CLAIMDESK_IMPORT_MAX_FILES = env_count("CLAIMDESK_IMPORT_MAX_FILES", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = CLAIMDESK_IMPORT_MAX_FILES
 # Where uploaded import files wait for the worker: every worker must see the same folder.
 CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / "imports"))
@@ -303,27 +311,27 @@ CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / 
 # Languages the archive recognises for articles and claims (ISO 639-1), in the order offered.
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
 # Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
-CLAIMDESK_ANCHOR_THRESHOLD = float(os.environ.get("CLAIMDESK_ANCHOR_THRESHOLD", "0.75"))
+CLAIMDESK_ANCHOR_THRESHOLD = env_number("CLAIMDESK_ANCHOR_THRESHOLD", 0.75)
 # Re-anchoring runs in the transaction that stores a capture while the article has at most
 # this many appearances to move; above it, in a background job (the appearances are marked
 # "re-anchoring…" meanwhile).
-CLAIMDESK_REANCHOR_INLINE_MAX = int(os.environ.get("CLAIMDESK_REANCHOR_INLINE_MAX", "50"))
+CLAIMDESK_REANCHOR_INLINE_MAX = env_count("CLAIMDESK_REANCHOR_INLINE_MAX", 50)
 # Claim intelligence: how many foreign insertions make a capture suggest `spun-or-garbled-text`.
-CLAIMDESK_SPUN_MIN_INSERTIONS = int(os.environ.get("CLAIMDESK_SPUN_MIN_INSERTIONS", "3"))
+CLAIMDESK_SPUN_MIN_INSERTIONS = env_count("CLAIMDESK_SPUN_MIN_INSERTIONS", 3)
 # Fetching URLs to archive: seconds to wait, and the largest page accepted.
-CLAIMDESK_FETCH_TIMEOUT = float(os.environ.get("CLAIMDESK_FETCH_TIMEOUT", "15"))
-CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(10 * 2**20)))
+CLAIMDESK_FETCH_TIMEOUT = env_number("CLAIMDESK_FETCH_TIMEOUT", 15)
+CLAIMDESK_FETCH_MAX_BYTES = env_count("CLAIMDESK_FETCH_MAX_BYTES", 10 * 2**20)
 # Search (q=): the longest query text and the most words accepted; the databases fail on
 # larger queries (PostgreSQL "tsquery stack too small", SQLite "Expression tree is too large").
-CLAIMDESK_SEARCH_MAX_LENGTH = int(os.environ.get("CLAIMDESK_SEARCH_MAX_LENGTH", "200"))
-CLAIMDESK_SEARCH_MAX_TERMS = int(os.environ.get("CLAIMDESK_SEARCH_MAX_TERMS", "16"))
+CLAIMDESK_SEARCH_MAX_LENGTH = env_count("CLAIMDESK_SEARCH_MAX_LENGTH", 200)
+CLAIMDESK_SEARCH_MAX_TERMS = env_count("CLAIMDESK_SEARCH_MAX_TERMS", 16)
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
 
 # The change feed (/api/changes/): how long a cursor stays valid, so that the tombstones it
 # needs are kept (an older one answers 410 Gone: resync from /api/claims/).
-CLAIMDESK_FEED_RETENTION_DAYS = int(os.environ.get("CLAIMDESK_FEED_RETENTION_DAYS", "30"))
+CLAIMDESK_FEED_RETENTION_DAYS = env_count("CLAIMDESK_FEED_RETENTION_DAYS", 30)
 
 # Sessions stay in the database, not in the cache: they are written at login and read by
 # logged-in users, whose reads go to the primary anyway (core/replica.py), and a Redis restart
@@ -342,7 +350,7 @@ if not (DEBUG or TESTING):
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_SECONDS = env_count("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
