@@ -5,7 +5,7 @@ web UI and the API."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 from archive.validation import as_text
@@ -277,27 +277,23 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
 
     @admin.action(description=gettext_lazy("Publish the selected submitted annotations"))
     def publish_selected(self, request, queryset):
-        def done(count):
-            return ngettext(
-                "Published %(count)d annotation.", "Published %(count)d annotations.", count
-            ) % {"count": count}
-
+        done = ngettext_lazy(
+            "Published %(count)d annotation.", "Published %(count)d annotations.", "count"
+        )
         _each(request, queryset, services.publish_annotation, done)
 
     @admin.action(description=gettext_lazy("Return the selected annotations to their authors"))
     def return_selected(self, request, queryset):
-        def done(count):
-            return ngettext(
-                "Returned %(count)d annotation.", "Returned %(count)d annotations.", count
-            ) % {"count": count}
-
+        done = ngettext_lazy(
+            "Returned %(count)d annotation.", "Returned %(count)d annotations.", "count"
+        )
         comment = "Returned by an administrator: please review and resubmit."
         _each(request, queryset, services.return_annotation, done, comment=comment)
 
 
 def _each(request, annotations, step, done, **arguments) -> None:
     """Take the workflow `step` on each of `annotations` on its current version, reporting
-    each refusal and then how many were `done`."""
+    each refusal and then how many were `done` (a message with a %(count)d)."""
     count = 0
     for annotation in annotations:
         try:
@@ -312,7 +308,7 @@ def _each(request, annotations, step, done, **arguments) -> None:
         else:
             count += 1
     if count:
-        messages.success(request, done(count))
+        messages.success(request, done % {"count": count})
 
 
 @admin.register(AppearanceAnchor)

@@ -69,16 +69,11 @@ class Command(BaseCommand):
                 daemon=True,
             ).start()
         try:
+            common = {"batch": batch, "max_tasks": max_tasks, "worker_id": worker_id}
             if rq:
-                self.rq_worker(batch=batch, max_tasks=max_tasks, worker_id=worker_id)
+                self.rq_worker(**common)
             else:
-                self.db_worker(
-                    batch=batch,
-                    max_tasks=max_tasks,
-                    interval=interval,
-                    worker_id=worker_id,
-                    verbosity=verbosity,
-                )
+                self.db_worker(**common, interval=interval, verbosity=verbosity)
         finally:
             stop.set()
 
