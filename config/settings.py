@@ -124,6 +124,9 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.config(conn_max_age=60, conn_health_checks=True),
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that costs no statement (config/postgresql).
+        DATABASES["default"]["ENGINE"] = "config.postgresql"
 else:
     DATABASES = {"default": SQLITE_DATABASE}
 
