@@ -191,6 +191,9 @@ CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", str(
 # larger queries (PostgreSQL "tsquery stack too small", SQLite "Expression tree is too large").
 CLAIMDESK_SEARCH_MAX_LENGTH = int(os.environ.get("CLAIMDESK_SEARCH_MAX_LENGTH", "200"))
 CLAIMDESK_SEARCH_MAX_TERMS = int(os.environ.get("CLAIMDESK_SEARCH_MAX_TERMS", "16"))
+# PostgreSQL search: a term in at least this share of claims is looked for by walking the
+# list in order rather than collecting its every match from the index (annotations.search).
+CLAIMDESK_SEARCH_WALK_FREQUENCY = float(os.environ.get("CLAIMDESK_SEARCH_WALK_FREQUENCY", "0.01"))
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
