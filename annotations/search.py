@@ -10,6 +10,15 @@ column), so a claim is also found by the words of its quotes. A query is parsed 
 `websearch_to_tsquery` (never a syntax error, whatever the user types) in every configuration
 at once, so a word matches in whichever language it was stemmed.
 
+Two plans give the same rows in the same order (`Plan`). A rare word is best found through
+the GIN indexes: its every match collected first, then the page chosen among them. A
+frequent one is best found by walking the list's own order (the `updated_at` index) and
+testing each claim's vectors until the page is full: a word in 3 % of claims fills a page
+of 100 after ~3,400 claims, where collecting its matches reads tens of thousands of rows.
+`choose_plan` decides from PostgreSQL's own statistics of the stored vectors (the
+`most_common_elems` that ANALYZE keeps, autovacuum refreshes and `manage.py analyse_search`
+refreshes on demand): a term in at least `CLAIMDESK_SEARCH_WALK_FREQUENCY` of claims walks.
+
 Elsewhere (SQLite) every word (or quoted phrase) of the query must occur, case-insensitively,
 in the claim's wording, claimant or one of its quotes; `-word` excludes, `or` offers a choice.
 
@@ -203,21 +212,24 @@ def term_frequencies(terms: list[str], using: str = "default") -> dict[str, floa
     autovacuum as the tables change and by `manage.py analyse_search`."""
     tables = ["annotations_claim", "annotations_appearance"]
     sql = (
-        "WITH common AS ("
-        " SELECT e.lexeme, MAX(e.freq) AS freq FROM pg_stats s,"
+        "WITH words AS MATERIALIZED ("
+        " SELECT t.ord AS term, w.ord AS word, lexeme"
+        " FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, ord),"
+        " regexp_split_to_table(t.text, ' ') WITH ORDINALITY AS w(text, ord),"
+        f" unnest({_lexemes_sql().replace('%s', 'w.text')}) AS lexeme),"
+        " common AS MATERIALIZED ("
+        " SELECT e.lexeme, e.freq FROM pg_stats s,"
         " unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)"
         " AS e(lexeme, freq)"
         " WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s)"
-        " AND s.attname = 'search_vector' AND e.lexeme IS NOT NULL GROUP BY e.lexeme)"
-        " SELECT t.ord, w.ord, COALESCE(MAX(common.freq), 0)"
-        " FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, ord),"
-        " regexp_split_to_table(t.term, ' ') WITH ORDINALITY AS w(word, ord)"
-        f" LEFT JOIN common ON common.lexeme = ANY({_lexemes_sql().replace('%s', 'w.word')})"
-        " GROUP BY t.ord, w.ord"
+        " AND s.attname = 'search_vector')"
+        " SELECT words.term, words.word, COALESCE(MAX(common.freq), 0)"
+        " FROM words LEFT JOIN common ON common.lexeme = words.lexeme"
+        " GROUP BY words.term, words.word"
     )
     per_term: dict[int, list[float]] = {}
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [tables, terms])
+        cursor.execute(sql, [terms, tables])
         for term_no, _, freq in cursor.fetchall():
             per_term.setdefault(term_no - 1, []).append(float(freq))
     return {term: min(per_term.get(i, [0.0])) for i, term in enumerate(terms)}
@@ -264,11 +276,13 @@ def _search_postgresql(claims: QuerySet, q: ParsedQuery, plan: Plan | None) -> Q
             # Tested row by row as the list's index yields claims in order: a frequent term
             # fills the page after a few hundred claims, where collecting its every match
             # would read tens of thousands.
+            # OFFSET 0 keeps the quotes' test per claim: without it PostgreSQL may turn it
+            # into a hashed set of every matching quote, read in full before the first row.
             sql = (
                 f'("{table}"."search_vector" @@ {query}'
                 f' OR EXISTS(SELECT 1 FROM "{appearance_table}" AS "quoted"'
                 f' WHERE "quoted"."claim_id" = "{table}"."id"'
-                f' AND "quoted"."search_vector" @@ {query}))'
+                f' AND "quoted"."search_vector" @@ {query} OFFSET 0))'
             )
         phrase = f'"{text}"'
         return Q(RawSQL(sql, [phrase] * (2 * len(CONFIGS)), output_field=BooleanField()))

@@ -193,7 +193,7 @@ CLAIMDESK_SEARCH_MAX_LENGTH = int(os.environ.get("CLAIMDESK_SEARCH_MAX_LENGTH", 
 CLAIMDESK_SEARCH_MAX_TERMS = int(os.environ.get("CLAIMDESK_SEARCH_MAX_TERMS", "16"))
 # PostgreSQL search: a term in at least this share of claims is looked for by walking the
 # list in order rather than collecting its every match from the index (annotations.search).
-CLAIMDESK_SEARCH_WALK_FREQUENCY = float(os.environ.get("CLAIMDESK_SEARCH_WALK_FREQUENCY", "0.01"))
+CLAIMDESK_SEARCH_WALK_FREQUENCY = float(os.environ.get("CLAIMDESK_SEARCH_WALK_FREQUENCY", "0.004"))
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")

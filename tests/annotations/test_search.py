@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from annotations.models import Claim
@@ -121,8 +124,9 @@ def frequent_and_rare():
     # Found through its quote only: the phrase and `kirghizes` are in the factory's quote.
     quoted = AppearanceFactory(claim=ClaimFactory(text="Sans rapport.", language="fr")).claim
     made.append(quoted)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE annotations_claim, annotations_appearance")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE annotations_claim, annotations_appearance")
     return made
 
 
@@ -173,3 +177,14 @@ def test_the_page_walks_the_list_index_for_a_frequent_word(frequent_and_rare):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Scan Backward using annotations_claim_updated" in plan, plan
+
+
+def test_the_statistics_command_reports_the_share_of_claims_per_word(frequent_and_rare):
+    out = io.StringIO()
+    call_command("analyse_search", "kirghizistan", stdout=out)
+    if connection.vendor == "postgresql":
+        assert "Analysed the claims' and quotes' search vectors." in out.getvalue()
+        share = float(out.getvalue().split("kirghizistan: ")[1].split("%")[0])
+        assert 65 < share < 80
+    else:
+        assert "Nothing to do" in out.getvalue()
