@@ -6,8 +6,9 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
+
+from core.models import not_empty
 
 KEY_PREFIX = "cd_"
 
@@ -49,7 +50,7 @@ class APIToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="accounts_apitoken_name_not_empty"),
+            not_empty("name", "accounts_apitoken_name_not_empty"),
         ]
         indexes = [
             # A user's token list.

@@ -88,27 +88,39 @@ class AppearanceInline(admin.TabularInline):
         return False
 
 
-def reason_field(help_text: str) -> forms.CharField:
-    """The admin's box for the reason a change to published work needs (the journal keeps
-    it); the service refuses the change without one."""
-    return forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=help_text
-    )
+class ReasonedChangeForm(forms.ModelForm):
+    """An admin form for work that may be published: a change to published work needs a
+    `reason` (the journal keeps it; the service refuses the change without one)."""
+
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason_help = ""
+    reason_missing = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = self.reason_help
+
+    def is_published(self) -> bool:
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        changed = self.instance.pk and self.has_changed()
+        if changed and self.is_published() and not data.get("reason", "").strip():
+            self.add_error("reason", self.reason_missing)
+        return data
 
 
-class ClaimAdminForm(forms.ModelForm):
-    reason = reason_field("Why a claim with a published assessment changes (kept in its history).")
+class ClaimAdminForm(ReasonedChangeForm):
+    reason_help = "Why a claim with a published assessment changes (kept in its history)."
+    reason_missing = "This claim has a published assessment: say why it changes."
 
     class Meta:
         model = Claim
         fields = ["text", "language", "claimant"]
 
-    def clean(self):
-        data = super().clean()
-        published = self.instance.pk and services.is_published(self.instance)
-        if published and self.has_changed() and not data.get("reason", "").strip():
-            self.add_error("reason", "This claim has a published assessment: say why it changes.")
-        return data
+    def is_published(self) -> bool:
+        return services.is_published(self.instance)
 
 
 @admin.register(Claim)
@@ -186,19 +198,16 @@ class EvidenceInline(admin.StackedInline):
         return False
 
 
-class AnnotationAdminForm(forms.ModelForm):
-    reason = reason_field("Why a published annotation changes (kept in its history).")
+class AnnotationAdminForm(ReasonedChangeForm):
+    reason_help = "Why a published annotation changes (kept in its history)."
+    reason_missing = "This annotation is published: say why it changes."
 
     class Meta:
         model = Annotation
         fields = ["claim", "tags", "confidence", "verdict", "rationale"]
 
-    def clean(self):
-        data = super().clean()
-        published = self.instance.status == Annotation.Status.PUBLISHED
-        if published and self.has_changed() and not data.get("reason", "").strip():
-            self.add_error("reason", "This annotation is published: say why it changes.")
-        return data
+    def is_published(self) -> bool:
+        return self.instance.status == Annotation.Status.PUBLISHED
 
 
 @admin.register(Annotation)
@@ -265,34 +274,32 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
 
     @admin.action(description="Publish the selected submitted annotations")
     def publish_selected(self, request, queryset):
-        done = 0
-        for annotation in queryset:
-            try:
-                services.publish_annotation(
-                    user=request.user, annotation=annotation, expected_version=annotation.version
-                )
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                _report(request, exc)
-        if done:
-            messages.success(request, f"Published {done} annotation(s).")
+        _each(request, queryset, services.publish_annotation, "Published")
 
     @admin.action(description="Return the selected annotations to their authors")
     def return_selected(self, request, queryset):
-        done = 0
-        for annotation in queryset:
-            try:
-                services.return_annotation(
-                    user=request.user,
-                    annotation=annotation,
-                    comment="Returned by an administrator: please review and resubmit.",
-                    expected_version=annotation.version,
-                )
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                _report(request, exc)
-        if done:
-            messages.success(request, f"Returned {done} annotation(s).")
+        comment = "Returned by an administrator: please review and resubmit."
+        _each(request, queryset, services.return_annotation, "Returned", comment=comment)
+
+
+def _each(request, annotations, step, done: str, **arguments) -> None:
+    """Take the workflow `step` on each of `annotations` on its current version, reporting
+    each refusal and then how many were `done`."""
+    count = 0
+    for annotation in annotations:
+        try:
+            step(
+                user=request.user,
+                annotation=annotation,
+                expected_version=annotation.version,
+                **arguments,
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            _report(request, exc)
+        else:
+            count += 1
+    if count:
+        messages.success(request, f"{done} {count} annotation(s).")
 
 
 @admin.register(AppearanceAnchor)

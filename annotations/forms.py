@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts import roles
+from archive.forms import web_address_field
 from archive.models import LANGUAGE_CHOICES, Article, Capture
 
 from .models import Annotation, Claim, Evidence, Tag
@@ -130,13 +131,7 @@ class AnnotationForm(forms.Form):
 class EvidenceForm(forms.Form):
     """A link, or a quote of an archived article (its latest capture)."""
 
-    url = forms.URLField(
-        label="Link",
-        required=False,
-        max_length=2000,
-        assume_scheme="https",
-        help_text="A page that backs or contradicts the claim.",
-    )
+    url = web_address_field("Link", "A page that backs or contradicts the claim.")
     article = forms.CharField(
         label="Or an archived article",
         required=False,

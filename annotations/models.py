@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 
 from accounts import roles
 from archive.models import Capture, validate_language
-from core.models import SoftDeletableModel, SoftDeletableQuerySet, TimestampedModel
+from core.models import SoftDeletableModel, SoftDeletableQuerySet, TimestampedModel, not_empty
 
 from . import lookups  # noqa: F401  (registers `__any` on foreign keys)
 from .search import search_claims
@@ -32,7 +32,7 @@ class Tag(TimestampedModel):
     class Meta:
         ordering = ["category", "label"]
         constraints = [
-            models.CheckConstraint(condition=~Q(slug=""), name="annotations_tag_slug_not_empty"),
+            not_empty("slug", "annotations_tag_slug_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -142,11 +142,7 @@ class Claim(TimestampedModel, SoftDeletableModel):
     class Meta:
         ordering = ["-updated_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(text=""),
-                name="annotations_claim_text_not_empty",
-                violation_error_message="A claim needs its wording.",
-            ),
+            not_empty("text", "annotations_claim_text_not_empty", "A claim needs its wording."),
         ]
         indexes = [
             # updated_since filters and incremental exports.
@@ -204,10 +200,8 @@ class Appearance(TimestampedModel):
                 name="annotations_appearance_valid_span",
                 violation_error_message="A span must start at 0 or later and end after it starts.",
             ),
-            models.CheckConstraint(
-                condition=~Q(quote=""),
-                name="annotations_appearance_quote_not_empty",
-                violation_error_message="An appearance needs its quote.",
+            not_empty(
+                "quote", "annotations_appearance_quote_not_empty", "An appearance needs its quote."
             ),
             models.CheckConstraint(
                 condition=Q(anchor_status__in=["anchored", "changed", "orphaned"]),

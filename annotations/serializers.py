@@ -220,16 +220,19 @@ class ClaimCreateSerializer(SpanSerializer):
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+def reason_field(help_text: str) -> serializers.CharField:
+    """The optional `reason` of a change, which the journal keeps (required by the services
+    where published material changes)."""
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=help_text
+    )
+
+
 class ClaimUpdateSerializer(StrictInputMixin, serializers.Serializer):
     text = serializers.CharField(required=False)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Why it changes: required once an assessment of the claim is published.",
-    )
+    reason = reason_field("Why it changes: required once an assessment of the claim is published.")
 
 
 class AppearanceCreateSerializer(SpanSerializer):
@@ -272,12 +275,7 @@ class AnnotationUpdateSerializer(VersionSerializer):
         choices=Annotation.Verdict.choices, required=False, allow_blank=True
     )
     rationale = serializers.CharField(required=False, allow_blank=True)
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Why it changes: required when the annotation is published.",
-    )
+    reason = reason_field("Why it changes: required when the annotation is published.")
 
 
 class ReturnSerializer(VersionSerializer):

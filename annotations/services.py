@@ -176,32 +176,21 @@ def _require_precondition(expected_version: int | None) -> int:
 
 
 def claim_state(claim: Claim) -> dict:
-    return {"text": claim.text, "language": claim.language, "claimant": claim.claimant}
+    return journal.state(claim, "text", "language", "claimant")
 
 
 def appearance_state(appearance: Appearance) -> dict:
-    return {
-        "capture": appearance.capture_id,
-        "quote": appearance.quote,
-        "start": appearance.start,
-        "end": appearance.end,
-        "anchor_status": appearance.anchor_status,
-        "anchor_method": appearance.anchor_method,
-        "anchor_score": appearance.anchor_score,
-    }
+    return journal.state(
+        appearance,
+        *("capture", "quote", "start", "end"),
+        *("anchor_status", "anchor_method", "anchor_score"),
+    )
 
 
 def evidence_state(evidence: Evidence) -> dict:
-    return {
-        "id": evidence.pk,
-        "kind": evidence.kind,
-        "url": evidence.url,
-        "capture": evidence.capture_id,
-        "quote": evidence.quote,
-        "document": evidence.document.name or None,
-        "stance": evidence.stance,
-        "note": evidence.note,
-    }
+    return journal.state(
+        evidence, "id", "kind", "url", "capture", "quote", "document", "stance", "note"
+    )
 
 
 def is_published(claim: Claim) -> bool:
@@ -248,19 +237,25 @@ def create_claim(*, user: User, text: str, language: str, claimant: str = "") ->
     return _save_claim(user=user, text=text, language=language, claimant=claimant)
 
 
-def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim:
-    claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
-    claim.full_clean()
-    claim.save()
+def _record_claim(claim: Claim, user: User, action: str, **details) -> None:
+    """Journal a write to `claim` itself, on behalf of its creator (`details`: public, reason,
+    changes)."""
     journal.record(
         actor=user,
         kind="claim",
         object_id=claim.pk,
         claim_id=claim.pk,
-        owner_id=user.pk,
-        action="created",
-        changes=journal.changes({}, claim_state(claim)),
+        owner_id=claim.created_by_id,
+        action=action,
+        **details,
     )
+
+
+def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim:
+    claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
+    claim.full_clean()
+    claim.save()
+    _record_claim(claim, user, "created", changes=journal.changes({}, claim_state(claim)))
     return claim
 
 
@@ -299,17 +294,7 @@ def update_claim(
             {"reason": "This claim has a published assessment: say why its wording changes."}
         )
     claim.save()
-    journal.record(
-        actor=user,
-        kind="claim",
-        object_id=claim.pk,
-        claim_id=claim.pk,
-        owner_id=claim.created_by_id,
-        public=published,
-        action="edited",
-        reason=reason,
-        changes=changed,
-    )
+    _record_claim(claim, user, "edited", public=published, reason=reason, changes=changed)
     return claim
 
 
@@ -329,16 +314,7 @@ def delete_claim(*, user: User, claim: Claim, reason: str = "") -> None:
             {"reason": "This claim has a published assessment: say why it is removed."}
         )
     Claim.objects.filter(pk=claim.pk).update(deleted_at=timezone.now(), updated_at=timezone.now())
-    journal.record(
-        actor=user,
-        kind="claim",
-        object_id=claim.pk,
-        claim_id=claim.pk,
-        owner_id=claim.created_by_id,
-        public=published,
-        action="deleted",
-        reason=reason,
-    )
+    _record_claim(claim, user, "deleted", public=published, reason=reason)
 
 
 @transaction.atomic
@@ -1047,9 +1023,4 @@ def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str)
 
 
 def _tag_state(tag: Tag) -> dict:
-    return {
-        "slug": tag.slug,
-        "label": tag.label,
-        "description": tag.description,
-        "category": tag.category,
-    }
+    return journal.state(tag, "slug", "label", "description", "category")

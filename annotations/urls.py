@@ -18,11 +18,6 @@ urlpatterns = [
     path("claims/<int:pk>/annotate/", annotating.annotate, name="annotate"),
     path("annotations/<int:pk>/edit/", annotating.annotation_edit, name="annotation-edit"),
     path("annotations/<int:pk>/evidence/", annotating.evidence_add, name="evidence-add"),
-    path("annotations/<int:pk>/submit/", review.annotation_submit, name="annotation-submit"),
-    path("annotations/<int:pk>/publish/", review.annotation_publish, name="annotation-publish"),
-    path("annotations/<int:pk>/return/", review.annotation_return, name="annotation-return"),
-    path("annotations/<int:pk>/retract/", review.annotation_retract, name="annotation-retract"),
-    path("annotations/<int:pk>/revert/", review.annotation_revert, name="annotation-revert"),
     path("review/", review.review_queue, name="review-queue"),
     path("assignments/", assigning.assign, name="assign"),
     path("assignments/<int:pk>/withdraw/", assigning.unassign, name="unassign"),
@@ -33,5 +28,15 @@ urlpatterns = [
         "tags/<slug:slug>/patterns/<int:pk>/remove/",
         tags.pattern_remove,
         name="tag-pattern-remove",
+    ),
+    # The workflow steps: submit, publish, return, retract, revert.
+    *(
+        path(
+            f"annotations/<int:pk>/{step}/",
+            review.annotation_step,
+            {"step": step},
+            name=f"annotation-{step}",
+        )
+        for step in review.STEPS
     ),
 ]

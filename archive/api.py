@@ -26,6 +26,15 @@ from .serializers import (
 )
 
 
+def _stored_or_found(serializer, stored: str, found: str) -> dict:
+    """The documented answers of a POST that archives something new (201) or finds it
+    already archived (200)."""
+    return {
+        201: OpenApiResponse(serializer, description=stored),
+        200: OpenApiResponse(serializer, description=found),
+    }
+
+
 class SourceViewSet(viewsets.ModelViewSet):
     """News outlets. Everyone reads them; admins add, change and remove them."""
 
@@ -75,14 +84,11 @@ class CaptureHistoryPagination(CursorPagination):
 @extend_schema_view(
     create=extend_schema(
         request=ArticleCreateSerializer,
-        responses={
-            201: OpenApiResponse(ArticleSerializer, description="A new article was archived."),
-            200: OpenApiResponse(
-                ArticleSerializer,
-                description="The article was already archived with this very text: "
-                "nothing was stored.",
-            ),
-        },
+        responses=_stored_or_found(
+            ArticleSerializer,
+            "A new article was archived.",
+            "The article was already archived with this very text: nothing was stored.",
+        ),
     ),
 )
 class ArticleViewSet(
@@ -120,14 +126,12 @@ class ArticleViewSet(
     @extend_schema(
         methods=["POST"],
         request=CaptureCreateSerializer,
-        responses={
-            201: OpenApiResponse(CaptureSerializer, description="A new capture was archived."),
-            200: OpenApiResponse(
-                CaptureSerializer,
-                description="The page, fetched again, reads as the latest capture: nothing "
-                "was stored; this is the latest capture.",
-            ),
-        },
+        responses=_stored_or_found(
+            CaptureSerializer,
+            "A new capture was archived.",
+            "The page, fetched again, reads as the latest capture: nothing was stored; this is "
+            "the latest capture.",
+        ),
     )
     @action(
         detail=True,

@@ -9,17 +9,22 @@ from .ingest.readers import HTML_SUFFIXES, TEXT_SUFFIXES
 from .models import Source, language_name
 
 
-class ArticleAddForm(forms.Form):
-    """One article from a URL, an uploaded .txt/.html file, or pasted text."""
-
-    url = forms.URLField(
-        label="Web address",
+def web_address_field(label: str, help_text: str) -> forms.URLField:
+    """An optional http(s) address of a page on the web."""
+    return forms.URLField(
+        label=label,
         required=False,
         max_length=2000,
         assume_scheme="https",
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text="The page is fetched now and its main text archived.",
+        help_text=help_text,
     )
+
+
+class ArticleAddForm(forms.Form):
+    """One article from a URL, an uploaded .txt/.html file, or pasted text."""
+
+    url = web_address_field("Web address", "The page is fetched now and its main text archived.")
     file = forms.FileField(
         label="File",
         required=False,

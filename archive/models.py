@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language_info
 
-from core.models import TimestampedModel
+from core.models import TimestampedModel, not_empty, person_or_none
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 HOSTNAME_RE = re.compile(
@@ -102,7 +102,7 @@ class Source(TimestampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(slug=""), name="archive_source_slug_not_empty"),
+            not_empty("slug", "archive_source_slug_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -157,11 +157,7 @@ class Article(TimestampedModel):
                 name="archive_article_unique_url",
                 violation_error_message="An article with this canonical URL is already archived.",
             ),
-            models.CheckConstraint(
-                condition=~Q(title=""),
-                name="archive_article_title_not_empty",
-                violation_error_message="An article needs a title.",
-            ),
+            not_empty("title", "archive_article_title_not_empty", "An article needs a title."),
         ]
         indexes = [
             # The archive's article list: newest first, per source.
@@ -221,13 +217,8 @@ class Capture(models.Model):
     extractor = models.CharField(
         max_length=100, blank=True, help_text="What turned the payload into text, with version."
     )
-    captured_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="captures",
-        help_text="The person who archived it; empty for an import or the seeds.",
+    captured_by = person_or_none(
+        "captures", help_text="The person who archived it; empty for an import or the seeds."
     )
     captured_by_name = models.CharField(
         max_length=150,
@@ -248,11 +239,7 @@ class Capture(models.Model):
         ordering = ["article", "captured_at", "pk"]
         get_latest_by = ["captured_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(text=""),
-                name="archive_capture_text_not_empty",
-                violation_error_message="A capture needs text.",
-            ),
+            not_empty("text", "archive_capture_text_not_empty", "A capture needs text."),
             models.CheckConstraint(
                 condition=Q(origin__in=["file", "url", "warc", "paste", "upload", "seed"]),
                 name="archive_capture_origin_valid",

@@ -89,11 +89,22 @@ class ArticleCreateSerializer(StrictInputMixin, serializers.Serializer):
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class CaptureMeta:
+    """What both capture representations say of their model and their fields."""
+
+    model = Capture
+    extra_kwargs = {
+        "captured_by": {"help_text": "Id of the user who archived it; null for a system."},
+        "captured_by_name": {
+            "help_text": "Who archived it: a username, or a system actor (import, seeds)."
+        },
+    }
+
+
 class CaptureSummarySerializer(serializers.ModelSerializer):
     length = serializers.SerializerMethodField(help_text="Length of the text in code points.")
 
-    class Meta:
-        model = Capture
+    class Meta(CaptureMeta):
         fields = [
             "id",
             "article",
@@ -113,8 +124,7 @@ class CaptureSummarySerializer(serializers.ModelSerializer):
 
 
 class CaptureSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Capture
+    class Meta(CaptureMeta):
         fields = [
             "id",
             "article",
@@ -132,12 +142,6 @@ class CaptureSerializer(serializers.ModelSerializer):
             "replacement",
             "created_at",
         ]
-        extra_kwargs = {
-            "captured_by": {"help_text": "Id of the user who archived it; null for a system."},
-            "captured_by_name": {
-                "help_text": "Who archived it: a username, or a system actor (import, seeds)."
-            },
-        }
 
 
 class CaptureCreateSerializer(StrictInputMixin, serializers.Serializer):

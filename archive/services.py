@@ -92,46 +92,23 @@ class Lookup(enum.Enum):
 LOOKUP = Lookup.LOOKUP
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def source_state(source: Source) -> dict:
-    return {
-        "name": source.name,
-        "slug": source.slug,
-        "domains": list(source.domains or []),
-        "country": source.country,
-        "language": source.language,
-        "notes": source.notes,
-    }
+    return journal.state(source, "name", "slug", "domains", "country", "language", "notes")
 
 
 def article_state(article: Article) -> dict:
-    return {
-        "source": article.source_id,
-        "url": article.url,
-        "title": article.title,
-        "authors": list(article.authors or []),
-        "published_at": _iso(article.published_at),
-        "language": article.language,
-    }
+    return journal.state(article, "source", "url", "title", "authors", "published_at", "language")
 
 
 def capture_state(capture: Capture) -> dict:
     """A capture's provenance: which text (its digest), from where and how it was taken."""
-    return {
-        "article": capture.article_id,
-        "sha256": capture.sha256,
-        "captured_at": _iso(capture.captured_at),
-        "origin": capture.origin,
-        "origin_location": capture.origin_location,
-        "warc_record_id": capture.warc_record_id,
-        "redirects": list(capture.redirects or []),
-        "extractor": capture.extractor,
-        "captured_by": capture.captured_by_name,
-        "replacement": capture.replacement,
-    }
+    return journal.state(
+        capture,
+        *("article", "sha256", "captured_at", "origin", "origin_location", "warc_record_id"),
+        *("redirects", "extractor"),
+        captured_by=capture.captured_by_name,
+        replacement=capture.replacement,
+    )
 
 
 def _entry(actor: Actor, kind: str, obj, action: str, before: dict, after: dict):

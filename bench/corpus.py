@@ -27,93 +27,34 @@ SPAN_SECONDS = 2 * 365 * 24 * 3600  # the corpus covers two years of coverage
 CONTEXT_LENGTH = 32  # annotations.services.STORED_CONTEXT_LENGTH: a TextQuoteSelector's context
 EXTRACTOR = "bench-corpus"
 
+# Each table's columns, in the order of its rows' tuples.
 COLUMNS = {
-    "archive_article": [
-        "id",
-        "source_id",
-        "url",
-        "title",
-        "authors",
-        "published_at",
-        "language",
-        "created_at",
-        "updated_at",
-    ],
-    "archive_capture": [
-        "id",
-        "article_id",
-        "captured_at",
-        "text",
-        "sha256",
-        "raw",
-        "raw_content_type",
-        "origin",
-        "origin_location",
-        "warc_record_id",
-        "redirects",
-        "extractor",
-        "created_at",
-        "captured_by_name",
-        "replacement",
-    ],
-    "annotations_claim": [
-        "id",
-        "text",
-        "language",
-        "claimant",
-        "created_by_id",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-    ],
-    "annotations_appearance": [
-        "id",
-        "claim_id",
-        "capture_id",
-        "start",
-        "end",
-        "quote",
-        "prefix",
-        "suffix",
-        "anchor_status",
-        "anchor_method",
-        "anchor_score",
-        "created_by_id",
-        "created_at",
-        "updated_at",
-    ],
-    "annotations_annotation": [
-        "id",
-        "claim_id",
-        "author_id",
-        "confidence",
-        "verdict",
-        "rationale",
-        "status",
-        "review_comment",
-        "reviewed_by_id",
-        "reviewed_at",
-        "published_at",
-        "version",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-    ],
-    "annotations_annotation_tags": ["id", "annotation_id", "tag_id"],
-    "annotations_evidence": [
-        "id",
-        "annotation_id",
-        "kind",
-        "url",
-        "capture_id",
-        "quote",
-        "document",
-        "stance",
-        "note",
-        "added_by_id",
-        "created_at",
-        "deleted_at",
-    ],
+    table: columns.split()
+    for table, columns in {
+        "archive_article": (
+            "id source_id url title authors published_at language created_at updated_at"
+        ),
+        "archive_capture": (
+            "id article_id captured_at text sha256 raw raw_content_type origin origin_location "
+            "warc_record_id redirects extractor created_at captured_by_name replacement"
+        ),
+        "annotations_claim": (
+            "id text language claimant created_by_id created_at updated_at deleted_at"
+        ),
+        "annotations_appearance": (
+            "id claim_id capture_id start end quote prefix suffix anchor_status anchor_method "
+            "anchor_score created_by_id created_at updated_at"
+        ),
+        "annotations_annotation": (
+            "id claim_id author_id confidence verdict rationale status review_comment "
+            "reviewed_by_id reviewed_at published_at version created_at updated_at deleted_at"
+        ),
+        "annotations_annotation_tags": "id annotation_id tag_id",
+        "annotations_evidence": (
+            "id annotation_id kind url capture_id quote document stance note added_by_id "
+            "created_at deleted_at"
+        ),
+    }.items()
 }
 # Insertion order: every row's foreign keys point at rows of earlier tables (or batches).
 TABLES = list(COLUMNS)

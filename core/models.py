@@ -1,5 +1,7 @@
-"""Abstract base models: timestamps and soft deletion; and the range of the database's ids."""
+"""Abstract base models: timestamps and soft deletion; the optional link to a person; the check
+that a text is not empty; and the range of the database's ids."""
 
+from django.conf import settings
 from django.db import models
 
 # The largest id a BigAutoField (DEFAULT_AUTO_FIELD) holds.
@@ -32,3 +34,23 @@ class SoftDeletableModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def person_or_none(related_name: str = "+", **options) -> models.ForeignKey:
+    """A link to the person who did something, left empty for work no person did (imports,
+    the seeds) and emptied, not deleted, when their account is removed."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        **options,
+    )
+
+
+def not_empty(field: str, name: str, message: str | None = None) -> models.CheckConstraint:
+    """A database check that the text column `field` is never empty, saying `message`."""
+    return models.CheckConstraint(
+        condition=~models.Q(**{field: ""}), name=name, violation_error_message=message
+    )

@@ -1,10 +1,10 @@
 """The journal entry: one editorial write to one object, with its field changes."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from accounts import roles
+from core.models import person_or_none
 
 
 class EntryQuerySet(models.QuerySet):
@@ -44,25 +44,13 @@ class Entry(models.Model):
     action = models.CharField(max_length=30)
     version = models.PositiveIntegerField(null=True, blank=True)
     from_version = models.PositiveIntegerField(null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = person_or_none()
     actor_name = models.CharField(max_length=150)
     request_id = models.CharField(max_length=100, blank=True)
     reason = models.TextField(blank=True)
     changes = models.JSONField(default=list, blank=True)
     public = models.BooleanField(default=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    owner = person_or_none()
     xid = models.BigIntegerField(default=0)
 
     objects = EntryQuerySet.as_manager()

@@ -1,9 +1,10 @@
 """Writing the journal. The archive's and the annotations' services call `record` inside
 their own transactions, so an entry exists exactly when its write is committed."""
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -14,6 +15,24 @@ from .models import Entry
 
 # The writing transaction's id (xid8 as a number); assigned on its first write.
 CURRENT_XID = "pg_current_xact_id()::text::bigint"
+
+
+def state(obj: models.Model, *fields: str, **values: object) -> dict:
+    """The journaled state of `obj`'s `fields`, as JSON keeps it: related objects by id,
+    times in ISO 8601 (UTC as Z), lists copied, files by name; `values` add or replace
+    entries that are not a field's plain value."""
+    result: dict = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.FileField):
+            value = value.name or None
+        elif isinstance(value, dt.datetime):
+            value = value.isoformat().replace("+00:00", "Z")
+        elif isinstance(field, models.JSONField) and (value is None or isinstance(value, list)):
+            value = list(value or [])
+        result[name] = value
+    return result | values
 
 
 def changes(before: Mapping[str, object], after: Mapping[str, object]) -> list[dict]:

@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from archive.models import Article, Capture
 
+from .. import rules
 from ..models import Annotation, Claim
 
 PAGE_SIZE = 25
@@ -22,13 +23,18 @@ def visible_claim(user, pk: int, queryset=None) -> Claim:
     return get_object_or_404(queryset.visible_to(user), pk=pk)
 
 
-def visible_annotation(user, pk: int) -> Annotation:
+def visible_annotation(user, pk: int, may=None, refusal: str = "") -> Annotation:
+    """The annotation `pk` if `user` may see it (else 404) and, given the rule `may`, may
+    act on it (else 403 saying `refusal`)."""
     queryset = (
         Annotation.objects.visible_to(user)
         .filter(claim__deleted_at__isnull=True)
         .select_related("claim", "author")
     )
-    return get_object_or_404(queryset, pk=pk)
+    annotation = get_object_or_404(queryset, pk=pk)
+    if may is not None:
+        rules.require(may(user, annotation), refusal)
+    return annotation
 
 
 def article_capture(article: Article, capture_id: str | None = None) -> Capture | None:

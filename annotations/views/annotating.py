@@ -17,6 +17,10 @@ from ..history import annotation_history
 from ..models import Annotation, Claim
 from ._shared import STALE_MESSAGE, claim_url, visible_annotation, visible_claim
 
+NOT_EDITABLE = (
+    "You can change only your own annotations, and only while they are drafts or returned."
+)
+
 
 @login_required
 def annotate(request: HttpRequest, pk: int) -> HttpResponse:
@@ -93,11 +97,7 @@ def _save_evidence_and_maybe_submit(
 @login_required
 def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    annotation = visible_annotation(user, pk)
-    rules.require(
-        rules.can_edit_annotation(user, annotation),
-        "You can edit only your own annotations, and only while they are drafts or returned.",
-    )
+    annotation = visible_annotation(user, pk, rules.can_edit_annotation, NOT_EDITABLE)
     claim = visible_claim(user, annotation.claim_id, Claim.objects.with_details(user))
     if request.method == "POST":
         form = AnnotationForm(request.POST)
@@ -148,11 +148,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    annotation = visible_annotation(user, pk)
-    rules.require(
-        rules.can_add_evidence(user, annotation),
-        "You can add evidence only to your own annotations while they are drafts or returned.",
-    )
+    annotation = visible_annotation(user, pk, rules.can_add_evidence, NOT_EDITABLE)
     form = EvidenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,6 +1,9 @@
 """Review: the workflow transitions (submit, publish, return, retract, revert) and the
 editors' queue of submitted annotations."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,100 +30,79 @@ def _version(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _transition(request: HttpRequest, pk: int, action, *, review: bool = False) -> HttpResponse:
-    """Run a workflow service on an annotation and go back, reporting conflicts kindly. A
-    review (publishing or returning a submitted annotation) goes back to the review queue,
-    whose first item is the next one waiting."""
+def _revert(*, to_version: str, **arguments) -> None:
+    if not to_version.isdigit():
+        raise ValidationError("Choose the version to restore.")
+    services.revert_annotation(version=int(to_version), **arguments)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A workflow step as the pages offer it: the `service` that makes it, the form fields
+    `posted` to it under their own names, and the success message (`done`, or made by it from
+    the annotation and the form). A `review` of a submitted annotation goes back to the
+    review queue, whose first item is the next one waiting."""
+
+    service: Callable[..., object]
+    done: str | Callable[[Annotation, dict], str]
+    posted: tuple[str, ...] = ()
+    review: bool = False
+
+
+STEPS = {
+    "submit": Step(services.submit_annotation, "Submitted for review."),
+    "publish": Step(
+        services.publish_annotation,
+        lambda annotation, form: f"Published {display_name(annotation.author)}’s annotation.",
+        review=True,
+    ),
+    "return": Step(
+        services.return_annotation,
+        lambda annotation, form: (
+            f"Returned to {display_name(annotation.author)} with your comment."
+        ),
+        posted=("comment",),
+        review=True,
+    ),
+    "retract": Step(
+        services.retract_annotation,
+        "Retracted: readers no longer see it as current.",
+        posted=("reason",),
+    ),
+    "revert": Step(
+        _revert,
+        lambda annotation, form: (
+            f"Version {form['to_version']} restored as version {annotation.version}."
+        ),
+        posted=("to_version", "reason"),
+    ),
+}
+
+
+@login_required
+@require_POST
+def annotation_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Run the workflow step `step` on an annotation and go back, reporting conflicts kindly."""
+    step = STEPS[step]
     annotation = visible_annotation(request.user, pk)
-    if review and annotation.status == Annotation.Status.SUBMITTED:
+    if step.review and annotation.status == Annotation.Status.SUBMITTED:
         default = reverse("annotations:review-queue")
     else:
         default = claim_url(annotation.claim_id, annotation.pk)
+    form = {name: request.POST.get(name, "") for name in step.posted}
     try:
-        action(annotation)
+        step.service(
+            user=request.user, annotation=annotation, expected_version=_version(request), **form
+        )
     except services.StaleVersionError:
         messages.error(request, STALE_MESSAGE)
     except PreconditionRequired as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, as_text(exc))
+    else:
+        messages.success(request, step.done(annotation, form) if callable(step.done) else step.done)
     return redirect(next_url(request, default))
-
-
-@login_required
-@require_POST
-def annotation_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    def submit(annotation):
-        services.submit_annotation(
-            user=request.user, annotation=annotation, expected_version=_version(request)
-        )
-        messages.success(request, "Submitted for review.")
-
-    return _transition(request, pk, submit)
-
-
-@login_required
-@require_POST
-def annotation_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    def publish(annotation):
-        services.publish_annotation(
-            user=request.user, annotation=annotation, expected_version=_version(request)
-        )
-        messages.success(request, f"Published {display_name(annotation.author)}’s annotation.")
-
-    return _transition(request, pk, publish, review=True)
-
-
-@login_required
-@require_POST
-def annotation_return(request: HttpRequest, pk: int) -> HttpResponse:
-    def send_back(annotation):
-        services.return_annotation(
-            user=request.user,
-            annotation=annotation,
-            comment=request.POST.get("comment", ""),
-            expected_version=_version(request),
-        )
-        messages.success(
-            request, f"Returned to {display_name(annotation.author)} with your comment."
-        )
-
-    return _transition(request, pk, send_back, review=True)
-
-
-@login_required
-@require_POST
-def annotation_retract(request: HttpRequest, pk: int) -> HttpResponse:
-    def retract(annotation):
-        services.retract_annotation(
-            user=request.user,
-            annotation=annotation,
-            reason=request.POST.get("reason", ""),
-            expected_version=_version(request),
-        )
-        messages.success(request, "Retracted: readers no longer see it as current.")
-
-    return _transition(request, pk, retract)
-
-
-@login_required
-@require_POST
-def annotation_revert(request: HttpRequest, pk: int) -> HttpResponse:
-    target = request.POST.get("to_version", "")
-
-    def revert(annotation):
-        if not target.isdigit():
-            raise ValidationError("Choose the version to restore.")
-        services.revert_annotation(
-            user=request.user,
-            annotation=annotation,
-            version=int(target),
-            expected_version=_version(request),
-            reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, f"Version {target} restored as version {annotation.version}.")
-
-    return _transition(request, pk, revert)
 
 
 @login_required

@@ -12,11 +12,8 @@ class Command(BaseCommand):
     help = "Detect foreign-language insertions in captures and store them with each capture."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--all",
-            action="store_true",
-            help="Recompute every capture, not only those without a current analysis.",
-        )
+        everything = "Recompute every capture, not only those without a current analysis."
+        parser.add_argument("--all", action="store_true", help=everything)
 
     def handle(self, *args, all: bool, **options):
         captures = Capture.objects.select_related("article__source").order_by("pk")
