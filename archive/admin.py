@@ -5,12 +5,17 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
+from django_tasks_db.models import DBTaskResult
 
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 
 from . import services
 from .ingest.documents import CapturePayload
 from .models import Article, Capture, Source
+
+# The task queue's rows (django-tasks-db) are the worker's own: imports are followed on their
+# pages and through the API, and finished results are pruned by `prune_db_task_results`.
+admin.site.unregister(DBTaskResult)
 
 
 @admin.register(Source)

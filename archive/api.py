@@ -3,25 +3,32 @@ immutable captures."""
 
 import django_filters
 from django.db.models.functions import Length
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.authentication import is_read_only_token
 from core.api.filters import IdFilter, StrictFilterSet
 from core.api.pagination import CursorPagination
 from journal.history import HISTORY_DOC, history_response
 from journal.models import Entry
 
-from . import services
+from . import imports, services
 from .ingest.documents import CapturePayload
-from .models import Article, Capture, Source
+from .models import Article, Capture, ImportJob, Source
 from .serializers import (
     ArticleCreateSerializer,
     ArticleSerializer,
     CaptureCreateSerializer,
     CaptureSerializer,
     CaptureSummarySerializer,
+    ImportFilesSerializer,
+    ImportJobDetailSerializer,
+    ImportJobSerializer,
+    ImportURLsSerializer,
     SourceSerializer,
 )
 
@@ -198,3 +205,104 @@ class CaptureViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             queryset = queryset.defer("text", "raw").annotate(text_length=Length("text"))
         return queryset
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The upload is too large."
+
+
+class LoggedInNotReadOnly(permissions.BasePermission):
+    """Imports are their owners' (and editors'): no anonymous reads, no read-only tokens."""
+
+    message = "Read-only tokens see published work only, not imports."
+
+    def has_permission(self, request, view):
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated("Log in or send an API token to see imports.")
+        return not is_read_only_token(request)
+
+
+class ImportPagination(CursorPagination):
+    ordering = ("-created_at", "-pk")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={
+            "application/json": ImportURLsSerializer,
+            "multipart/form-data": ImportFilesSerializer,
+        },
+        responses={
+            202: OpenApiResponse(
+                ImportJobSerializer,
+                description="The import is queued: follow `url` for its progress and items.",
+            ),
+            413: OpenApiResponse(description="The upload is larger than one import takes."),
+        },
+    ),
+)
+class ImportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Imports as jobs: files (multipart `file`, repeatable: .txt, .html, .warc, .warc.gz,
+    .jsonl) or web addresses (JSON `urls`) archived by a worker, each item atomically.
+    Journalists see their own imports, editors everyone's."""
+
+    permission_classes = [LoggedInNotReadOnly]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = ImportPagination
+
+    def get_queryset(self):
+        jobs = ImportJob.objects.visible_to(self.request.user)
+        if self.action == "retrieve":
+            return jobs.prefetch_related("items")
+        return jobs
+
+    def get_serializer_class(self):
+        return ImportJobDetailSerializer if self.action == "retrieve" else ImportJobSerializer
+
+    def create(self, request):
+        limit = imports.import_limit()
+        # Refused before the body is read: a request larger than the largest upload.
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > limit + 2**20:
+            raise RequestTooLarge(
+                f"The request holds {int(length):,} bytes; one import takes at most "
+                f"{limit:,} (CLAIMDESK_IMPORT_MAX_BYTES). Split it into several imports."
+            )
+        if request.FILES:
+            serializer = ImportFilesSerializer(data=request.data)
+        else:
+            serializer = ImportURLsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "file" in data:
+            for upload in data["file"]:
+                imports.check_upload_name(upload.name)
+            try:
+                inputs = [imports.save_upload(upload) for upload in data["file"]]
+            except imports.ImportTooLarge as exc:
+                raise RequestTooLarge(str(exc)) from None
+        else:
+            inputs = imports.url_inputs(data["urls"])
+        job = imports.create_import(
+            actor=request.user,
+            inputs=inputs,
+            source=data.get("source"),
+            language=data.get("language", ""),
+        )
+        # With a backend that runs jobs at once, the job may already be finished.
+        job.refresh_from_db()
+        return Response(
+            ImportJobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse_import(request, job)},
+        )
+
+
+def reverse_import(request, job) -> str:
+    return request.build_absolute_uri(reverse("api:import-detail", args=[job.pk]))

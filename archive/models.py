@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language_info
 
+from accounts.roles import is_editor
 from core.models import TimestampedModel, not_empty, person_or_none
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -265,3 +266,134 @@ class Capture(models.Model):
         if not self._state.adding:
             raise ValidationError("Captures are immutable: archive a new capture instead.")
         self.sha256 = text_sha256(self.text or "")
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ImportJobQuerySet":
+        """Editors (and admins) see every import; others only their own."""
+        if is_editor(user):
+            return self
+        return self.filter(created_by=user) if user.is_authenticated else self.none()
+
+    def unfinished(self) -> "ImportJobQuerySet":
+        return self.filter(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
+
+
+class ImportJob(TimestampedModel):
+    """Articles to archive in the background — uploaded files, files on the server, URLs —
+    read by the same readers as the archive command, each item stored atomically. A worker
+    runs it (archive.tasks); a job whose worker died is queued again and resumes after its
+    last stored item."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+    )
+    created_by_name = models.CharField(
+        max_length=150, help_text="Username of who asked for it, or the system actor (import)."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    inputs = models.JSONField(
+        default=list,
+        help_text='What to read, in order: {"url": …} or {"path": …, "name": …, "upload": bool} '
+        "(an upload's path is relative to CLAIMDESK_IMPORT_DIR).",
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=16, blank=True)
+    total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Items the inputs hold; empty until counted."
+    )
+    done = models.PositiveIntegerField(default=0, help_text="Items stored, unchanged or failed.")
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the job as a whole stopped, if it did.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    runner = models.CharField(
+        max_length=64, blank=True, help_text="The run that holds the job while it is running."
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="archive_importjob_status_valid",
+            ),
+        ]
+        indexes = [
+            # The worker's search for running jobs whose heartbeat stopped.
+            models.Index(fields=["status", "heartbeat_at"], name="archive_importjob_stale"),
+            # "My imports": a user's jobs, newest first.
+            models.Index(fields=["created_by", "-created_at"], name="archive_importjob_mine"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.finished else None
+        return min(100, round(100 * self.done / self.total))
+
+
+class ImportItem(models.Model):
+    """One item of an import (a file, a WARC record, a JSON Lines line, a URL) and what became
+    of it, written in the same transaction as what it stored: an item here was stored (or
+    refused), and one not here was not."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created"
+        NEW_CAPTURE = "new capture"
+        UNCHANGED = "unchanged"
+        FAILED = "failed"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(help_text="The item's place in the job's inputs.")
+    name = models.CharField(max_length=2000)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    capture = models.ForeignKey(
+        Capture, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            # What makes a resumed job skip what it stored: an item is recorded once.
+            models.UniqueConstraint(
+                fields=["job", "position"], name="archive_importitem_once_per_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["created", "new capture", "unchanged", "failed"]),
+                name="archive_importitem_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.outcome}"

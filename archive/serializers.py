@@ -1,11 +1,13 @@
 """Read representations of the archive for the API, and the input they accept."""
 
 from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import StrictInputMixin
 
-from .models import Article, Capture, Source
+from .models import Article, Capture, ImportItem, ImportJob, Source
 
 
 class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -150,3 +152,94 @@ class CaptureCreateSerializer(StrictInputMixin, serializers.Serializer):
         help_text="Replacement text, pasted (editors only; recorded as such). Leave it out to "
         "fetch the article's URL again on the server.",
     )
+
+
+# Imports as jobs
+
+
+class ImportURLsSerializer(StrictInputMixin, serializers.Serializer):
+    """Import web pages: each address is fetched by the worker and archived."""
+
+    urls = serializers.ListField(
+        child=serializers.URLField(max_length=2000),
+        min_length=1,
+        max_length=settings.CLAIMDESK_IMPORT_MAX_URLS,
+        help_text="http(s) addresses of the pages to archive.",
+    )
+    source = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Source.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Slug of the source of every item (default: recognised from each address).",
+    )
+    language = serializers.ChoiceField(
+        choices=settings.CLAIMDESK_LANGUAGES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Language of every item (default: as declared, else detected).",
+    )
+
+
+class ImportFilesSerializer(ImportURLsSerializer):
+    """Import files: .txt, .html, .warc, .warc.gz or .jsonl, as `manage.py archive` reads them."""
+
+    urls = None
+    file = serializers.ListField(
+        child=serializers.FileField(),
+        min_length=1,
+        max_length=20,
+        help_text="One or more files (repeat the field): .txt, .html, .htm, .warc, .warc.gz, "
+        ".jsonl.",
+    )
+
+
+class ImportProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField(help_text="Items archived, found unchanged or failed.")
+    total = serializers.IntegerField(
+        allow_null=True, help_text="Items the inputs hold; null until the worker counted them."
+    )
+
+
+class ImportItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportItem
+        fields = ["name", "outcome", "article", "capture", "error"]
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by_name")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "status",
+            "url",
+            "progress",
+            "failed",
+            "error",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def get_url(self, job) -> str:
+        path = reverse("api:import-detail", args=[job.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(ImportProgressSerializer)
+    def get_progress(self, job) -> dict:
+        return {"done": job.done, "total": job.total}
+
+
+class ImportJobDetailSerializer(ImportJobSerializer):
+    items = ImportItemSerializer(many=True, read_only=True)
+
+    class Meta(ImportJobSerializer.Meta):
+        fields = [*ImportJobSerializer.Meta.fields, "items"]

@@ -10,6 +10,8 @@ app_name = "archive"
 # text, so they live in annotations.urls; archive's own pages are listed here.
 urlpatterns = [
     path("articles/add/", views.article_add, name="article-add"),
+    path("imports/", views.import_list, name="import-list"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path(
         "articles/<int:article_id>/captures/<int:capture_id>.warc",
         views.capture_warc_download,

@@ -1,4 +1,5 @@
-"""Archive pages that need no claims: adding an article, downloading a capture as WARC.
+"""Archive pages that need no claims: adding an article, following imports, downloading a
+capture as WARC.
 Pages that show claims next to the text (home, the articles list, the reader, capture
 history) live in `annotations.views`, since annotations depends on archive and never the
 reverse."""
@@ -6,32 +7,23 @@ reverse."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.roles import is_editor
+
 from . import rules
 from .forms import ArticleAddForm
+from .imports import create_import, describe_inputs, import_limit, save_upload
 from .ingest.documents import Document, IngestError
-from .ingest.fetch import fetch_url
-from .ingest.readers import parse_html, parse_text
-from .models import Capture
+from .models import Capture, ImportJob
 from .services import Outcome, archive_document
 from .warc import capture_warc
 
 
-def _document(request, data: dict) -> Document:
-    """The article the form describes, read by the same code as the archive command."""
-    if data["url"]:
-        return fetch_url(data["url"])
-    upload = data["file"]
-    if upload:
-        content = upload.read()
-        if upload.name.lower().endswith(".txt"):
-            document = parse_text(content, item=upload.name, origin=Capture.Origin.UPLOAD)
-        else:
-            document = parse_html(content, item=upload.name, origin=Capture.Origin.UPLOAD)
-        document.origin_location = f"upload by {request.user.username}: {upload.name}"
-        return document
+def _pasted(request, data: dict) -> Document:
+    """The pasted article, as the archive command's readers would describe it."""
     return Document(
         item="the pasted text",
         title=data["title"],
@@ -44,19 +36,37 @@ def _document(request, data: dict) -> Document:
 
 @login_required
 def article_add(request):
+    """Pasted text is archived at once; web addresses and files become an import job, whose
+    page follows its progress."""
     rules.require(
         rules.can_archive_articles(request.user),
         "Only journalists and editors add articles to the archive.",
     )
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and length.isdigit() and int(length) > import_limit() + 2**20:
+        # Refused before the body is read.
+        form = ArticleAddForm()
+        form.add_error(
+            None,
+            f"The upload holds {int(length):,} bytes; one import takes at most "
+            f"{import_limit():,} (CLAIMDESK_IMPORT_MAX_BYTES). Split it into several imports.",
+        )
+        return render(request, "archive/article_add.html", {"form": form}, status=413)
     if request.method == "POST":
         form = ArticleAddForm(request.POST, request.FILES)
     else:
         form = ArticleAddForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if not data["text"]:
+            inputs = data["urls"] or [save_upload(upload) for upload in data["file"]]
+            job = create_import(
+                actor=request.user, inputs=inputs, source=data["source"], language=data["language"]
+            )
+            return redirect("archive:import-detail", pk=job.pk)
         try:
             result = archive_document(
-                _document(request, data),
+                _pasted(request, data),
                 actor=request.user,
                 source=data["source"],
                 language=data["language"],
@@ -64,7 +74,7 @@ def article_add(request):
         except IngestError as exc:
             form.add_error(None, f"{exc.item}: {exc.reason}")
         except PermissionDenied as exc:
-            # Pasted or uploaded text for an article already archived: an editor's act.
+            # Pasted text for an article already archived: an editor's act.
             form.add_error(None, str(exc))
         else:
             text = {
@@ -77,6 +87,40 @@ def article_add(request):
             messages.add_message(request, level, text)
             return redirect("annotations:reader", pk=result.article.pk)
     return render(request, "archive/article_add.html", {"form": form})
+
+
+# Items listed on a job's page; the API lists them all.
+PAGE_ITEMS = 500
+
+
+@login_required
+def import_list(request):
+    """The user's imports, newest first (editors: everyone's)."""
+    jobs = ImportJob.objects.visible_to(request.user)[:100]
+    return render(
+        request,
+        "archive/import_list.html",
+        {"jobs": jobs, "everyone": is_editor(request.user)},
+    )
+
+
+@login_required
+def import_detail(request, pk: int):
+    """An import's progress and items; htmx polls it for the part that changes."""
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    items = list(job.items.select_related("article")[: PAGE_ITEMS + 1])
+    context = {
+        "job": job,
+        "items": items[:PAGE_ITEMS],
+        "more": len(items) > PAGE_ITEMS,
+        "inputs": describe_inputs(job),
+        "counts": list(
+            job.items.order_by("outcome").values_list("outcome").annotate(count=Count("pk"))
+        ),
+    }
+    if request.htmx:
+        return render(request, "archive/_import_job.html", {**context, "swap": True})
+    return render(request, "archive/import_detail.html", context)
 
 
 def capture_warc_download(request, article_id: int, capture_id: int):

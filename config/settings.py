@@ -3,10 +3,12 @@
 DJANGO_DEBUG=1            development mode (never in production)
 DJANGO_SECRET_KEY         required unless DEBUG is on or the test suite is running
 DATABASE_URL              e.g. postgres://user@host:5432/claimdesk; SQLite (db.sqlite3) if unset
+                          (sqlite:////path/to/file.sqlite3 for another SQLite file)
 DJANGO_ALLOWED_HOSTS      comma-separated host names
 DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins (https://claimdesk.example.org)
 CLAIMDESK_TRUSTED_PROXIES how many proxies in front append to X-Forwarded-For (default 0)
 REDIS_URL                 redis://host:6379/0: a cache shared by every app server (throttle counts)
+CLAIMDESK_TASK_BACKEND    where background jobs wait for a worker: database (default) or immediate
 """
 
 import os
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_tasks_db",
     "core",
     "accounts",
     "journal",
@@ -120,7 +123,15 @@ SQLITE_DATABASE = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     },
 }
-if os.environ.get("DATABASE_URL"):
+if os.environ.get("DATABASE_URL", "").startswith("sqlite:"):
+    # Another SQLite file (sqlite:////tmp/claimdesk.sqlite3), with the same options.
+    DATABASES = {
+        "default": {
+            **SQLITE_DATABASE,
+            "NAME": dj_database_url.parse(os.environ["DATABASE_URL"])["NAME"],
+        }
+    }
+elif os.environ.get("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.config(conn_max_age=60, conn_health_checks=True),
     }
@@ -177,6 +188,37 @@ if os.environ.get("REDIS_URL") and not TESTING:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work (django.tasks). The database backend (django-tasks-db) keeps jobs in the
+# database, so SQLite and PostgreSQL need no broker; `manage.py worker` runs them.
+# "immediate" runs each job at once, in the process that enqueues it (no worker): the test
+# suite's default, and a choice for a one-process laptop.
+CLAIMDESK_TASK_BACKEND = os.environ.get(
+    "CLAIMDESK_TASK_BACKEND", "immediate" if TESTING else "database"
+)
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if CLAIMDESK_TASK_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CLAIMDESK_TASK_BACKEND must be one of {', '.join(TASK_BACKENDS)}, "
+        f"not {CLAIMDESK_TASK_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[CLAIMDESK_TASK_BACKEND], "QUEUES": ["default"]}}
+# An import job whose worker has not reported for this many seconds is taken to have died
+# (killed, machine lost) and is queued again; it resumes after its last stored item.
+CLAIMDESK_JOB_STALE_AFTER = float(os.environ.get("CLAIMDESK_JOB_STALE_AFTER", "60"))
+# How often a worker looks for such jobs, in seconds.
+CLAIMDESK_JOB_CHECK_INTERVAL = float(os.environ.get("CLAIMDESK_JOB_CHECK_INTERVAL", "15"))
+# An import job is tried this many times in all before it is declared failed.
+CLAIMDESK_JOB_MAX_ATTEMPTS = int(os.environ.get("CLAIMDESK_JOB_MAX_ATTEMPTS", "3"))
+# The largest file one import takes (a WARC holds many articles; each item inside is still
+# bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs one import takes.
+CLAIMDESK_IMPORT_MAX_BYTES = int(os.environ.get("CLAIMDESK_IMPORT_MAX_BYTES", str(512 * 2**20)))
+CLAIMDESK_IMPORT_MAX_URLS = int(os.environ.get("CLAIMDESK_IMPORT_MAX_URLS", "100"))
+# Where uploaded import files wait for the worker: every worker must see the same folder.
+CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / "imports"))
 
 # Languages the archive recognises for articles and claims (ISO 639-1), in the order offered.
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
@@ -297,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "AnchorMethodEnum": "annotations.models.Appearance.Method",
         "StanceEnum": "annotations.models.Evidence.Stance",
         "EvidenceKindEnum": "annotations.models.Evidence.Kind",
+        "ImportStatusEnum": "archive.models.ImportJob.Status",
+        "ImportOutcomeEnum": "archive.models.ImportItem.Outcome",
     },
 }
 

@@ -16,6 +16,7 @@ router.include_format_suffixes = False
 router.register("sources", archive_api.SourceViewSet, basename="source")
 router.register("articles", archive_api.ArticleViewSet, basename="article")
 router.register("captures", archive_api.CaptureViewSet, basename="capture")
+router.register("imports", archive_api.ImportViewSet, basename="import")
 router.register("tags", annotations_api.TagViewSet, basename="tag")
 router.register("claims", annotations_api.ClaimViewSet, basename="claim")
 router.register("appearances", annotations_api.AppearanceViewSet, basename="appearance")

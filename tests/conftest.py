@@ -109,6 +109,24 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _imports_dir(settings, tmp_path_factory):
+    # Uploaded import files wait here, never in the working tree.
+    settings.CLAIMDESK_IMPORT_DIR = tmp_path_factory.mktemp("imports")
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):
+    """Call `make_request` and run the jobs it queued, as its commit would (the test's
+    transaction never commits); the backend runs them at once."""
+
+    def run(make_request):
+        with django_capture_on_commit_callbacks(execute=True):
+            return make_request()
+
+    return run
+
+
 @pytest.fixture
 def api():
     return APIClient()

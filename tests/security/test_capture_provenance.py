@@ -157,10 +157,10 @@ def test_pasting_new_text_for_a_known_article_in_the_web_form_is_an_editors_act(
     )
 
 
-def test_an_upload_is_recorded_as_an_uploaded_file(client, alice_journalist):
+def test_an_upload_is_recorded_as_an_uploaded_file(client, alice_journalist, run_jobs):
     client.force_login(alice_journalist)
     upload = SimpleUploadedFile("page.html", html_page("Depuis un fichier").encode())
-    client.post("/articles/add/", {"file": upload, "language": "fr"})
+    run_jobs(lambda: client.post("/articles/add/", {"file": upload, "language": "fr"}))
     capture = Capture.objects.get()
     assert (capture.origin, capture.captured_by_name, capture.replacement) == (
         "upload",

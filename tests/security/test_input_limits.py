@@ -88,12 +88,14 @@ def test_a_json_lines_line_over_the_limit_is_refused_naming_it(tmp_path):
     assert sorted(Article.objects.values_list("title", flat=True)) == ["Trois", "Un"]
 
 
-def test_an_upload_over_the_limit_is_refused_in_the_form(client, alice_journalist):
+def test_an_upload_over_the_limit_fails_its_import_naming_it(client, alice_journalist, run_jobs):
     client.force_login(alice_journalist)
     upload = SimpleUploadedFile("long.txt", ("Trop long\n\n" + LONG_TEXT).encode())
-    response = client.post("/articles/add/", {"file": upload})
-    assert response.status_code == 200
-    assert f"the file is {REASON}" in response.text
+    response = run_jobs(lambda: client.post("/articles/add/", {"file": upload}))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).text
+    assert "long.txt" in page
+    assert f"the file is {REASON}" in page
     assert not Article.objects.exists()
 
 

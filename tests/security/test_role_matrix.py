@@ -202,6 +202,7 @@ def api_writes(world) -> dict:
             None,
         ),
         "create token": ("post", "/api/tokens/", {"name": "nightly export"}),
+        "import articles": ("post", "/api/imports/", {"urls": ["https://example.org/story"]}),
         "revoke token": ("delete", f"/api/tokens/{world['token'].pk}/", None),
     }
 
@@ -233,6 +234,7 @@ API_PATHS = {
     "add tag pattern": "POST /api/tags/{slug}/patterns/",
     "remove tag pattern": "DELETE /api/tags/{slug}/patterns/{pattern_id}/",
     "create token": "POST /api/tokens/",
+    "import articles": "POST /api/imports/",
     "revoke token": "DELETE /api/tokens/{id}/",
 }
 
@@ -335,6 +337,8 @@ READ_ONLY_PAGES = {
     "annotations:agreement",
     "annotations:tag-list",
     "archive:capture-warc",
+    "archive:import-list",
+    "archive:import-detail",
 }
 WEB_PAGES = {
     "web: mark claim": "annotations:mark-claim",
@@ -418,6 +422,8 @@ ALLOWED = {
     "edit source": {"adam": 200},
     "delete source": {"adam": 204},
     "archive article": EVERY_ROLE,
+    # Queued (the test's transaction never commits, so no worker is told).
+    "import articles": dict.fromkeys(["alice", "bob", "erin", "adam"], 202),
     # Pasted replacement text for an archived article: an editor's act.
     "archive capture": {"erin": 201, "adam": 201},
     # Any logged-in user manages their own tokens.

@@ -35,6 +35,9 @@ STATEFUL_WRITES = {
     ("POST", "/api/sources/"),
     ("PATCH", "/api/tags/{slug}/"),
     ("PATCH", "/api/sources/{slug}/"),
+    # An import's source names a stored one, and an uploaded file's name must end in a
+    # suffix the readers know (.txt, .warc.gz …), which a schema's binary field cannot state.
+    ("POST", "/api/imports/"),
     # A change-feed cursor is one the server issued and expires after the retention days
     # (410): whether a well-formed `since` is accepted depends on when it was issued.
     ("GET", "/api/changes/"),

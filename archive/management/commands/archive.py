@@ -9,10 +9,11 @@ from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
 from accounts.actors import IMPORT
+from archive.imports import create_import, path_inputs
 from archive.ingest.documents import IngestError
 from archive.ingest.inputs import expand_inputs, kind_of, read_input
 from archive.ingest.readers import SUPPORTED_SUFFIXES
-from archive.models import Source
+from archive.models import ImportItem, ImportJob, Source
 from archive.services import BATCH_ITEMS, BatchLost, Outcome, archive_documents
 
 # Up to this many inputs, a progress bar is more noise than help.
@@ -40,8 +41,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="read and check everything, store nothing"
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue an import job for a worker (manage.py worker) and print its id; "
+            "the files must be readable where the worker runs",
+        )
+        parser.add_argument(
+            "--site",
+            default="",
+            help="with --background, the address of the site, to print the job's page "
+            "(e.g. http://127.0.0.1:8000)",
+        )
 
     def handle(self, *args, **options):
+        self.verbosity = options["verbosity"]
         try:
             self.archive(**options)
         except (OperationalError, InterfaceError) as exc:
@@ -51,7 +65,7 @@ class Command(BaseCommand):
                 "nothing was stored. Run the command again once it is back."
             ) from None
 
-    def archive(self, *, inputs, source, language, dry_run, verbosity, **options):
+    def archive(self, *, inputs, source, language, dry_run, background, site, verbosity, **options):
         source_obj = None
         if source:
             source_obj = Source.objects.filter(slug=source).first()
@@ -65,6 +79,11 @@ class Command(BaseCommand):
             )
 
         items = expand_inputs(inputs)
+        if background:
+            if dry_run:
+                raise CommandError("--dry-run and --background do not go together.")
+            self._queue(items, source=source_obj, language=language or "", site=site)
+            return
         counts: Counter[str] = Counter()
         failures: list[IngestError] = []
         # Folders of files have a known total; WARC and JSON Lines files hold an unknown number.
@@ -112,6 +131,37 @@ class Command(BaseCommand):
         if failures:
             self.stdout.write(self.style.WARNING(summary))
             raise CommandError(f"{len(failures)} item(s) failed; see the reasons above.")
+        self.stdout.write(self.style.SUCCESS(summary))
+
+    def _queue(self, items: list, *, source, language: str, site: str) -> None:
+        """Queue the inputs as one import job; print its id, its pages and, when the backend
+        ran it at once (no worker), its outcome."""
+        job = create_import(
+            actor=IMPORT, inputs=path_inputs(items), source=source, language=language
+        )
+        job.refresh_from_db()
+        base = site.rstrip("/")
+        self.stdout.write(
+            f"Import {job.pk} {job.status}: {base}/imports/{job.pk}/ "
+            f"(API: {base}/api/imports/{job.pk}/)"
+        )
+        if not job.finished:
+            self.stdout.write("A worker (python manage.py worker) runs it; follow it there.")
+            return
+        for item in job.items.select_related("article"):
+            if item.outcome == ImportItem.Outcome.FAILED:
+                self.stderr.write(f"failed: {item.name}: {item.error}")
+            elif self.verbosity >= 1:
+                self.stdout.write(f"{item.outcome}: {item.name} → article {item.article_id}")
+        counts = Counter(job.items.values_list("outcome", flat=True))
+        summary = (
+            f"{counts[Outcome.CREATED]} created, "
+            f"{counts[Outcome.NEW_CAPTURE]} new capture(s) of known articles, "
+            f"{counts[Outcome.UNCHANGED]} unchanged, {job.failed} failed."
+        )
+        if job.status == ImportJob.Status.FAILED:
+            self.stdout.write(self.style.WARNING(summary))
+            raise CommandError(job.error)
         self.stdout.write(self.style.SUCCESS(summary))
 
     def _connection_lost(

@@ -1,0 +1,431 @@
+"""Imports as jobs: asking for one (`create_import`, with `save_upload` for uploaded files),
+running it in a worker (`run_import`, called by `archive.tasks`) and taking back the jobs
+whose worker died (`recover_stale_imports`).
+
+A job reads its inputs with the archive command's readers and stores each item in its own
+transaction, through `archive.services.archive_document`, together with the item's
+`ImportItem` row and the job's progress. So an item is stored exactly when its row exists:
+a job that is run again (its worker was killed, its database went away) skips the items it
+has rows for and stores the others, and its report says only what was stored."""
+
+import contextlib
+import datetime as dt
+import logging
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from warcio.archiveiterator import ArchiveIterator
+
+from accounts.actors import IMPORT, Actor, is_system
+
+from . import rules
+from .ingest.documents import IngestError, Item
+from .ingest.inputs import is_url, kind_of, read_input
+from .ingest.readers import HTML_CONTENT_TYPES, SUPPORTED_SUFFIXES
+from .models import Capture, ImportItem, ImportJob, Source
+from .services import LOST_CONNECTION, SourceResolver, archive_document
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_ACTORS = {IMPORT.name: IMPORT}
+
+
+class ImportTooLarge(Exception):
+    """An upload over CLAIMDESK_IMPORT_MAX_BYTES (HTTP 413)."""
+
+    status_code = 413
+
+
+class JobLost(Exception):
+    """The job was taken from this run (declared stale and queued again): stop at once."""
+
+
+def import_limit() -> int:
+    return settings.CLAIMDESK_IMPORT_MAX_BYTES
+
+
+def too_large_message(name: str) -> str:
+    return (
+        f"“{name}” is larger than the {import_limit():,}-byte limit of one import "
+        "(CLAIMDESK_IMPORT_MAX_BYTES); split it into several files."
+    )
+
+
+# Asking for an import
+
+
+def check_upload_name(name: str) -> None:
+    """ValidationError naming the file unless its name ends in a supported suffix."""
+    if kind_of(Path(name)) is None:
+        raise ValidationError(
+            {
+                "file": f"“{name}”: unsupported file type; expected one of "
+                f"{', '.join(SUPPORTED_SUFFIXES)}."
+            }
+        )
+
+
+def save_upload(upload: UploadedFile) -> dict:
+    """Keep an uploaded file under CLAIMDESK_IMPORT_DIR until a worker reads it, streamed (a
+    large upload is moved from its temporary file, never held in memory); the job input
+    that names it."""
+    name = Path(upload.name or "upload").name
+    check_upload_name(name)
+    if upload.size is not None and upload.size > import_limit():
+        raise ImportTooLarge(too_large_message(name))
+    folder = uuid.uuid4().hex
+    target = Path(settings.CLAIMDESK_IMPORT_DIR) / folder / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = getattr(upload, "temporary_file_path", None)
+    if temporary is not None:
+        upload.close()
+        shutil.move(temporary(), target)
+    else:
+        with target.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+    return {"path": f"{folder}/{name}", "name": name, "upload": True}
+
+
+def url_inputs(urls: object) -> list[dict]:
+    """The job inputs for a list of http(s) URLs; ValidationError naming a bad one."""
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise ValidationError({"urls": "A list of http(s) addresses."})
+    urls = [url.strip() for url in urls if url.strip()]
+    if not urls:
+        raise ValidationError({"urls": "Give at least one http(s) address."})
+    if len(urls) > settings.CLAIMDESK_IMPORT_MAX_URLS:
+        raise ValidationError(
+            {
+                "urls": f"{len(urls)} addresses: one import takes at most "
+                f"{settings.CLAIMDESK_IMPORT_MAX_URLS} (CLAIMDESK_IMPORT_MAX_URLS)."
+            }
+        )
+    for url in urls:
+        if not is_url(url) or len(url) > 2000:
+            raise ValidationError({"urls": f"“{url[:200]}” is not an http(s) address."})
+    return [{"url": url, "name": url} for url in urls]
+
+
+def path_inputs(values: list) -> list[dict]:
+    """Job inputs for what `archive.ingest.inputs.expand_inputs` found on this machine: files
+    (read where they are, so a worker must see the same files), URLs and errors."""
+    inputs = []
+    for value in values:
+        if isinstance(value, IngestError):
+            inputs.append({"name": value.item, "error": value.reason})
+        elif isinstance(value, str):
+            inputs.append({"url": value, "name": value})
+        else:
+            inputs.append({"path": str(value.resolve()), "name": str(value), "upload": False})
+    return inputs
+
+
+def create_import(
+    *, actor: Actor, inputs: list[dict], source: Source | None = None, language: str = ""
+) -> ImportJob:
+    """Queue a job that archives `inputs` (see ImportJob.inputs) as `actor`, who must be
+    allowed to archive articles; its worker is told once the job is committed."""
+    rules.require(
+        rules.can_archive_articles(actor), "Only journalists and editors archive articles."
+    )
+    if language and language not in settings.CLAIMDESK_LANGUAGES:
+        raise ValidationError(
+            {
+                "language": f"“{language}” is not one of the archive's languages "
+                f"({', '.join(settings.CLAIMDESK_LANGUAGES)})."
+            }
+        )
+    if not inputs:
+        raise ValidationError("Nothing to import: give a file or at least one web address.")
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=None if is_system(actor) else actor,
+            created_by_name=actor.username,
+            inputs=inputs,
+            source=source,
+            language=language,
+        )
+        transaction.on_commit(partial(enqueue_import, job.pk))
+    return job
+
+
+def enqueue_import(job_id: int) -> None:
+    from .tasks import run_import_job
+
+    run_import_job.enqueue(job_id)
+
+
+# Running an import
+
+
+def run_import(job_id: int) -> str:
+    """Run the queued job `job_id` to its end; its status then. A job that is not queued
+    (finished, or held by a live run) is left alone."""
+    runner = get_random_string(32)
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING,
+        runner=runner,
+        heartbeat_at=now,
+        started_at=Coalesce(F("started_at"), now),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return "not queued"
+    job = ImportJob.objects.select_related("created_by", "source").get(pk=job_id)
+    run = _Run(job, runner)
+    try:
+        run.run()
+    except JobLost:
+        return "lost"
+    except LOST_CONNECTION:
+        # The database went away: the job stays "running" until its heartbeat is stale,
+        # then a worker queues it again and it resumes after its last stored item.
+        raise
+    except Exception as exc:
+        logger.exception("Import %s stopped", job_id)
+        run.finish(error=f"The import stopped: {type(exc).__name__}: {exc}".strip())
+    job.refresh_from_db(fields=["status"])
+    return job.status
+
+
+class _Run:
+    def __init__(self, job: ImportJob, runner: str):
+        self.job = job
+        self.runner = runner
+        self.mine = ImportJob.objects.filter(pk=job.pk, runner=runner)
+
+    def run(self) -> None:
+        actor = self.actor()
+        if actor is None:
+            self.finish(
+                error=f"The account “{self.job.created_by_name}” that asked for this import "
+                "no longer exists; nothing more was archived."
+            )
+            return
+        if self.job.total is None:
+            total = sum(count_items(entry) for entry in self.job.inputs)
+            if not self.mine.update(total=total, heartbeat_at=timezone.now()):
+                raise JobLost
+        done = set(self.job.items.values_list("position", flat=True))
+        resolve = SourceResolver(self.job.source)
+        for position, read in self.items():
+            if position in done:
+                continue
+            self.store(position, read(), actor=actor, resolve=resolve)
+        self.finish()
+
+    def actor(self) -> Actor | None:
+        if self.job.created_by is not None:
+            return self.job.created_by
+        return SYSTEM_ACTORS.get(self.job.created_by_name)
+
+    def items(self) -> Iterator[tuple[int, Callable[[], Item]]]:
+        """Each item's position and how to read it. An input that holds one item (a URL, a
+        text or HTML file) is read only if its position is not done."""
+        position = 0
+        for entry in self.job.inputs:
+            if "error" in entry:
+                yield position, partial(IngestError, entry["name"], entry["error"])
+                position += 1
+                continue
+            if "url" in entry:
+                yield position, partial(_first, read_input(entry["url"]))
+                position += 1
+                continue
+            path = input_path(entry)
+            if kind_of(path) in ("text", "html"):
+                yield position, partial(self.renamed, entry, path, None)
+                position += 1
+                continue
+            for item in read_input(path):
+                yield position, partial(self.renamed, entry, path, item)
+                position += 1
+
+    def renamed(self, entry: dict, path: Path, item: Item | None) -> Item:
+        """The item named as the user knows its file (not where it waited on the server),
+        and an uploaded file's document recorded as an upload by its owner."""
+        if item is None:
+            item = _first(read_input(path))
+        item.item = item.item.replace(str(path), entry["name"])
+        if isinstance(item, IngestError):
+            item.args = (f"{item.item}: {item.reason}",)
+            return item
+        if entry.get("upload"):
+            where = f"upload by {self.job.created_by_name}: {entry['name']}"
+            if item.origin == Capture.Origin.WARC:
+                item.origin_location = f"{where} {item.url}".strip()
+            else:
+                # Supplied text, as from the add-article form: replacing an archived
+                # article's text this way is an editor's act.
+                item.origin = Capture.Origin.UPLOAD
+                item.origin_location = where
+        else:
+            item.origin_location = item.origin_location.replace(str(path), entry["name"])
+        return item
+
+    def store(self, position: int, item: Item, *, actor: Actor, resolve: SourceResolver):
+        """Store one item and its row in one transaction; JobLost (the item rolled back) if
+        another run holds the job now."""
+        try:
+            with transaction.atomic():
+                failed = isinstance(item, IngestError)
+                result = None
+                if not failed:
+                    try:
+                        source = resolve(item)
+                        result = archive_document(
+                            item, actor=actor, source=source, language=self.job.language
+                        )
+                    except IngestError as exc:
+                        item, failed = exc, True
+                    except PermissionDenied as exc:
+                        item, failed = IngestError(item.item, str(exc)), True
+                # Only while the job is still this run's: a recovery that queued it again
+                # (this run was taken for dead) rolls this item back.
+                if not self.mine.update(
+                    done=F("done") + 1,
+                    failed=F("failed") + int(failed),
+                    heartbeat_at=timezone.now(),
+                ):
+                    raise JobLost
+                ImportItem.objects.create(
+                    job=self.job,
+                    position=position,
+                    name=item.item[:2000],
+                    outcome=ImportItem.Outcome.FAILED if failed else str(result.outcome),
+                    article=None if failed else result.article,
+                    capture=None if failed else result.capture,
+                    error=item.reason if failed else "",
+                )
+        except IntegrityError:
+            # Another run recorded this position meanwhile: nothing of this item was kept.
+            raise JobLost from None
+
+    def finish(self, *, error: str = "") -> None:
+        """Mark the job finished: failed if it stopped or any item failed."""
+        job = ImportJob.objects.get(pk=self.job.pk)
+        if job.runner != self.runner:
+            raise JobLost
+        if not error and job.failed:
+            error = f"{job.failed} of {job.done} item(s) failed; each says why."
+        self.mine.update(
+            status=ImportJob.Status.FAILED if error else ImportJob.Status.SUCCEEDED,
+            total=job.done if not error else job.total,
+            error=error,
+            runner="",
+            heartbeat_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+        self.job.refresh_from_db()
+        remove_uploads(self.job)
+
+
+def _first(items: Iterator[Item]) -> Item:
+    return next(iter(items))
+
+
+def input_path(entry: dict) -> Path:
+    if entry.get("upload"):
+        return Path(settings.CLAIMDESK_IMPORT_DIR) / entry["path"]
+    return Path(entry["path"])
+
+
+def remove_uploads(job: ImportJob) -> None:
+    """Delete the job's uploaded files (what they held is archived, raw payloads included)."""
+    for entry in job.inputs:
+        if entry.get("upload"):
+            path = input_path(entry)
+            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
+
+
+def count_items(entry: dict) -> int:
+    """How many items (documents or errors) reading `entry` yields, without parsing them."""
+    if "url" in entry or "error" in entry:
+        return 1
+    path = input_path(entry)
+    kind = kind_of(path)
+    try:
+        if kind == "jsonl":
+            with path.open("rb") as stream:
+                return sum(1 for line in stream if line.strip())
+        if kind == "warc":
+            return _count_warc_records(path)
+    except OSError:
+        return 1
+    return 1
+
+
+def _count_warc_records(path: Path) -> int:
+    """The HTML response records read_warc turns into items (one more for damage)."""
+    count = 0
+    try:
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.format != "warc":
+                    return count + 1
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                status = record.http_headers.get_statuscode()
+                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+                if status.startswith("2") and content_type.startswith(HTML_CONTENT_TYPES):
+                    count += 1
+    except Exception:  # warcio raises many kinds on damaged input; read_warc reports it
+        return count + 1
+    return count
+
+
+# Jobs whose worker died
+
+
+def recover_stale_imports(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the running jobs whose heartbeat is older than CLAIMDESK_JOB_STALE_AFTER
+    (their worker was killed or lost its database), or fail those tried
+    CLAIMDESK_JOB_MAX_ATTEMPTS times; the ids of the jobs queued again."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff)
+    requeued = []
+    for job in stale.only("pk", "attempts", "done"):
+        with transaction.atomic():
+            this = stale.filter(pk=job.pk)
+            if job.attempts >= settings.CLAIMDESK_JOB_MAX_ATTEMPTS:
+                this.update(
+                    status=ImportJob.Status.FAILED,
+                    runner="",
+                    finished_at=now,
+                    error=f"The worker running this import stopped {job.attempts} times; "
+                    f"{job.done} item(s) were archived or checked before (listed). Import "
+                    "the rest again, or in smaller parts.",
+                )
+                continue
+            if this.update(status=ImportJob.Status.QUEUED, runner="", heartbeat_at=None):
+                logger.warning("Import %s: its worker stopped; queued again", job.pk)
+                transaction.on_commit(partial(enqueue_import, job.pk))
+                requeued.append(job.pk)
+    return requeued
+
+
+def describe_inputs(job: ImportJob) -> str:
+    """The job's inputs in a line: "crawl.warc.gz, 3 web addresses"."""
+    urls = sum(1 for entry in job.inputs if "url" in entry)
+    files = [entry["name"] for entry in job.inputs if "url" not in entry]
+    parts = files[:3] + ([f"{len(files) - 3} more file(s)"] if len(files) > 3 else [])
+    if urls:
+        first = next(entry["url"] for entry in job.inputs if "url" in entry)
+        parts.append(first if urls == 1 else f"{urls} web addresses")
+    return ", ".join(parts)

@@ -1,0 +1,83 @@
+"""Run background jobs with the worker of the configured task backend (TASKS): the database
+backend's `db_worker`. Beside it, the running imports whose worker died are queued again."""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.backend import DatabaseBackend
+
+from archive.imports import recover_stale_imports
+
+logger = logging.getLogger("archive.imports")
+
+
+def recover_forever(stop: threading.Event, interval: float) -> None:
+    """Every `interval` seconds, queue again the imports whose worker stopped reporting."""
+    while not stop.wait(interval):
+        try:
+            recover_stale_imports()
+        except Exception:
+            logger.exception("Looking for imports whose worker died failed; trying again later")
+        finally:
+            connection.close()
+
+
+class Command(BaseCommand):
+    help = (
+        "Run background jobs (imports, re-anchoring) with the configured task backend's worker; "
+        "imports whose worker died are queued again and resume where they stopped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch", action="store_true", help="run every job waiting now, then exit"
+        )
+        parser.add_argument(
+            "--max-tasks", type=int, default=None, help="exit after running this many jobs"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds to wait for new jobs when there are none (default 1)",
+        )
+        parser.add_argument("--worker-id", default=None, help="a unique name for this worker")
+
+    def handle(self, *, batch, max_tasks, interval, worker_id, verbosity, **options):
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        if not isinstance(backend, DatabaseBackend):
+            raise CommandError(
+                f"CLAIMDESK_TASK_BACKEND={settings.CLAIMDESK_TASK_BACKEND}: jobs run at once "
+                "where they are asked for, so there is no worker to start."
+            )
+        requeued = recover_stale_imports()
+        if requeued and verbosity:
+            self.stdout.write(f"Queued again the imports whose worker died: {requeued}")
+        stop = threading.Event()
+        if not batch:
+            threading.Thread(
+                target=recover_forever,
+                args=(stop, settings.CLAIMDESK_JOB_CHECK_INTERVAL),
+                name="claimdesk-import-recovery",
+                daemon=True,
+            ).start()
+        arguments = {
+            "queue_name": "*",
+            "interval": interval,
+            "batch": batch,
+            "reload": False,
+            "startup_delay": not batch,
+            "max_tasks": max_tasks,
+            "verbosity": verbosity,
+        }
+        if worker_id:
+            arguments["worker_id"] = worker_id
+        try:
+            call_command("db_worker", **arguments)
+        finally:
+            stop.set()

@@ -1,0 +1,120 @@
+"""The import pages: a job's progress and items (polled by htmx while it runs) and the list
+of imports — a journalist's own, an editor's everyone's."""
+
+import pytest
+
+from archive import imports
+from archive.models import ImportItem, ImportJob
+from tests.factories import CaptureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def running_job(alice_journalist):
+    job = imports.create_import(
+        actor=alice_journalist,
+        inputs=imports.url_inputs(["https://example.org/a", "https://example.org/b"]),
+    )
+    capture = CaptureFactory()
+    ImportJob.objects.filter(pk=job.pk).update(status="running", total=2, done=1)
+    ImportItem.objects.create(
+        job=job,
+        position=0,
+        name="https://example.org/a",
+        outcome="created",
+        article=capture.article,
+        capture=capture,
+    )
+    job.refresh_from_db()
+    return job
+
+
+def test_a_running_job_shows_its_progress_and_polls_for_more(client, alice_journalist, running_job):
+    client.force_login(alice_journalist)
+
+    page = client.get(f"/imports/{running_job.pk}/").text
+
+    assert '<progress id="import-progress-bar" max="2" value="1">50 %</progress>' in page
+    assert '<label for="import-progress-bar">' in page
+    assert f'hx-get="/imports/{running_job.pk}/" hx-trigger="every 1s"' in page
+    article = running_job.items.get().article
+    assert f"{article.title}</a>" in page
+    assert '<p id="import-status" role="status" aria-live="polite">Import running.</p>' in page
+
+
+def test_the_polled_part_updates_the_status_region_in_place(client, alice_journalist, running_job):
+    client.force_login(alice_journalist)
+    ImportJob.objects.filter(pk=running_job.pk).update(status="succeeded", done=2)
+
+    part = client.get(f"/imports/{running_job.pk}/", headers={"HX-Request": "true"}).text
+
+    assert "<h1>" not in part
+    assert "hx-trigger" not in part  # finished: no more polling
+    assert 'hx-swap-oob="innerHTML">Import succeeded: 2 items done, 0 failed.</p>' in part
+
+
+def test_a_queued_job_says_it_waits_for_a_worker(client, alice_journalist):
+    job = imports.create_import(
+        actor=alice_journalist, inputs=imports.url_inputs(["https://example.org/a"])
+    )
+    client.force_login(alice_journalist)
+
+    page = client.get(f"/imports/{job.pk}/").text
+
+    assert "Waiting for a worker to start it" in page
+    assert '<progress id="import-progress-bar" max="100">counting the items…</progress>' in page
+
+
+def test_others_imports_are_hidden_from_journalists_not_editors(
+    client, bob_journalist, erin_editor, running_job
+):
+    client.force_login(bob_journalist)
+    assert client.get(f"/imports/{running_job.pk}/").status_code == 404
+    assert f"Import {running_job.pk}" not in client.get("/imports/").text
+    client.force_login(erin_editor)
+    assert client.get(f"/imports/{running_job.pk}/").status_code == 200
+    page = client.get("/imports/").text
+    assert f'<a href="/imports/{running_job.pk}/">Import {running_job.pk}</a>' in page
+    assert "<td>alice_journalist</td>" in page
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, running_job):
+    for path in ("/imports/", f"/imports/{running_job.pk}/"):
+        assert client.get(path)["Location"].startswith("/accounts/login/")
+
+
+def test_no_imports_says_how_to_make_one(client, alice_journalist):
+    client.force_login(alice_journalist)
+    page = client.get("/imports/").text
+    assert "No imports yet." in page
+    assert 'href="/articles/add/"' in page
+
+
+def test_the_list_takes_the_same_queries_for_one_import_or_many(
+    client, alice_journalist, running_job, django_assert_max_num_queries
+):
+    client.force_login(alice_journalist)
+    # session, user, user's groups (role: twice, page and navigation), the jobs
+    with django_assert_max_num_queries(6) as one:
+        client.get("/imports/")
+    for _ in range(10):
+        imports.create_import(
+            actor=alice_journalist, inputs=imports.url_inputs(["https://example.org/c"])
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get("/imports/")
+
+
+def test_a_job_page_takes_the_same_queries_for_one_item_or_many(
+    client, alice_journalist, running_job, django_assert_max_num_queries
+):
+    client.force_login(alice_journalist)
+    with django_assert_max_num_queries(8) as one:
+        client.get(f"/imports/{running_job.pk}/")
+    for position in range(1, 20):
+        ImportItem.objects.create(
+            job=running_job, position=position, name=f"item {position}", outcome="failed"
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(f"/imports/{running_job.pk}/")
