@@ -33,9 +33,10 @@ class StrictFilterSet(django_filters.FilterSet):
 
     Built on every request, it costs less than django-filter's own: each filter is copied
     shallowly (django-filter deep-copies them all; a filter's per-request state is only its
-    `parent` and `model`, set here), and the form class is built once per class and set of
-    filters (django-filter builds a new class, and every form field, each time; a form
-    copies its fields when instantiated, so sharing the class shares nothing mutable)."""
+    `parent`, `model` and method binding, set here), and the form class is built once per
+    class and set of filters (django-filter builds a new class, and every form field, each
+    time; a form copies its fields when instantiated, so sharing the class shares nothing
+    mutable)."""
 
     _form_classes: dict = {}
 
@@ -50,6 +51,8 @@ class StrictFilterSet(django_filters.FilterSet):
         self.filters = {}
         for name, base in self.base_filters.items():
             filter_ = copy.copy(base)
+            if base.method is not None:
+                filter_.method = base.method  # a FilterMethod bound to this copy
             filter_.model = queryset.model
             filter_.parent = self
             self.filters[name] = filter_
