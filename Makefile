@@ -37,6 +37,7 @@ install: $(VENV)/.installed
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py load_seeds
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py rebuild_published
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py ensure_dev_login --site http://$(HOST):$(PORT)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 

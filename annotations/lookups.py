@@ -1,4 +1,5 @@
-"""`field__any=[…]`: membership in a list of ids sent as one array on PostgreSQL.
+"""`field__any=[…]` (foreign keys and ids): membership in a list of ids sent as one array on
+PostgreSQL.
 
 `field__in=[…]` sends one parameter per id, each prepared by Django and quoted by the driver;
 for the hundreds of ids of a page's related rows that costs more than the query. On
@@ -11,6 +12,7 @@ from django.db.models import Lookup
 
 
 @models.ForeignKey.register_lookup
+@models.BigAutoField.register_lookup
 class AnyOf(Lookup):
     lookup_name = "any"
     prepare_rhs = False

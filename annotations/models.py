@@ -636,3 +636,18 @@ class TagPattern(TimestampedModel):
         self.phrase = " ".join((self.phrase or "").split())
         if not self.phrase:
             raise ValidationError({"phrase": "A pattern needs its phrase."})
+
+
+class PublishedClaim(models.Model):
+    """The published read model (`annotations.published`): the exact JSON of
+    `GET /api/claims/<id>/` for an anonymous reader, for each claim such a reader may see. A
+    claim they may not see has no row. Written by the services in the transaction of every
+    change that affects it; `manage.py rebuild_published` recomputes it."""
+
+    claim = models.OneToOneField(
+        Claim, on_delete=models.CASCADE, primary_key=True, related_name="publication"
+    )
+    document = models.TextField(help_text="The claim as the API shows it to anyone (JSON).")
+
+    def __str__(self) -> str:
+        return f"Published claim {self.claim_id}"

@@ -500,8 +500,9 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
             )
         )
     AppearanceAnchor.objects.bulk_create(records)
-    journal.record_all(entries)
     Claim.objects.filter(pk__in={a.claim_id for a in appearances}).update(updated_at=timezone.now())
+    # Recorded last: the journal's listeners (the published read model) read the new state.
+    journal.record_all(entries)
     return [r for r in records if r.capture_id == capture.pk]
 
 

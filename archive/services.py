@@ -124,7 +124,7 @@ def _entry(actor: Actor, kind: str, obj, action: str, before: dict, after: dict)
 
 
 def _record(actor: Actor, kind: str, obj, action: str, before: dict, after: dict) -> None:
-    _entry(actor, kind, obj, action, before, after).save()
+    journal.record_all([_entry(actor, kind, obj, action, before, after)])
 
 
 @transaction.atomic

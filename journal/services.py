@@ -1,8 +1,10 @@
 """Writing the journal. The archive's and the annotations' services call `record` inside
-their own transactions, so an entry exists exactly when its write is committed."""
+their own transactions, so an entry exists exactly when its write is committed. Higher layers
+that keep something derived from the written objects (the published read model) register a
+listener with `on_record`, called with every batch of entries in the same transaction."""
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
@@ -12,6 +14,26 @@ from accounts.actors import Actor, is_system
 
 from .context import request_id
 from .models import Entry
+
+# Called with each batch of recorded entries, after the write they describe, in its
+# transaction (see `on_record`).
+Listener = Callable[[Sequence[Entry]], None]
+_listeners: list[Listener] = []
+
+
+def on_record(listener: Listener) -> None:
+    """Call `listener` with the entries of every `record`/`record_all`, inside the writing
+    transaction: a higher layer's hook (registered from its AppConfig.ready) that refreshes
+    what it derives from the objects written. Services record after their write, so the
+    listener reads the new state."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(entries: Sequence[Entry]) -> None:
+    for listener in _listeners:
+        listener(entries)
+
 
 # The writing transaction's id (xid8 as a number); assigned on its first write.
 CURRENT_XID = "pg_current_xact_id()::text::bigint"
@@ -83,6 +105,7 @@ def record(**details) -> Entry:
     """Record one write (the arguments of `entry`); the caller holds the transaction."""
     stored = entry(**details)
     stored.save()
+    _notify([stored])
     return stored
 
 
@@ -90,3 +113,4 @@ def record_all(entries: list[Entry]) -> None:
     """Record many writes at once (imports, re-anchoring); the caller holds the
     transaction."""
     Entry.objects.bulk_create(entries)
+    _notify(entries)

@@ -1,12 +1,20 @@
 """Factories for the domain model. Text-bearing objects default to the seed's sentence so that
-quotes and offsets are realistic."""
+quotes and offsets are realistic.
 
+Factories write rows directly, not through the services, so those that make or change what a
+claim shows (claims, appearances, annotations, evidence) refresh the published read model of
+their claim themselves, as the services do (`annotations.published.refresh`); a test that
+changes rows by hand afterwards calls `publish_changes` for the claims it touched."""
+
+import contextlib
+from collections.abc import Iterable
 from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import User
 
 from accounts.roles import EDITORS, JOURNALISTS, grant
+from annotations import published
 from annotations.models import Annotation, Appearance, Claim, Evidence, Tag
 from archive.models import Article, Capture, Source
 
@@ -19,6 +27,48 @@ CAPTURE_TEXT = (
     "Juste un jour avant l’annulation, les exercices internationaux CTSO se sont terminés au "
     "Kazakhstan."
 )
+
+
+# Claims whose read model waits for the end of a `deferred_publication` block (None: none).
+_deferred: set[int] | None = None
+
+
+def publish_changes(claim_ids: Iterable[int]) -> None:
+    """Refresh the published read model of these claims (after rows changed by hand)."""
+    if _deferred is not None:
+        _deferred.update(claim_ids)
+    else:
+        published.refresh(claim_ids)
+
+
+@contextlib.contextmanager
+def deferred_publication():
+    """Refresh the read model once, at the end, for the claims the factories made inside."""
+    global _deferred
+    outer, _deferred = _deferred, set()
+    try:
+        yield
+        claim_ids = _deferred
+    finally:
+        _deferred = outer
+    publish_changes(claim_ids)
+
+
+class RefreshesPublication(factory.django.DjangoModelFactory):
+    """A factory whose rows a claim shows: refresh that claim's read model once created."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            publish_changes([cls.claim_id_of(instance)])
+
+    @staticmethod
+    def claim_id_of(instance) -> int:
+        return instance.claim_id
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -93,16 +143,20 @@ class TagFactory(factory.django.DjangoModelFactory):
     category = "sourcing"
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class ClaimFactory(RefreshesPublication):
     class Meta:
         model = Claim
+
+    @staticmethod
+    def claim_id_of(instance) -> int:
+        return instance.pk
 
     text = CLAIM_SENTENCE
     language = "fr"
     created_by = factory.SubFactory(UserFactory)
 
 
-class AppearanceFactory(factory.django.DjangoModelFactory):
+class AppearanceFactory(RefreshesPublication):
     class Meta:
         model = Appearance
 
@@ -114,7 +168,7 @@ class AppearanceFactory(factory.django.DjangoModelFactory):
     created_by = factory.SelfAttribute("claim.created_by")
 
 
-class AnnotationFactory(factory.django.DjangoModelFactory):
+class AnnotationFactory(RefreshesPublication):
     class Meta:
         model = Annotation
         skip_postgeneration_save = True
@@ -130,9 +184,13 @@ class AnnotationFactory(factory.django.DjangoModelFactory):
             self.tags.set(extracted)
 
 
-class EvidenceFactory(factory.django.DjangoModelFactory):
+class EvidenceFactory(RefreshesPublication):
     class Meta:
         model = Evidence
+
+    @staticmethod
+    def claim_id_of(instance) -> int:
+        return instance.annotation.claim_id
 
     annotation = factory.SubFactory(AnnotationFactory)
     kind = Evidence.Kind.URL
@@ -152,20 +210,21 @@ def annotated_claims(count: int, *, status: str = Annotation.Status.PUBLISHED) -
     tags = [TagFactory(slug=f"corpus-tag-{i}", label=f"Corpus tag {i}") for i in range(3)]
     published_at = timezone.now() if status == Annotation.Status.PUBLISHED else None
     claims = []
-    for _ in range(count):
-        claim = ClaimFactory(created_by=authors[0])
-        AppearanceFactory(claim=claim, capture=capture)
-        for author in authors:
-            annotation = AnnotationFactory(
-                claim=claim,
-                author=author,
-                status=status,
-                published_at=published_at,
-                verdict=Annotation.Verdict.UNVERIFIABLE,
-                tags=tags,
-            )
-            EvidenceFactory.create_batch(2, annotation=annotation)
-        claims.append(claim)
+    with deferred_publication():
+        for _ in range(count):
+            claim = ClaimFactory(created_by=authors[0])
+            AppearanceFactory(claim=claim, capture=capture)
+            for author in authors:
+                annotation = AnnotationFactory(
+                    claim=claim,
+                    author=author,
+                    status=status,
+                    published_at=published_at,
+                    verdict=Annotation.Verdict.UNVERIFIABLE,
+                    tags=tags,
+                )
+                EvidenceFactory.create_batch(2, annotation=annotation)
+            claims.append(claim)
     return claims
 
 

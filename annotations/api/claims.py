@@ -1,9 +1,12 @@
 """Claims: the list (with `ClaimFilter`), detail, marking a new claim, changes, ClaimReview
-and the JSON Lines export. Claims are read through `claims_data` (flat queries, no model
-instance per related row); writes validate their input, call a service, and answer with the
-read representation."""
+and the JSON Lines export. Anonymous readers and read-only tokens are served the stored
+documents of the published read model (`annotations.published`), joined into the page without
+parsing them; everyone else reads through `claims_data` (flat queries, no model instance per
+related row). Writes validate their input, call a service, and answer with the read
+representation."""
 
 import django_filters
+import orjson
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
@@ -16,16 +19,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
 from core.api.pagination import CursorPagination
-from core.api.renderers import dumps
 from journal.history import HISTORY_DOC, history_response
 from journal.models import Entry
 
-from .. import export as sql_export
-from .. import jsonld, services
+from .. import jsonld, published, services
 from ..filters import ClaimFilter
 from ..models import Claim
 from ..representations import claims_data
@@ -75,8 +77,7 @@ class ClaimViewSet(
     ordering = ["-updated_at"]
     pagination_class = ClaimPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    export_chunk_size = 500  # claims per chunk through the ORM and serializers
-    export_sql_chunk_size = 2000  # claims per chunk when PostgreSQL builds the lines
+    export_chunk_size = 2000  # stored lines per chunk of the export
 
     @property
     def viewer(self):
@@ -84,7 +85,15 @@ class ClaimViewSet(
             return AnonymousUser()
         return viewer(self.request)
 
+    @property
+    def reads_published(self) -> bool:
+        """Whether this reader sees what every anonymous reader sees, so the stored documents
+        serve them (authenticated users see their drafts: the live path)."""
+        return not self.viewer.is_authenticated
+
     def get_queryset(self):
+        if self.action in ("list", "retrieve") and self.reads_published:
+            return published.claims()
         claims = Claim.objects.visible_to(self.viewer)
         if self.action in ("partial_update", "destroy", "history"):
             # Writes need only the claim itself; the service decides who may.
@@ -93,10 +102,20 @@ class ClaimViewSet(
         return claims.with_creator()
 
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        claims = self.filter_queryset(self.get_queryset())
+        if self.reads_published:
+            # One query: the page's ordering fields and stored documents, which go into the
+            # page as they are (orjson fragments: no parsing, no serializer).
+            page = self.paginate_queryset(published.documents(claims))
+            return self.get_paginated_response([orjson.Fragment(r["document"]) for r in page])
+        page = self.paginate_queryset(claims)
         return self.get_paginated_response(claims_data(page, self.viewer))
 
     def retrieve(self, request, pk=None):
+        if self.reads_published:
+            lookup = self.lookup_url_kwarg or self.lookup_field
+            stored = get_object_or_404(published.document(), pk=self.kwargs[lookup])
+            return Response(orjson.Fragment(stored))
         return Response(claims_data([self.get_object()], self.viewer)[0])
 
     def create(self, request):
@@ -185,29 +204,13 @@ class ClaimViewSet(
         reader = AnonymousUser()
         filterset = ClaimFilter(
             request.query_params,
-            queryset=Claim.objects.visible_to(reader),
+            queryset=published.claims(),
             request=request,
             viewer=reader,
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        claims = filterset.qs.order_by("pk")
-        if sql_export.supported(claims):
-            lines = sql_export.lines(claims, self.export_sql_chunk_size)
-        else:
-            lines = self._lines(claims, reader)
+        lines = published.export_lines(filterset.qs, self.export_chunk_size)
         response = StreamingHttpResponse(lines, content_type="application/jsonl; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="claimdesk-claims.jsonl"'
         return response
-
-    def _lines(self, claims, reader):
-        # Keyset pagination over the primary key: each chunk is one claims query plus the
-        # fixed queries of `claims_data`, so memory stays flat however large the corpus.
-        last = 0
-        claims = claims.with_creator()
-        while True:
-            chunk = list(claims.filter(pk__gt=last)[: self.export_chunk_size])
-            if not chunk:
-                return
-            yield b"".join(dumps(row) + b"\n" for row in claims_data(chunk, reader))
-            last = chunk[-1].pk
