@@ -1,5 +1,6 @@
-"""The annotations app; connects re-anchoring to archive's capture_added signal, and the
-published read model to the journal and to username changes."""
+"""The annotations app; connects re-anchoring and capture analysis to the archive's
+signals (capture_added, captures_added), and the published read model to the journal and to
+username changes."""
 
 from django.apps import AppConfig
 
@@ -19,11 +20,20 @@ def reanchor_on_capture_added(sender, capture, previous, **kwargs):
         reanchor_appearances(capture=capture)
 
 
-def analyse_on_capture_added(sender, capture, **kwargs):
-    """A new capture: detect its foreign insertions and store them with it."""
+def analyse_on_capture_added(sender, capture, batched=False, **kwargs):
+    """A new capture: detect its foreign insertions and store them with it (for captures
+    stored together, once for all of them, on `captures_added`)."""
     from .intelligence.analysis import analyse_capture
 
-    analyse_capture(capture, new=True)
+    if not batched:
+        analyse_capture(capture, new=True)
+
+
+def analyse_on_captures_added(sender, captures, **kwargs):
+    """New captures stored together: their analyses, stored in one insert."""
+    from .intelligence.analysis import analyse_new_captures
+
+    analyse_new_captures(captures)
 
 
 def remember_username(sender, instance, update_fields=None, raw=False, **kwargs):
@@ -56,13 +66,14 @@ class AnnotationsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save, pre_save
 
-        from archive.signals import capture_added
+        from archive.signals import capture_added, captures_added
         from journal.services import on_record
 
         from .published import refresh_for_entries
 
         capture_added.connect(reanchor_on_capture_added, dispatch_uid="annotations.reanchor")
         capture_added.connect(analyse_on_capture_added, dispatch_uid="annotations.analyse")
+        captures_added.connect(analyse_on_captures_added, dispatch_uid="annotations.analyse_all")
         # The published read model follows every journaled write, in its transaction.
         on_record(refresh_for_entries)
         user = get_user_model()

@@ -10,6 +10,15 @@ column), so a claim is also found by the words of its quotes. A query is parsed 
 `websearch_to_tsquery` (never a syntax error, whatever the user types) in every configuration
 at once, so a word matches in whichever language it was stemmed.
 
+Two plans give the same rows in the same order (`Plan`). A rare word is best found through
+the GIN indexes: its every match collected first, then the page chosen among them. A
+frequent one is best found by walking the list's own order (the `updated_at` index) and
+testing each claim's vectors until the page is full: a word in 3 % of claims fills a page
+of 100 after ~3,400 claims, where collecting its matches reads tens of thousands of rows.
+`choose_plan` decides from PostgreSQL's own statistics of the stored vectors (the
+`most_common_elems` that ANALYZE keeps, autovacuum refreshes and `manage.py analyse_search`
+refreshes on demand): a term in at least `CLAIMDESK_SEARCH_WALK_FREQUENCY` of claims walks.
+
 Elsewhere (SQLite) every word (or quoted phrase) of the query must occur, case-insensitively,
 in the claim's wording, claimant or one of its quotes; `-word` excludes, `or` offers a choice.
 
@@ -24,6 +33,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import reduce
 
 from django.conf import settings
@@ -169,36 +179,115 @@ def _query_sql() -> str:
     return "(" + " || ".join(parts) + ")"
 
 
-def search_claims(claims: QuerySet, q: str | ParsedQuery) -> QuerySet:
+def search_claims(claims: QuerySet, q: str | ParsedQuery, plan: "Plan | None" = None) -> QuerySet:
     """Claims matching the free-text query `q` (text is parsed by `parse_query`, and may
     raise its ValidationError), annotated with `search_rank` (higher is better; 0 where the
-    database has no ranking). A query with no word to look for matches every claim."""
+    database has no ranking). A query with no word to look for matches every claim. On
+    PostgreSQL `plan` chooses how the matches are found (by default `choose_plan` does);
+    the result is the same."""
     if isinstance(q, str):
         q = parse_query(q)
     if not q:
         return claims.annotate(search_rank=NO_RANK)
     if connections[claims.db].vendor == "postgresql":
-        return _search_postgresql(claims, q)
+        return _search_postgresql(claims, q, plan)
     return _search_portable(claims, q)
 
 
-def _search_postgresql(claims: QuerySet, q: ParsedQuery) -> QuerySet:
+class Plan(StrEnum):
+    """How PostgreSQL finds the matches (same rows, same order, either way)."""
+
+    INDEX = "index"  # every match from the GIN indexes first, then the page among them
+    WALK = "walk"  # down the list's own order, each claim's vectors tested until the page is full
+
+
+def _lexemes_sql() -> str:
+    """The lexemes of one word or phrase (%s) in every configuration, as a text array."""
+    parts = [f"tsvector_to_array(to_tsvector('{config_name(c)}', %s))" for c in CONFIGS]
+    return "(" + " || ".join(parts) + ")"
+
+
+def term_frequencies(terms: list[str], using: str = "default") -> dict[str, float]:
+    """For each word or phrase, the share of claims (or of quotes, whichever is larger) that
+    PostgreSQL's statistics say hold it: for a word, its most frequent lexeme in any
+    configuration; for a phrase, its least frequent word (an upper bound). A word absent from
+    the statistics' most common elements is rarer than all of them: 0. The statistics are
+    those ANALYZE keeps (`most_common_elems` of the stored vectors), refreshed by
+    autovacuum as the tables change and by `manage.py analyse_search`."""
+    tables = ["annotations_claim", "annotations_appearance"]
+    sql = (
+        "WITH words AS MATERIALIZED ("
+        " SELECT t.ord AS term, w.ord AS word, lexeme"
+        " FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, ord),"
+        " regexp_split_to_table(t.text, ' ') WITH ORDINALITY AS w(text, ord),"
+        f" unnest({_lexemes_sql().replace('%s', 'w.text')}) AS lexeme),"
+        " common AS MATERIALIZED ("
+        " SELECT e.lexeme, e.freq FROM pg_stats s,"
+        " unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)"
+        " AS e(lexeme, freq)"
+        " WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s)"
+        " AND s.attname = 'search_vector')"
+        " SELECT words.term, words.word, COALESCE(MAX(common.freq), 0)"
+        " FROM words LEFT JOIN common ON common.lexeme = words.lexeme"
+        " GROUP BY words.term, words.word"
+    )
+    per_term: dict[int, list[float]] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [terms, tables])
+        for term_no, _, freq in cursor.fetchall():
+            per_term.setdefault(term_no - 1, []).append(float(freq))
+    return {term: min(per_term.get(i, [0.0])) for i, term in enumerate(terms)}
+
+
+def choose_plan(q: ParsedQuery, using: str = "default") -> Plan:
+    """WALK when a page of matches is met soon walking the list in order — some
+    alternative's every wanted term is in at least CLAIMDESK_SEARCH_WALK_FREQUENCY of claims,
+    or it wants nothing but exclusions — else INDEX, which costs in proportion to the
+    matches."""
+    threshold = settings.CLAIMDESK_SEARCH_WALK_FREQUENCY
+    wanted = [[" ".join(t.words) for t in terms if not t.excluded] for terms in q.alternatives]
+    if any(not terms for terms in wanted):
+        return Plan.WALK
+    frequencies = term_frequencies(sorted({t for terms in wanted for t in terms}), using)
+    for terms in wanted:
+        if min(frequencies[t] for t in terms) >= threshold:
+            return Plan.WALK
+    return Plan.INDEX
+
+
+def _search_postgresql(claims: QuerySet, q: ParsedQuery, plan: Plan | None) -> QuerySet:
     table = claims.model._meta.db_table
     appearance_table = _appearances(claims)._meta.db_table
     query = _query_sql()
+    if plan is None:
+        plan = choose_plan(q, claims.db)
 
     def contains(text: str) -> Q:
-        # The match is computed once, as an array of ids (an InitPlan), so the planner cannot
-        # walk a date index hoping to meet rare matches early: it uses the GIN index instead.
         # A claim also matches through one of its quotes (appearances carry their own
         # vector). Each term is matched on its own, so that an excluded word is excluded in
         # every configuration (NOT of an OR over configurations, not an OR of NOTs).
-        sql = (
-            f'("{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}"'
-            f' WHERE "search_vector" @@ {query}))'
-            f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{appearance_table}"'
-            f' WHERE "search_vector" @@ {query})))'
-        )
+        if plan == Plan.INDEX:
+            # The match is computed once, as an array of ids (an InitPlan), so the planner
+            # cannot walk a date index hoping to meet rare matches early: it uses the GIN
+            # indexes instead.
+            sql = (
+                f'("{table}"."id" = ANY(ARRAY(SELECT "id" FROM "{table}"'
+                f' WHERE "search_vector" @@ {query}))'
+                f' OR "{table}"."id" = ANY(ARRAY(SELECT "claim_id" FROM "{appearance_table}"'
+                f' WHERE "search_vector" @@ {query})))'
+            )
+        else:
+            # Tested row by row as the list's index yields claims in order: a frequent term
+            # fills the page after a few hundred claims, where collecting its every match
+            # would read tens of thousands.
+            # OFFSET 0 keeps the quotes' test per claim: without it PostgreSQL may turn it
+            # into a hashed set of every matching quote, read in full before the first row.
+            sql = (
+                f'("{table}"."search_vector" @@ {query}'
+                f' OR EXISTS(SELECT 1 FROM "{appearance_table}" AS "quoted"'
+                f' WHERE "quoted"."claim_id" = "{table}"."id"'
+                f' AND "quoted"."search_vector" @@ {query} OFFSET 0))'
+            )
         phrase = f'"{text}"'
         return Q(RawSQL(sql, [phrase] * (2 * len(CONFIGS)), output_field=BooleanField()))
 

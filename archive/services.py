@@ -32,7 +32,7 @@ from .ingest.documents import (
 from .ingest.fetch import fetch_url
 from .ingest.language import detect_language, detect_languages
 from .models import Article, Capture, Source, text_sha256
-from .signals import capture_added
+from .signals import capture_added, captures_added
 from .validation import as_text
 
 
@@ -155,17 +155,14 @@ def archive_article(
     article = find_article(url=url, source=source, title=title) if known is LOOKUP else known
     recorded = []
     if article is None:
-        article = Article(
+        article = _new_article(
+            title=title,
             source=source,
             url=url,
-            title=title,
-            authors=list(authors),
+            language=language,
+            authors=authors,
             published_at=published_at,
-            language=language or (source.language if source else ""),
         )
-        # The lookup above covers the unique URL, and field validation the non-empty
-        # title, so the constraints' own validation (a query each) is not needed.
-        article.full_clean(validate_constraints=False)
         article.save()
         # Recorded with its first capture, in one insert.
         recorded = [_entry(actor, "article", article, "created", {}, article_state(article))]
@@ -248,6 +245,20 @@ def _store_capture(
                 "archive its web address again to capture it as it reads now."
             ),
         )
+    stored = _new_capture(actor=actor, article=article, capture=capture, replacement=replacement)
+    stored.save()
+    journal.record_all(
+        [*(recorded or []), _entry(actor, "capture", stored, "created", {}, capture_state(stored))]
+    )
+    capture_added.send(sender=Capture, capture=stored, previous=previous)
+    return stored
+
+
+def _new_capture(
+    *, actor: Actor, article: Article, capture: CapturePayload, replacement: bool
+) -> Capture:
+    """The capture of `article` that `capture` describes, validated and not saved yet
+    (ValidationError naming the field otherwise)."""
     # The payload's fields are the capture's own (a Document adds the article's, left aside).
     values = {f.name: getattr(capture, f.name) for f in dataclasses.fields(CapturePayload)}
     if values["captured_at"] is None:
@@ -264,14 +275,33 @@ def _store_capture(
         **values,
     )
     # The article needs no foreign-key query, and the check constraints are covered by field
-    # validation (text required, origin a choice).
+    # validation (text required, origin a choice). Validation also sets the text's digest.
     stored.full_clean(exclude=["article", "captured_by"], validate_constraints=False)
-    stored.save()
-    journal.record_all(
-        [*(recorded or []), _entry(actor, "capture", stored, "created", {}, capture_state(stored))]
-    )
-    capture_added.send(sender=Capture, capture=stored, previous=previous)
     return stored
+
+
+def _new_article(
+    *,
+    title: str,
+    source: Source | None,
+    url: str,
+    language: str,
+    authors: Sequence[str],
+    published_at: dt.datetime | None,
+) -> Article:
+    """The article these details describe, validated and not saved yet."""
+    article = Article(
+        source=source,
+        url=url,
+        title=" ".join(title.split()),
+        authors=list(authors),
+        published_at=published_at,
+        language=language or (source.language if source else ""),
+    )
+    # The caller's lookup covers the unique URL, and field validation the non-empty title,
+    # so the constraints' own validation (a query each) is not needed.
+    article.full_clean(validate_constraints=False)
+    return article
 
 
 @transaction.atomic
@@ -510,9 +540,15 @@ def _archive_batch(
     ):
         languages[index] = detected
     with transaction.atomic():
+        stored = (
+            {} if dry_run else _archive_new_articles(batch, sources, keys, known, languages, actor)
+        )
         for index, item in enumerate(batch):
             if isinstance(item, IngestError):
                 outcomes.append((item, item))
+                continue
+            if index in stored:
+                outcomes.append((item, stored[index]))
                 continue
             try:
                 result = _archive(
@@ -531,3 +567,79 @@ def _archive_batch(
                 known[keys[index]] = result.article
             outcomes.append((item, result))
     return outcomes
+
+
+def _archive_new_articles(
+    batch: list[Item],
+    sources: dict[int, Source | None],
+    keys: dict[int, tuple],
+    known: dict[tuple, Article | None],
+    languages: dict[int, str],
+    actor: Actor,
+) -> dict[int, ArchiveResult]:
+    """Store the batch's new articles (the first item of each key not archived yet) with
+    their first captures in a few inserts — articles, captures, the journal's entries, then
+    `captures_added` for them all — in a savepoint of the batch's transaction, and note
+    them in `known`. Each capture is announced (`capture_added`, `batched`) as archive_article
+    would. Returns the results by the items' indexes; an item that fails validation is left
+    out, and when the database refuses the inserts or a receiver fails, nothing is stored
+    and none is returned: the caller stores what is left out one by one, which names the
+    item at fault."""
+    if not rules.can_archive_articles(actor):
+        return {}  # one by one, each refused with the rule's message
+    pending: dict[int, tuple[Article, Capture]] = {}
+    seen: set[tuple] = set()
+    for index, source in sources.items():
+        item = batch[index]
+        if not isinstance(item, Document) or known[keys[index]] is not None:
+            continue
+        if keys[index] in seen:
+            continue  # a later capture of an article of this batch: stored after it
+        seen.add(keys[index])
+        try:
+            article = _new_article(
+                title=item.title,
+                source=source,
+                url=item.url,
+                language=languages[index],
+                authors=item.authors,
+                published_at=item.published_at,
+            )
+            payload = dataclasses.replace(item, origin_location=item.origin_location[:2000])
+            capture = _new_capture(actor=actor, article=article, capture=payload, replacement=False)
+        except ValidationError:
+            continue  # stored one by one, which says what is wrong with it
+        pending[index] = (article, capture)
+    if not pending:
+        return {}
+    try:
+        with transaction.atomic():
+            articles = Article.objects.bulk_create([a for a, _ in pending.values()])
+            captures = []
+            for article, capture in pending.values():
+                capture.article = article  # now with its id
+                captures.append(capture)
+            Capture.objects.bulk_create(captures)
+            entries = []
+            for article, capture in pending.values():
+                entries.append(
+                    _entry(actor, "article", article, "created", {}, article_state(article))
+                )
+                entries.append(
+                    _entry(actor, "capture", capture, "created", {}, capture_state(capture))
+                )
+            journal.record_all(entries)
+            for capture in captures:
+                capture_added.send(sender=Capture, capture=capture, previous=None, batched=True)
+            captures_added.send(sender=Capture, captures=captures)
+    except LOST_CONNECTION:
+        raise
+    except Exception:
+        # Whatever refused them (a constraint, a receiver): each item again on its own, which
+        # stores the others and names the one at fault, or raises as archive_article does.
+        return {}
+    results = {}
+    for index, article in zip(pending, articles, strict=True):
+        known[keys[index]] = article
+        results[index] = ArchiveResult(article, pending[index][1], Outcome.CREATED)
+    return results

@@ -25,7 +25,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=40, help="measured rounds (default 40)")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up rounds (default 3)")
     parser.add_argument(
-        "--export-runs", type=int, default=0, help="export runs (default 3, 1 from 200k claims)"
+        "--export-runs", type=int, default=0, help="export runs (default 3, 1 from 20k claims)"
+    )
+    parser.add_argument(
+        "--export-max-claims",
+        type=int,
+        default=0,
+        help="stop reading each export after this many claims (default 0: the whole corpus)",
     )
     parser.add_argument(
         "--import-files", type=int, default=0, help="text files to import (default claims/20)"
@@ -36,6 +42,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.claims < 1:
         parser.error(f"--claims must be at least 1, not {args.claims}")
+    if args.export_max_claims < 0:
+        parser.error(f"--export-max-claims must be 0 or more, not {args.export_max_claims}")
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be at least 1 and --warmup at least 0")
     return args
@@ -96,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup,
         rebuild=args.rebuild,
         export_runs=args.export_runs,
+        export_max_claims=args.export_max_claims,
         import_files=args.import_files,
         out=out,
         log=lambda message: print(message, file=sys.stderr, flush=True),

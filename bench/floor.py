@@ -4,7 +4,8 @@ The same rows (anonymous reader: living claims with a published annotation, newe
 first; their appearances with capture, article and source; their published annotations with
 author, reviewer, tags and evidence) in the same JSON shape as `GET /api/claims/`, with no
 ORM, no serializers and no request handling. What the API costs above this is overhead.
-PostgreSQL only.
+Beside it, the stored-document floor: the same page from the published read model's stored
+documents, fetched and joined. PostgreSQL only.
 """
 
 import base64
@@ -179,3 +180,44 @@ def export_lines(connection, chunk_size: int = 500) -> Iterator[bytes]:
                 return
             yield b"".join(orjson.dumps(claim) + b"\n" for claim in claims_json(cursor, rows))
             last = rows[-1][0]
+
+
+# The stored-document floor: the published read model's documents (the anonymous JSON of
+# each claim, stored by `annotations.published`), fetched and joined, nothing else.
+STORED_TABLE = "annotations_publishedclaim"
+STORED_PAGE_SQL = f"""
+SELECT p.document, c.updated_at
+FROM {STORED_TABLE} p JOIN annotations_claim c ON c.id = p.claim_id
+ORDER BY c.updated_at DESC, c.id DESC LIMIT %s
+"""
+
+
+def has_stored_documents(connection) -> bool:
+    """Whether this build has the published read model (and it holds documents)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [STORED_TABLE])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {STORED_TABLE})")
+        return cursor.fetchone()[0]
+
+
+def stored_first_page(connection, page_size: int, base_url: str) -> bytes:
+    """The first page of the claim list from the stored documents: one query, the documents
+    joined as they are (no decoding), and the cursor envelope."""
+    with connection.cursor() as cursor:
+        cursor.execute(STORED_PAGE_SQL, [page_size + 1])
+        rows = cursor.fetchall()
+    next_url = None
+    if len(rows) > page_size:
+        position = str(rows[page_size - 1][1].astimezone(dt.UTC))
+        cursor_token = base64.b64encode(urlencode({"p": position}).encode()).decode()
+        next_url = f"{base_url}?{urlencode({'cursor': cursor_token, 'page_size': page_size})}"
+    results = ",".join(row[0] for row in rows[:page_size])
+    return (
+        b'{"next":'
+        + orjson.dumps(next_url)
+        + b',"previous":null,"results":['
+        + results.encode()
+        + b"]}"
+    )

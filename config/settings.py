@@ -153,6 +153,8 @@ def postgresql_database(url: str, name: str) -> dict:
         raise ImproperlyConfigured(f"{name} is not a database URL: {error}") from None
     if database["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured(f"{name} must be a postgres:// URL, not {url!r}.")
+    # Django's backend with a health check that costs no statement (config/postgresql).
+    database["ENGINE"] = "config.postgresql"
     if env_bool("DATABASE_POOL"):
         min_size = env_count("DATABASE_POOL_MIN_SIZE", 2)
         max_size = env_count("DATABASE_POOL_MAX_SIZE", 10)
@@ -194,7 +196,7 @@ else:
 # and its middleware change nothing.
 CLAIMDESK_READ_REPLICA = False
 if os.environ.get("DATABASE_REPLICA_URL"):
-    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if DATABASES["default"]["ENGINE"] != "config.postgresql":
         raise ImproperlyConfigured(
             "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL: a replica is a copy of a "
             "PostgreSQL primary."
@@ -325,6 +327,9 @@ CLAIMDESK_FETCH_MAX_BYTES = env_count("CLAIMDESK_FETCH_MAX_BYTES", 10 * 2**20)
 # larger queries (PostgreSQL "tsquery stack too small", SQLite "Expression tree is too large").
 CLAIMDESK_SEARCH_MAX_LENGTH = env_count("CLAIMDESK_SEARCH_MAX_LENGTH", 200)
 CLAIMDESK_SEARCH_MAX_TERMS = env_count("CLAIMDESK_SEARCH_MAX_TERMS", 16)
+# PostgreSQL search: a term in at least this share of claims is looked for by walking the
+# list in order rather than collecting its every match from the index (annotations.search).
+CLAIMDESK_SEARCH_WALK_FREQUENCY = env_number("CLAIMDESK_SEARCH_WALK_FREQUENCY", 0.004)
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")

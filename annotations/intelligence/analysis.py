@@ -56,6 +56,18 @@ def analyse_capture(capture: Capture, *, new: bool = False) -> CaptureAnalysis:
     return analysis
 
 
+def analyse_new_captures(captures: list[Capture]) -> list[CaptureAnalysis]:
+    """`analyse_capture(new=True)` for captures just stored together, in one insert."""
+    analyses = []
+    for capture in captures:
+        language = declared_language(capture)
+        spans = [span.as_dict() for span in insertions.detect(capture.text, language)]
+        analyses.append(
+            CaptureAnalysis(capture=capture, language=language, foreign_spans=spans, method=METHOD)
+        )
+    return CaptureAnalysis.objects.bulk_create(analyses)
+
+
 def stored_analysis(capture: Capture, within: tuple[int, int] | None = None) -> CaptureAnalysis:
     """The capture's stored analysis; computed now, without storing it (reads do not write;
     `manage.py analyse_captures` does), when it has none or an older method's — then only

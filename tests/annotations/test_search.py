@@ -1,7 +1,11 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from annotations.models import Claim
+from annotations.search import Plan, choose_plan, parse_query, search_claims, term_frequencies
 from tests.factories import CLAIM_SENTENCE, AppearanceFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +105,86 @@ def test_search_finds_claims_by_their_quotes(claims):
         claims["fr"].text,
         "Bishkek stays silent",
     }
+
+
+@pytest.fixture
+def frequent_and_rare():
+    """40 claims: `kirghizistan` in 30 of them (one only through its quote), the phrase
+    `aucune raison officielle` in a few, `quorvandel` in one, among other words."""
+    made = []
+    for n in range(40):
+        words = ["Le", "ministre", f"parle{n}"]
+        if n % 4:
+            words.append("Kirghizistan")
+        if n % 9 == 0:
+            words += ["aucune", "raison", "officielle"]
+        if n == 17:
+            words.append("quorvandel")
+        made.append(ClaimFactory(text=" ".join(words) + ".", language="fr"))
+    # Found through its quote only: the phrase and `kirghizes` are in the factory's quote.
+    quoted = AppearanceFactory(claim=ClaimFactory(text="Sans rapport.", language="fr")).claim
+    made.append(quoted)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE annotations_claim, annotations_appearance")
+    return made
+
+
+SEARCHES = [
+    "kirghizistan",
+    "quorvandel",
+    '"aucune raison officielle"',
+    "kirghizistan -officielle",
+    "quorvandel or raison",
+    "kirghizes",
+    "-kirghizistan",
+    "ministre kirghizistan parle3",
+]
+
+
+@on_postgresql
+@pytest.mark.parametrize("q", SEARCHES)
+def test_both_plans_find_the_same_claims_in_the_same_order(frequent_and_rare, q):
+    ordered = Claim.objects.order_by("-updated_at", "-id")
+    index = list(search_claims(ordered, q, Plan.INDEX).values_list("id", "search_rank"))
+    walk = list(search_claims(ordered, q, Plan.WALK).values_list("id", "search_rank"))
+    chosen = list(ordered.search(q).values_list("id", "search_rank"))
+    assert index == walk == chosen
+    assert index or q == "-kirghizistan" or q == "kirghizes"
+
+
+@on_postgresql
+def test_frequent_words_walk_the_list_and_rare_ones_use_the_index(frequent_and_rare, settings):
+    settings.CLAIMDESK_SEARCH_WALK_FREQUENCY = 0.3
+    assert term_frequencies(["kirghizistan", "quorvandel"]) == pytest.approx(
+        {"kirghizistan": 30 / 41, "quorvandel": 1 / 41}, abs=0.03
+    )
+    assert choose_plan(parse_query("Kirghizistan")) == Plan.WALK
+    assert choose_plan(parse_query("quorvandel")) == Plan.INDEX
+    assert choose_plan(parse_query("kirghizistan quorvandel")) == Plan.INDEX
+    assert choose_plan(parse_query("quorvandel or kirghizistan")) == Plan.WALK
+    assert choose_plan(parse_query("-quorvandel")) == Plan.WALK
+    assert choose_plan(parse_query("inconnu")) == Plan.INDEX
+
+
+@on_postgresql
+def test_the_page_walks_the_list_index_for_a_frequent_word(frequent_and_rare):
+    ordered = Claim.objects.order_by("-updated_at", "-id")
+    page = search_claims(ordered, "kirghizistan", Plan.WALK)[:10]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = page.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan Backward using annotations_claim_updated" in plan, plan
+
+
+def test_the_statistics_command_reports_the_share_of_claims_per_word(frequent_and_rare):
+    out = io.StringIO()
+    call_command("analyse_search", "kirghizistan", stdout=out)
+    if connection.vendor == "postgresql":
+        assert "Analysed the claims' and quotes' search vectors." in out.getvalue()
+        share = float(out.getvalue().split("kirghizistan: ")[1].split("%")[0])
+        assert 65 < share < 80
+    else:
+        assert "Nothing to do" in out.getvalue()

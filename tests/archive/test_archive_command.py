@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annotations.models import Appearance
+from annotations.models import Appearance, CaptureAnalysis
 from archive.models import Article, Capture
+from journal.models import Entry
 from tests.archive.conftest import html_page, write_warc
 from tests.factories import CAPTURE_TEXT, CLAIM_SENTENCE, SourceFactory
 
@@ -223,6 +224,27 @@ def test_a_record_the_archive_refuses_is_reported_with_its_field(tmp_path):
     assert not Article.objects.exists()
 
 
+def test_a_batch_with_one_bad_record_stores_the_others_once_and_names_the_bad_one(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    lines = [{"title": f"Titre {n}", "text": f"Texte {n}."} for n in range(5)]
+    lines[2]["title"] = "T" * 1001
+    lines.append({"title": "Titre 0", "text": "Texte 0."})  # the first again: unchanged
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    out, err, _ = run_failing(path, "--language", "fr")
+    assert "4 created, 0 new capture(s) of known articles, 1 unchanged, 1 failed." in out
+    assert f"failed: {path}:3: title: Ensure this value has at most 1000 characters" in err
+    titles = ["Titre 0", "Titre 1", "Titre 3", "Titre 4"]
+    assert sorted(Article.objects.values_list("title", flat=True)) == titles
+    assert Capture.objects.count() == 4
+    stored = Article.objects.values_list("pk", flat=True)
+    for kind in ("article", "capture"):
+        entries = Entry.objects.filter(kind=kind, action="created")
+        assert entries.count() == 4
+    assert sorted(Entry.objects.filter(kind="article").values_list("object_id", flat=True)) == (
+        sorted(stored)
+    )
+
+
 def test_a_crawl_with_repeated_and_edited_pages_adds_only_changed_captures(
     tmp_path, alice_journalist
 ):
@@ -265,19 +287,22 @@ def write_texts(folder, count: int) -> list:
     return sorted(folder.glob("*.txt"))
 
 
-@pytest.mark.parametrize("count", [1, 5])
-def test_new_text_files_cost_six_queries_each_and_a_batch_one_lookup(
+@pytest.mark.parametrize("count", [1, 5, 40])
+def test_new_text_files_are_stored_in_the_same_nine_queries_whatever_their_number(
     tmp_path, count, django_assert_num_queries
 ):
     paths = write_texts(tmp_path / "articles", count)
     # 1 the batch's known articles (by source and title), 2 the batch's savepoint and its
-    # release; per file: its savepoint, the article, capture and capture-analysis inserts,
-    # their journal entries (one insert), the release (no constraint queries, no re-anchoring
-    # for a first capture).
-    with django_assert_num_queries(3 + 6 * count):
+    # release, 2 the savepoint of the new articles and its release around their inserts:
+    # articles, captures, journal entries, capture analyses (no constraint queries, no
+    # re-anchoring for a first capture).
+    with django_assert_num_queries(9):
         out, _ = run(*paths, "--language", "fr")
     assert f"{count} created, 0 new capture(s) of known articles, 0 unchanged" in out
     assert Capture.objects.count() == count
+    assert Entry.objects.filter(kind="article", action="created").count() == count
+    assert Entry.objects.filter(kind="capture", action="created").count() == count
+    assert CaptureAnalysis.objects.count() == count
 
 
 def test_a_batch_finds_articles_it_stored_itself_and_across_batches(tmp_path, monkeypatch):

@@ -26,17 +26,18 @@ def five_files(tmp_path):
 
 
 def failing_from_item(monkeypatch, number: int, error: Exception):
-    """Make the connection fail when the `number`th item is stored (counting from 1)."""
-    real = services.archive_article
+    """Make the connection fail when the `number`th item is stored (counting from 1): when
+    its capture is prepared, which every item stored goes through, alone or with others."""
+    real = services._new_capture
     calls = {"n": 0}
 
-    def archive_article(**kwargs):
+    def new_capture(**kwargs):
         calls["n"] += 1
         if calls["n"] == number:
             raise error
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "archive_article", archive_article)
+    monkeypatch.setattr(services, "_new_capture", new_capture)
 
 
 @pytest.mark.parametrize(
