@@ -3,6 +3,7 @@ corpus, measure, print a Markdown table and write the figures as JSON (and the t
 it, as .md)."""
 
 import argparse
+import dataclasses
 import os
 import secrets
 import sys
@@ -97,15 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     out = args.out or Path("bench/results") / f"bench-{args.claims}.json"
+    # The runner's options the command line gives, under their own names.
+    named = [f.name for f in dataclasses.fields(runner.Options) if hasattr(args, f.name)]
     options = runner.Options(
-        claims=args.claims,
-        seed=args.seed,
-        rounds=args.rounds,
-        warmup=args.warmup,
-        rebuild=args.rebuild,
-        export_runs=args.export_runs,
-        export_max_claims=args.export_max_claims,
-        import_files=args.import_files,
+        **{name: getattr(args, name) for name in named if name != "out"},
         out=out,
         log=lambda message: print(message, file=sys.stderr, flush=True),
     )
