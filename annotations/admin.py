@@ -91,7 +91,8 @@ class AppearanceInline(admin.TabularInline):
 
 class ReasonedChangeForm(forms.ModelForm):
     """An admin form for work that may be published: a change to published work needs a
-    `reason` (the journal keeps it; the service refuses the change without one)."""
+    `reason` (the journal keeps it; the service refuses the change without one). A subclass
+    names `published(instance)`, which says whether its instance is published work."""
 
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason_help = ""
@@ -101,13 +102,11 @@ class ReasonedChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = self.reason_help
 
-    def is_published(self) -> bool:
-        raise NotImplementedError
-
     def clean(self):
         data = super().clean()
         changed = self.instance.pk and self.has_changed()
-        if changed and self.is_published() and not data.get("reason", "").strip():
+        published = changed and type(self).published(self.instance)
+        if published and not data.get("reason", "").strip():
             self.add_error("reason", self.reason_missing)
         return data
 
@@ -120,8 +119,7 @@ class ClaimAdminForm(ReasonedChangeForm):
         model = Claim
         fields = ["text", "language", "claimant"]
 
-    def is_published(self) -> bool:
-        return services.is_published(self.instance)
+    published = staticmethod(services.is_published)
 
 
 @admin.register(Claim)
@@ -209,8 +207,9 @@ class AnnotationAdminForm(ReasonedChangeForm):
         model = Annotation
         fields = ["claim", "tags", "confidence", "verdict", "rationale"]
 
-    def is_published(self) -> bool:
-        return self.instance.status == Annotation.Status.PUBLISHED
+    @staticmethod
+    def published(annotation: Annotation) -> bool:
+        return annotation.status == Annotation.Status.PUBLISHED
 
 
 @admin.register(Annotation)
