@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -6,6 +8,21 @@ from rest_framework.test import APIClient
 from accounts.models import APIToken
 from annotations.models import Annotation
 from tests import factories
+
+
+def _wanted(variable: str) -> bool:
+    return os.environ.get(variable, "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `slow` run under CI (CI=true) or with CLAIMDESK_SLOW_TESTS=1; a plain
+    `make test` skips them, saying how to run them."""
+    if _wanted("CI") or _wanted("CLAIMDESK_SLOW_TESTS"):
+        return
+    skip = pytest.mark.skip(reason="slow suite: set CLAIMDESK_SLOW_TESTS=1 (CI runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
