@@ -86,7 +86,7 @@ class ClaimQuerySet(SoftDeletableQuerySet):
 
     def with_creator(self):
         """Claims with their creator's username and only the columns the API's read
-        representation uses (`annotations.representations.claims_data` loads the rest)."""
+        representation uses (`publication.representations.claims_data` loads the rest)."""
         return self.select_related("created_by").only(
             "id", "text", "language", "claimant", "created_at", "updated_at", "created_by__username"
         )
@@ -624,7 +624,7 @@ class Evidence(SoftDeletableModel):
 
 
 class CaptureAnalysis(models.Model):
-    """What the offline analysis found in one capture's text (annotations.intelligence):
+    """What the offline analysis found in one capture's text (intelligence):
     computed when the capture is stored, recomputed by `manage.py analyse_captures`."""
 
     capture = models.OneToOneField(
@@ -680,7 +680,7 @@ class TagPattern(TimestampedModel):
 
 
 class PublishedClaim(models.Model):
-    """The published read model (`annotations.published`): the exact JSON of
+    """The published read model (`publication.published`): the exact JSON of
     `GET /api/claims/<id>/` for an anonymous reader, for each claim such a reader may see. A
     claim they may not see has no row. Written by the services in the transaction of every
     change that affects it; `manage.py rebuild_published` recomputes it."""

@@ -7,7 +7,7 @@ from . import views
 app_name = "archive"
 
 # The reading pages (home, articles, the reader, capture history) show claims next to the
-# text, so they live in annotations.urls; archive's own pages are listed here.
+# text, so they live in desk.urls; archive's own pages are listed here.
 urlpatterns = [
     path(
         "articles/<int:article_id>/captures/<int:capture_id>.warc",

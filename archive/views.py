@@ -1,7 +1,7 @@
 """Archive pages that need no claims: adding an article, following imports, downloading a
 capture as WARC.
 Pages that show claims next to the text (home, the articles list, the reader, capture
-history) live in `annotations.views`, since annotations depends on archive and never the
+history) live in `desk.views`, since annotations depends on archive and never the
 reverse."""
 
 from django.contrib import messages

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from annotations.agreement import report
+from agreement import report
 
 
 def synthetic_rows(units: int, annotators: int, tags: int, seed: int = 1):

@@ -183,7 +183,7 @@ def export_lines(connection, chunk_size: int = 500) -> Iterator[bytes]:
 
 
 # The stored-document floor: the published read model's documents (the anonymous JSON of
-# each claim, stored by `annotations.published`), fetched and joined, nothing else.
+# each claim, stored by `publication.published`), fetched and joined, nothing else.
 STORED_TABLE = "annotations_publishedclaim"
 STORED_PAGE_SQL = f"""
 SELECT p.document, c.updated_at

@@ -19,9 +19,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from annotations import published
 from annotations.models import Claim, PublishedClaim, Tag
 from archive.models import Source
+from publication import published
 
 from . import corpus
 

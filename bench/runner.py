@@ -422,8 +422,8 @@ def _breakdown(options: Options, raw) -> dict:
     from django.contrib.auth.models import AnonymousUser
 
     from annotations.models import Claim
-    from annotations.representations import claims_data
     from core.api.renderers import dumps
+    from publication.representations import claims_data
 
     reader = AnonymousUser()
     fetch, build, render = [], [], []

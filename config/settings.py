@@ -88,6 +88,11 @@ INSTALLED_APPS = [
     "journal",
     "archive",
     "annotations",
+    "intelligence",
+    "agreement",
+    "publication",
+    "api",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "annotations.context_processors.review_waiting",
+                "desk.context_processors.review_waiting",
             ],
         },
     },

@@ -3,7 +3,7 @@ quotes and offsets are realistic.
 
 Factories write rows directly, not through the services, so those that make or change what a
 claim shows (claims, appearances, annotations, evidence) refresh the published read model of
-their claim themselves, as the services do (`annotations.published.refresh`); a test that
+their claim themselves, as the services do (`publication.published.refresh`); a test that
 changes rows by hand afterwards calls `publish_changes` for the claims it touched."""
 
 import contextlib
@@ -14,9 +14,9 @@ import factory
 from django.contrib.auth.models import User
 
 from accounts.roles import EDITORS, JOURNALISTS, grant
-from annotations import published
 from annotations.models import Annotation, Appearance, Claim, Evidence, Tag
 from archive.models import Article, Capture, Source
+from publication import published
 
 CLAIM_SENTENCE = (
     "Aucune raison officielle de l’annulation n’a été rendue publique par les autorités kirghizes."

@@ -5,10 +5,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotations.intelligence.analysis import analyse_capture
-from annotations.intelligence.patterns import lemmas, matches
-from annotations.intelligence.sentences import split
 from annotations.models import CaptureAnalysis, TagPattern
+from intelligence.analysis import analyse_capture
+from intelligence.patterns import lemmas, matches
+from intelligence.sentences import split
 from tests import factories
 from tests.annotations.test_insertions import SEED_TEXT, archive_seed_fresh
 

@@ -16,12 +16,12 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.api.claims import ClaimViewSet
 from annotations.filters import ClaimFilter
 from annotations.models import Annotation, Appearance, Claim, Evidence
-from annotations.representations import claims_data
+from api.claims import ClaimViewSet
 from archive.models import Article
 from core.api.renderers import dumps
+from publication.representations import claims_data
 from tests import factories
 from tests.factories import (
     AnnotationFactory,

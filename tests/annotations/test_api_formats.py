@@ -343,7 +343,7 @@ def test_claim_without_a_published_verdict_has_no_claim_review(api, alice_journa
 
 
 def test_export_streams_the_published_corpus_in_chunks(api, monkeypatch, seeded):
-    from annotations.api.claims import ClaimViewSet
+    from api.claims import ClaimViewSet
 
     claims = annotated_claims(5)
     AnnotationFactory(claim=ClaimFactory(text="draft only"), author=claims[0].created_by)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from annotations.models import Annotation, Claim, Evidence
-from annotations.representations import claims_data
+from publication.representations import claims_data
 from tests import factories
 from tests.factories import (
     AnnotationFactory,

@@ -9,8 +9,11 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.actors import IMPORT
-from annotations.intelligence import evaluation, insertions
-from annotations.intelligence.evaluation import (
+from annotations.models import CaptureAnalysis
+from archive.ingest.documents import CapturePayload
+from archive.services import archive_article
+from intelligence import evaluation, insertions
+from intelligence.evaluation import (
     HELD_OUT,
     TUNING,
     Sentence,
@@ -19,10 +22,7 @@ from annotations.intelligence.evaluation import (
     insert_word,
     part_of,
 )
-from annotations.intelligence.insertions import detect
-from annotations.models import CaptureAnalysis
-from archive.ingest.documents import CapturePayload
-from archive.services import archive_article
+from intelligence.insertions import detect
 from tests import factories
 
 SEED_TEXT = Path(settings.BASE_DIR, "seeds", "000_8c62be7ee0a13371.txt").read_text()

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from annotations import feed
-from annotations.api.claims import ClaimViewSet
 from annotations.models import Annotation
+from api.claims import ClaimViewSet
+from publication import feed
 from tests.factories import (
     AnnotationFactory,
     AppearanceFactory,

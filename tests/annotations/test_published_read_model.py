@@ -12,11 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.actors import IMPORT
-from annotations import published
 from annotations import services as annotations_services
 from annotations.models import Annotation, Claim, PublishedClaim
 from archive import services as archive_services
 from archive.ingest.documents import CapturePayload, Document
+from publication import published
 from tests.factories import CLAIM_SENTENCE, CaptureFactory, SourceFactory, TagFactory
 from tests.journal.test_every_write_is_journaled import write_functions
 

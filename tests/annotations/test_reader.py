@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from annotations.models import Annotation
-from annotations.reader import Highlight, paragraphs
+from desk.reader import Highlight, paragraphs
 from tests.factories import AnnotationFactory, AppearanceFactory, CaptureFactory, TagFactory
 
 TEXT = "Le 🚀 décolle « vite ».\n\nL’armée <b>dément</b> 😀.\n  \nFin."

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from annotations.models import Annotation
-from annotations.templatetags.wording import changes
+from desk.templatetags.wording import changes
 from tests.factories import AnnotationFactory, AppearanceFactory, CaptureFactory, TagFactory
 
 pytestmark = pytest.mark.django_db

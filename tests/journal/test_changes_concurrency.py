@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, connections, transaction
 from rest_framework.test import APIClient
 
-from annotations import feed, published, services
+from annotations import services
 from annotations.models import Annotation, Claim
 from journal.models import Entry
+from publication import feed, published
 from tests import factories
 
 WRITERS = 8

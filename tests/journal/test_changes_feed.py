@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from annotations import feed, services
+from annotations import services
+from publication import feed
 from tests.factories import CaptureFactory, TagFactory
 
 pytestmark = pytest.mark.django_db

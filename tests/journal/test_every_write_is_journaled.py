@@ -1,7 +1,9 @@
 """No write path bypasses the journal: every public write function of the archive's and the
 annotations' services is found by introspection and shown to record an entry."""
 
+import importlib
 import inspect
+import pkgutil
 from unittest import mock
 
 import pytest
@@ -19,17 +21,30 @@ pytestmark = pytest.mark.django_db
 SERVICE_MODULES = (annotations_services, archive_services)
 
 
+def modules_of(module) -> list:
+    """`module`, or for a package its public modules (those not starting with "_")."""
+    if not hasattr(module, "__path__"):
+        return [module]
+    return [
+        importlib.import_module(f"{module.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(module.__path__)
+        if not info.name.startswith("_")
+    ]
+
+
 def write_functions() -> set[str]:
     """Public functions of the service modules that act for someone (a `user` or `actor`
-    argument) or hold a transaction of their own."""
+    argument) or hold a transaction of their own, named as the services package exports
+    them."""
     found = set()
-    for module in SERVICE_MODULES:
-        for name, function in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("_") or function.__module__ != module.__name__:
-                continue
-            parameters = inspect.signature(function).parameters
-            if {"user", "actor"} & set(parameters) or hasattr(function, "__wrapped__"):
-                found.add(f"{module.__name__}.{name}")
+    for service in SERVICE_MODULES:
+        for module in modules_of(service):
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                if name.startswith("_") or function.__module__ != module.__name__:
+                    continue
+                parameters = inspect.signature(function).parameters
+                if {"user", "actor"} & set(parameters) or hasattr(function, "__wrapped__"):
+                    found.add(f"{service.__name__}.{name}")
     return found
 
 

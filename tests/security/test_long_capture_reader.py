@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 from django.urls import reverse
 
-from annotations.reader import PAGE_CHARS, page_of, text_pages
+from desk.reader import PAGE_CHARS, page_of, text_pages
 from tests.factories import CLAIM_SENTENCE, AppearanceFactory, CaptureFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.agreement import metrics
+from agreement import metrics
 from annotations.models import Annotation
 from tests import factories
 from tests.annotations.agreement.conftest import annotate

@@ -5,8 +5,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from annotations import assignments, services
+from annotations import services
 from annotations.models import Annotation, Assignment, Claim
+from annotations.services import assignments
 from tests import factories
 
 S = Annotation.Status

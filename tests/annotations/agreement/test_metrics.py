@@ -6,7 +6,7 @@ import krippendorff
 import numpy as np
 import pytest
 
-from annotations.agreement import metrics, report
+from agreement import metrics, report
 from bench.agreement import synthetic_rows
 
 # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", section C: four

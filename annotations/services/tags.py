@@ -1,0 +1,136 @@
+"""The tag vocabulary, its patterns (which phrases suggest a tag) and capture-level tags."""
+
+import re
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from archive.models import Capture
+from journal import services as journal
+
+from .. import rules
+from ..models import Annotation, Appearance, Tag, TagPattern
+from ._versions import tags_named
+from .assessments import create_annotation, update_annotation
+from .claims import mark_claim
+
+
+@transaction.atomic
+def save_tag(
+    *,
+    user: User,
+    slug: str,
+    label: str,
+    description: str = "",
+    category: str = "",
+    tag: Tag | None = None,
+) -> Tag:
+    """Create a tag, or change `tag`; editors curate the vocabulary."""
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag vocabulary."))
+    created = tag is None
+    tag = tag or Tag()
+    before = {} if created else _tag_state(tag)
+    tag.slug, tag.label, tag.description, tag.category = slug, label, description, category
+    tag.full_clean()
+    tag.save()
+    journal.record(
+        actor=user,
+        kind="tag",
+        object_id=tag.pk,
+        public=True,
+        action="created" if created else "edited",
+        changes=journal.changes(before, _tag_state(tag)),
+    )
+    return tag
+
+
+def _tag_state(tag: Tag) -> dict:
+    return journal.state(tag, "slug", "label", "description", "category")
+
+
+def _record_patterns(user: User, tag: Tag, before: list[str], reason: str = "") -> None:
+    """Journal a change of `tag`'s patterns, as the list of "language: phrase" before and
+    after."""
+    journal.record(
+        actor=user,
+        kind="tag",
+        object_id=tag.pk,
+        public=True,
+        action="edited",
+        changes=journal.changes({"patterns": before}, {"patterns": _patterns_of(tag)}),
+        reason=reason,
+    )
+
+
+def _patterns_of(tag: Tag) -> list[str]:
+    return [
+        f"{language}: {phrase}"
+        for language, phrase in tag.patterns.order_by("language", "phrase").values_list(
+            "language", "phrase"
+        )
+    ]
+
+
+@transaction.atomic
+def save_tag_pattern(
+    *, user: User, tag: Tag, language: str, phrase: str, pattern: TagPattern | None = None
+) -> TagPattern:
+    """Create a pattern suggesting `tag` in `language`, or change `pattern`; editors curate
+    the patterns with the vocabulary. Journaled as a change of the tag's patterns."""
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag patterns."))
+    before = _patterns_of(tag)
+    pattern = pattern or TagPattern()
+    pattern.tag, pattern.language, pattern.phrase = tag, language, phrase
+    pattern.full_clean()
+    pattern.save()
+    _record_patterns(user, tag, before)
+    return pattern
+
+
+@transaction.atomic
+def delete_tag_pattern(*, user: User, pattern: TagPattern) -> None:
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag patterns."))
+    tag = pattern.tag
+    before = _patterns_of(tag)
+    pattern.delete()
+    _record_patterns(user, tag, before)
+
+
+@transaction.atomic
+def tag_capture(*, user: User, capture: Capture, tag: Tag | str, rationale: str) -> Annotation:
+    """Apply a capture-level tag (e.g. `spun-or-garbled-text`) to the capture's claim: the
+    claim marked on its first line, the headline (marked now if it is not yet). The tag is
+    added to the user's annotation of that claim, created as a draft if they have none."""
+    rules.require(rules.can_annotate(user), _("Only journalists and editors tag captures."))
+    (tag,) = tags_named([tag])
+    first_line = next((m for m in re.finditer(r"[^\n]*\S[^\n]*", capture.text)), None)
+    if first_line is None:
+        raise ValidationError(_("This capture has no text to mark."))
+    start = first_line.start() + len(first_line.group()) - len(first_line.group().lstrip())
+    quote = first_line.group().strip()
+    end = start + len(quote)
+    appearance = (
+        Appearance.objects.filter(capture=capture, start=start, end=end, claim__deleted_at=None)
+        .select_related("claim")
+        .first()
+    )
+    if appearance is None:
+        appearance, _created = mark_claim(
+            user=user, capture=capture, start=start, end=end, quote=quote
+        )
+    claim = appearance.claim
+    annotation = Annotation.objects.authored_by(user).filter(claim=claim).first()
+    if annotation is None:
+        return create_annotation(
+            user=user, claim=claim, confidence="0.5", tags=[tag], rationale=rationale
+        )
+    if annotation.tags.filter(pk=tag.pk).exists():
+        return annotation
+    return update_annotation(
+        user=user,
+        annotation=annotation,
+        tags=[*annotation.tags.all(), tag],
+        expected_version=annotation.version,
+    )

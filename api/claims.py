@@ -1,0 +1,216 @@
+"""Claims: the list (with `ClaimFilter`), detail, marking a new claim, changes, ClaimReview
+and the JSON Lines export. Anonymous readers and read-only tokens are served the stored
+documents of the published read model (`publication.published`), joined into the page without
+parsing them; everyone else reads through `claims_data` (flat queries, no model instance per
+related row). Writes validate their input, call a service, and answer with the read
+representation."""
+
+import django_filters
+import orjson
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from accounts.authentication import viewer
+from annotations import services
+from annotations.filters import ClaimFilter
+from annotations.models import Claim
+from api.linked_data import LINKED_DATA_ACTION, LinkedDataMixin
+from api.serializers import ClaimCreateSerializer, ClaimSerializer, ClaimUpdateSerializer
+from core.api.pagination import CursorPagination
+from journal.history import HISTORY_DOC, history_response
+from journal.models import Entry
+from publication import jsonld, published
+from publication.representations import claims_data
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Orders as asked, then by id, so that cursor pages never shuffle ties."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and ordering[0].lstrip("-") not in ("id", "pk"):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+
+class ClaimFilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["viewer"] = view.viewer
+        return kwargs
+
+
+class ClaimPagination(CursorPagination):
+    ordering = ("-updated_at", "-id")
+
+
+@extend_schema_view(
+    create=extend_schema(request=ClaimCreateSerializer, responses={201: ClaimSerializer}),
+    partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+)
+class ClaimViewSet(
+    LinkedDataMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims with their appearances and the annotations you may see. Anonymous users and
+    read-only tokens see published annotations only, and no claim without one."""
+
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    filter_backends = [ClaimFilterBackend, StableOrderingFilter]
+    ordering_fields = ["updated_at", "created_at", "id"]
+    ordering = ["-updated_at"]
+    pagination_class = ClaimPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    export_chunk_size = 2000  # stored lines per chunk of the export
+
+    @property
+    def viewer(self):
+        if self.action in ("export", "claimreview"):
+            return AnonymousUser()
+        return viewer(self.request)
+
+    @property
+    def reads_published(self) -> bool:
+        """Whether this reader sees what every anonymous reader sees, so the stored documents
+        serve them (authenticated users see their drafts: the live path)."""
+        return not self.viewer.is_authenticated
+
+    def get_queryset(self):
+        if self.action in ("list", "retrieve") and self.reads_published:
+            return published.claims()
+        claims = Claim.objects.visible_to(self.viewer)
+        if self.action in ("partial_update", "destroy", "history"):
+            # Writes need only the claim itself; the service decides who may.
+            return claims
+        # `claims_data` loads the rest in flat queries once the page is chosen.
+        return claims.with_creator()
+
+    def list(self, request):
+        claims = self.filter_queryset(self.get_queryset())
+        if self.reads_published:
+            # One query: the page's ordering fields and stored documents, which go into the
+            # page as they are (orjson fragments: no parsing, no serializer).
+            page = self.paginate_queryset(published.documents(claims))
+            return self.get_paginated_response([orjson.Fragment(r["document"]) for r in page])
+        page = self.paginate_queryset(claims)
+        return self.get_paginated_response(claims_data(page, self.viewer))
+
+    def retrieve(self, request, pk=None):
+        if self.reads_published:
+            lookup = self.lookup_url_kwarg or self.lookup_field
+            stored = get_object_or_404(published.document(), pk=self.kwargs[lookup])
+            return Response(orjson.Fragment(stored))
+        return Response(claims_data([self.get_object()], self.viewer)[0])
+
+    def create(self, request):
+        serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
+        serializer.is_valid(raise_exception=True)
+        appearance, _ = services.mark_claim(user=request.user, **serializer.validated_data)
+        return Response(self._read(appearance.claim_id), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        claim = self.get_object()
+        serializer = ClaimUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.update_claim(user=request.user, claim=claim, **serializer.validated_data)
+        return Response(self._read(claim.pk))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                description="Why the claim is removed (also accepted as `reason` in a JSON "
+                "body); required once an assessment of it is published.",
+            )
+        ],
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        reason = self.request.query_params.get("reason", "")
+        if hasattr(self.request.data, "get"):
+            reason = self.request.data.get("reason", reason)
+        if not isinstance(reason, str):
+            raise ValidationError({"reason": "The reason is a text."})
+        services.delete_claim(user=self.request.user, claim=instance, reason=reason)
+
+    @extend_schema(**HISTORY_DOC)
+    @action(detail=True)
+    def history(self, request, pk=None):
+        """The claim's history with its appearances', annotations' and evidence's, oldest
+        first; what you may read of it follows what you may see (drafts stay their authors'
+        and editors')."""
+        claim = self.get_object()
+        return history_response(
+            self, Entry.objects.filter(claim_id=claim.pk).visible_to(self.viewer)
+        )
+
+    def _read(self, pk: int) -> dict:
+        return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]
+
+    @extend_schema(
+        responses={
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A JSON-LD graph of schema.org ClaimReview, one per published "
+                "verdict on the claim.",
+            )
+        },
+        filters=False,
+    )
+    @action(
+        detail=True,
+        **LINKED_DATA_ACTION,
+    )
+    def claimreview(self, request, pk=None):
+        """schema.org ClaimReview JSON-LD for each published verdict on the claim."""
+        [claim] = claims_data([self.get_object()], self.viewer)
+        document = jsonld.claim_reviews(claim, jsonld.Links(request))
+        if not document["@graph"]:
+            raise Http404("This claim has no published verdict yet.")
+        return Response(document, content_type="application/ld+json")
+
+    @extend_schema(
+        responses={
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One published claim per line, as in the claim list, oldest first.",
+            )
+        },
+        parameters=[OpenApiParameter("ordering", exclude=True)],
+        filters=True,
+    )
+    def export(self, request):
+        """The published corpus as JSON Lines, streamed in constant memory; accepts the claim
+        list's filters (e.g. `updated_since` for incremental harvesting)."""
+        reader = AnonymousUser()
+        filterset = ClaimFilter(
+            request.query_params,
+            queryset=published.claims(),
+            request=request,
+            viewer=reader,
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        lines = published.export_lines(filterset.qs, self.export_chunk_size)
+        response = StreamingHttpResponse(lines, content_type="application/jsonl; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="claimdesk-claims.jsonl"'
+        return response

@@ -1,0 +1,46 @@
+"""Routes of the API under /api/ (namespace "api"), with its schema and docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import APITokenViewSet
+from archive import api as archive_api
+
+from .agreement import AgreementView
+from .analysis import CaptureAnalysisView
+from .annotations import AnnotationViewSet
+from .appearances import AppearanceViewSet
+from .changes import changes, changes_jsonl
+from .claims import ClaimViewSet
+from .evidence import EvidenceViewSet
+from .tags import TagViewSet
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("sources", archive_api.SourceViewSet, basename="source")
+router.register("articles", archive_api.ArticleViewSet, basename="article")
+router.register("captures", archive_api.CaptureViewSet, basename="capture")
+router.register("imports", archive_api.ImportViewSet, basename="import")
+router.register("tags", TagViewSet, basename="tag")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("appearances", AppearanceViewSet, basename="appearance")
+router.register("annotations", AnnotationViewSet, basename="annotation")
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("tokens", APITokenViewSet, basename="token")
+
+app_name = "api"
+urlpatterns = [
+    path(
+        "claims/export.jsonl",
+        ClaimViewSet.as_view({"get": "export"}),
+        name="claim-export",
+    ),
+    path("agreement/", AgreementView.as_view(), name="agreement"),
+    path("captures/<int:pk>/analysis/", CaptureAnalysisView.as_view(), name="capture-analysis"),
+    path("changes/", changes, name="changes"),
+    path("changes.jsonl", changes_jsonl, name="changes-jsonl"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

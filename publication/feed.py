@@ -1,0 +1,209 @@
+"""The change feed: which claims changed for a reader since a cursor, read from the journal.
+
+Gap-free by construction. Ids and timestamps are taken before commit and transactions commit
+out of order, so the feed passes an entry only once every older transaction has finished:
+on PostgreSQL each entry carries its transaction's id (`xid`), and a page serves only
+entries whose xid is below the oldest transaction still running
+(`pg_snapshot_xmin(pg_current_snapshot())`), in (xid, id) order; whatever commits later has a
+higher xid than every entry served, so it is after the cursor. On SQLite write transactions
+are serialised (IMMEDIATE), so id order is commit order.
+
+Each page names each claim once, as the reader would see it now (an upsert: for anonymous
+readers and read-only tokens the stored document of the published read model, joined in
+without parsing; for others `claims_data`), or a tombstone when the reader can no longer see
+it — only if the reader could once (it was published, or theirs, or the reader is an editor),
+so a draft-only claim is never revealed."""
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+
+import orjson
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts import roles
+from annotations.models import Annotation, Appearance, Claim
+from journal.models import Entry
+from publication import published
+from publication.representations import claims_data, iso
+
+# Entries that change claims other than their own: what their representation shows of a tag,
+# an article or a source.
+SPREADING_KINDS = ("tag", "article", "source")
+FEED_FIELDS = ("id", "xid", "claim_id", "kind", "object_id", "at")
+
+
+class InvalidCursor(ValueError):
+    """A `since` the feed did not issue."""
+
+
+class ExpiredCursor(Exception):
+    """A `since` older than the tombstones kept: the client must resync."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a reader is in the feed: after entry (xid, id), as of `as_of`."""
+
+    xid: int = 0
+    id: int = 0
+    as_of: int = 0  # Unix seconds when the cursor was issued
+
+    def issued_now(self) -> "Position":
+        return Position(self.xid, self.id, int(timezone.now().timestamp()))
+
+    def encode(self) -> str:
+        raw = f"1:{self.xid}:{self.id}:{self.as_of}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> "Position":
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            version, xid, pk, as_of = raw.split(":")
+            position = cls(int(xid), int(pk), int(as_of))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise InvalidCursor(cursor) from None
+        if version != "1" or min(position.xid, position.id, position.as_of) < 0:
+            raise InvalidCursor(cursor)
+        if max(position.xid, position.id) >= 2**63:
+            raise InvalidCursor(cursor)
+        return position
+
+
+def parse_since(since: str | None) -> Position:
+    """The position a `since` names (the beginning if none); ExpiredCursor when it is older
+    than CLAIMDESK_FEED_RETENTION_DAYS."""
+    if not since:
+        return Position()
+    position = Position.decode(since)
+    oldest = timezone.now() - dt.timedelta(days=settings.CLAIMDESK_FEED_RETENTION_DAYS)
+    if position.as_of < oldest.timestamp():
+        raise ExpiredCursor(since)
+    return position
+
+
+def settled_entries():
+    """Journal entries no running transaction can still precede."""
+    entries = Entry.objects.all()
+    if connection.vendor == "postgresql":
+        entries = entries.filter(
+            Q(xid__lt=RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", ()))
+            # The reader's own writes, when it has any (in a test's transaction).
+            | Q(xid=RawSQL("pg_current_xact_id_if_assigned()::text::bigint", ()))
+        )
+    return entries
+
+
+def entries_after(position: Position):
+    return (
+        settled_entries()
+        .filter(Q(claim_id__isnull=False) | Q(kind__in=SPREADING_KINDS))
+        .filter(Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.id))
+        .order_by("xid", "id")
+    )
+
+
+def _spread(rows: list[dict]) -> dict[int, list[dict]]:
+    """The claims each tag, article or source entry changes, by entry id (one query per kind
+    present)."""
+    ids = {kind: {r["object_id"] for r in rows if r["kind"] == kind} for kind in SPREADING_KINDS}
+    claims_of: dict[tuple[str, int], set[int]] = {}
+    if ids["tag"]:
+        for tag_id, claim_id in Annotation.tags.through.objects.filter(
+            tag_id__in=ids["tag"]
+        ).values_list("tag_id", "annotation__claim_id"):
+            claims_of.setdefault(("tag", tag_id), set()).add(claim_id)
+    for kind, lookup in (
+        ("article", "capture__article_id"),
+        ("source", "capture__article__source_id"),
+    ):
+        if ids[kind]:
+            for object_id, claim_id in (
+                Appearance.objects.filter(**{f"{lookup}__in": ids[kind]})
+                .values_list(lookup, "claim_id")
+                .distinct()
+            ):
+                claims_of.setdefault((kind, object_id), set()).add(claim_id)
+    return {
+        r["id"]: sorted(claims_of.get((r["kind"], r["object_id"]), ()))
+        for r in rows
+        if r["kind"] in SPREADING_KINDS
+    }
+
+
+def ever_visible(claim_ids: list[int], reader: roles.AnyUser) -> set[int]:
+    """Which of these claims `reader` could see at some time: editors all; others those with
+    a journal entry they may read (something published, or their own)."""
+    if not claim_ids:
+        return set()
+    if roles.is_editor(reader):
+        return set(claim_ids)
+    return set(
+        Entry.objects.filter(claim_id__in=claim_ids)
+        .visible_to(reader)
+        .values_list("claim_id", flat=True)
+        .distinct()
+    )
+
+
+@dataclass
+class Page:
+    results: list[dict]
+    next_since: str
+    has_more: bool
+
+
+def page(reader: roles.AnyUser, position: Position, size: int) -> Page:
+    """Up to `size` journal entries after `position`, as one result per claim they changed."""
+    rows = list(entries_after(position).values(*FEED_FIELDS)[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if not rows:
+        return Page([], position.issued_now().encode(), False)
+    spread = _spread(rows)
+    latest: dict[int, dt.datetime] = {}  # claim id → time of its last entry, in feed order
+    for row in rows:
+        for claim_id in spread.get(row["id"], [row["claim_id"]]):
+            latest.pop(claim_id, None)
+            latest[claim_id] = row["at"]
+    last = rows[-1]
+    return Page(
+        changes(reader, latest),
+        Position(last["xid"], last["id"]).issued_now().encode(),
+        has_more,
+    )
+
+
+def reads_published(reader: roles.AnyUser) -> bool:
+    """Whether `reader` sees what every anonymous reader sees: served from the read model."""
+    return not reader.is_authenticated
+
+
+def changes(reader: roles.AnyUser, latest: dict[int, dt.datetime]) -> list[dict]:
+    """Each claim of `latest` as `reader` sees it now, or its tombstone."""
+    ids = list(latest)
+    shown: dict[int, object]
+    if reads_published(reader):
+        stored = published.stored_documents(ids)
+        shown = {pk: orjson.Fragment(document) for pk, document in stored.items()}
+    else:
+        visible = Claim.objects.visible_to(reader).with_creator().filter(pk__in=ids)
+        shown = {claim["id"]: claim for claim in claims_data(list(visible), reader)}
+    gone = ever_visible([pk for pk in ids if pk not in shown], reader)
+    results = []
+    for pk, at in latest.items():
+        if pk in shown:
+            results.append(
+                {"kind": "claim", "id": pk, "action": "upsert", "at": iso(at), "claim": shown[pk]}
+            )
+        elif pk in gone:
+            results.append(
+                {"kind": "claim", "id": pk, "action": "delete", "at": iso(at), "claim": None}
+            )
+    return results
