@@ -157,6 +157,35 @@ def test_a_cursor_older_than_the_retention_is_410_gone(api, settings):
     assert api.get(f"/api/changes/?since={old}").status_code == 410
 
 
+def test_an_edited_cursor_is_refused_not_followed(
+    api, settings, capture, alice_journalist, erin_editor
+):
+    """A cursor is the server's: a client that moves it forward, or freshens its issue time
+    to dodge the 410, gets a 400 naming the cursor, not a page."""
+    settings.CLAIMDESK_FEED_RETENTION_DAYS = 30
+    publish(
+        mark(alice_journalist, capture, capture.text.split(".")[0]), alice_journalist, erin_editor
+    )
+    issued = api.get("/api/changes/?page_size=1").json()["next_since"]
+    position = feed.Position.decode(issued)
+    values, signature = issued.split("~")
+    forward = f"{position.xid}.{position.id + 1000}.{position.as_of}~{signature}"
+    fresher = f"{position.xid}.{position.id}.{position.as_of + 10**6}~{signature}"
+    unsigned = f"{position.xid}.{position.id}.{position.as_of}"
+    old = "0.0.1~" + signature
+    for cursor in (forward, fresher, unsigned, old):
+        response = api.get("/api/changes/", {"since": cursor})
+        assert response.status_code == 400, cursor
+        assert "next_since" in response.json()["errors"]["since"][0]
+    assert api.get("/api/changes/", {"since": issued}).status_code == 200
+
+
+def test_a_cursor_signed_with_another_key_is_refused(api, settings):
+    issued = api.get("/api/changes/").json()["next_since"]
+    settings.SECRET_KEY = "another key for another server, long enough to sign with"
+    assert api.get("/api/changes/", {"since": issued}).status_code == 400
+
+
 def test_bulk_jsonl_streams_every_change_and_names_the_next_cursor(
     api, capture, alice_journalist, erin_editor
 ):
