@@ -22,6 +22,9 @@ from desk.views._shared import next_url
 @login_required
 @require_POST
 def assign(request: HttpRequest) -> HttpResponse:
+    # Asked before the form is read, so that who may not assign learns nothing from it (a
+    # claim that does not exist and one they may not see get the same 403).
+    rules.require(rules.can_assign(request.user), _("Only editors assign claims."))
     form = AssignForm(request.POST)
     target = next_url(request, reverse("annotations:claim-list"))
     if not form.is_valid():

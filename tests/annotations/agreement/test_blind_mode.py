@@ -124,3 +124,17 @@ def test_open_assignments_are_those_not_yet_submitted(claim, assigned, alice_jou
     own = services.create_annotation(user=alice_journalist, claim=claim, confidence="0.5")
     services.submit_annotation(user=alice_journalist, annotation=own, expected_version=own.version)
     assert list(Assignment.objects.open_for(alice_journalist)) == []
+
+
+def test_assigning_answers_the_same_for_a_missing_claim_and_a_hidden_one(
+    client, claim, alice_journalist, bob_journalist
+):
+    """No claim-existence oracle: a journalist posting to /assignments/ is refused alike
+    whether the claim exists (hidden from them) or not, and nothing is assigned."""
+    client.force_login(bob_journalist)
+    answers = [
+        client.post("/assignments/", {"claims": [pk], "assignees": [alice_journalist.pk]})
+        for pk in (claim.pk, claim.pk + 10_000)
+    ]
+    assert [a.status_code for a in answers] == [403, 403]
+    assert not claim.assignments.exists()
