@@ -14,14 +14,19 @@ def _wanted(variable: str) -> bool:
     return os.environ.get(variable, "").strip().lower() not in {"", "0", "false", "no"}
 
 
+# The long suites: a plain `make test` leaves them out so that it stays a quick loop.
+LONG_SUITES = ("slow", "browser")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `slow` run under CI (CI=true) or with CLAIMDESK_SLOW_TESTS=1; a plain
-    `make test` skips them, saying how to run them."""
-    if _wanted("CI") or _wanted("CLAIMDESK_SLOW_TESTS"):
+    """Tests marked `slow` or `browser` run under CI (CI=true), with CLAIMDESK_SLOW_TESTS=1, or
+    when chosen with -m (e.g. `pytest -m browser`); a plain `make test` skips them, saying how
+    to run them."""
+    if _wanted("CI") or _wanted("CLAIMDESK_SLOW_TESTS") or config.option.markexpr:
         return
-    skip = pytest.mark.skip(reason="slow suite: set CLAIMDESK_SLOW_TESTS=1 (CI runs it)")
+    skip = pytest.mark.skip(reason="long suite: set CLAIMDESK_SLOW_TESTS=1 (CI runs it)")
     for item in items:
-        if "slow" in item.keywords:
+        if any(mark in item.keywords for mark in LONG_SUITES):
             item.add_marker(skip)
 
 

@@ -73,6 +73,7 @@ def environment(tmp_path):
     return env, key
 
 
+@pytest.mark.slow
 def test_run_script_serves_runs_imports_and_stops_both_on_ctrl_c(environment, tmp_path):
     env, key = environment
     port = free_port()

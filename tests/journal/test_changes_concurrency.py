@@ -224,6 +224,7 @@ def claims_listed(client: APIClient) -> dict[int, dict]:
     connection.vendor != "postgresql",
     reason="transaction ids and snapshots are PostgreSQL's; SQLite serialises writes",
 )
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_feed_rebuilds_the_claims_exactly_under_concurrent_late_commits():
     world = World()

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from accounts.models import APIToken
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EXAMPLES = int(os.environ.get("CLAIMDESK_CONFORMANCE_EXAMPLES", "1"))
 
