@@ -28,14 +28,13 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
-from warcio.archiveiterator import ArchiveIterator
 
 from accounts.actors import IMPORT, Actor, is_system
 
 from . import rules
 from .ingest.documents import IngestError, Item
 from .ingest.inputs import is_url, kind_of, read_input
-from .ingest.readers import HTML_CONTENT_TYPES, SUPPORTED_SUFFIXES
+from .ingest.readers import SUPPORTED_SUFFIXES, count_jsonl, count_warc
 from .models import Capture, ImportItem, ImportJob, Source
 from .services import LOST_CONNECTION, SourceResolver, archive_document
 
@@ -404,32 +403,12 @@ def count_items(entry: dict) -> int:
     kind = kind_of(path)
     try:
         if kind == "jsonl":
-            with path.open("rb") as stream:
-                return sum(1 for line in stream if line.strip())
+            return count_jsonl(path)
         if kind == "warc":
-            return _count_warc_records(path)
+            return count_warc(path)
     except OSError:
         return 1
     return 1
-
-
-def _count_warc_records(path: Path) -> int:
-    """The HTML response records read_warc turns into items (one more for damage)."""
-    count = 0
-    try:
-        with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
-                if record.format != "warc":
-                    return count + 1
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                status = record.http_headers.get_statuscode()
-                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
-                if status.startswith("2") and content_type.startswith(HTML_CONTENT_TYPES):
-                    count += 1
-    except Exception:  # warcio raises many kinds on damaged input; read_warc reports it
-        return count + 1
-    return count
 
 
 # Jobs whose worker died

@@ -86,14 +86,17 @@ def test_a_damaged_warc_yields_the_records_before_the_damage_then_an_error(tmp_p
     items = list(read_warc(path))
     assert [type(i).__name__ for i in items] == ["Document", "IngestError"]
     assert items[1].item == str(path)
-    assert items[1].reason.startswith("not a readable WARC file: Invalid WARC record")
+    assert items[1].reason == (
+        "record 2 is not a readable WARC record: Invalid WARC record, first line: garbage "
+        "where a record should start; the rest of the file was not read"
+    )
 
 
 def test_a_file_that_is_no_warc_at_all_is_refused(tmp_path):
     path = tmp_path / "fake.warc.gz"
     path.write_bytes(b"<html>an HTML page saved under the wrong name</html>")
     [error] = read_warc(path)
-    assert str(error) == f"{path}: not a WARC record at byte 0"
+    assert str(error) == f"{path}#1: record 1 is not a WARC record"
 
 
 def test_a_truncated_warc_record_is_refused_by_its_digest(tmp_path):
