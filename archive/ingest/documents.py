@@ -47,9 +47,10 @@ class IngestError(Exception):
     record) and `reason` says why."""
 
     def __init__(self, item: str, reason: str):
-        self.item = item
-        self.reason = reason
-        super().__init__(f"{item}: {reason}")
+        # Both are stored (an import's report) and printed: no character that cannot be.
+        self.item = storable_text(item)
+        self.reason = storable_text(reason)
+        super().__init__(f"{self.item}: {self.reason}")
 
 
 Item = Document | IngestError
@@ -71,6 +72,11 @@ def too_large(what: str) -> str:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # A document's fields as a JSON Lines line names them.
 _FIELD_NAMES = {"source_slug": "source"}
+
+
+def storable_text(text: str) -> str:
+    """`text` with NUL and lone surrogates written as escapes (\\x00, \\ud800)."""
+    return _UNSTORABLE.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 def check_storable(document: "Document") -> "Document":

@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 def is_url(value: str) -> bool:
-    return urlsplit(value).scheme in ("http", "https")
+    try:
+        return urlsplit(value).scheme in ("http", "https")
+    except ValueError:  # "http://[::1": an address it is not
+        return False
 
 
 def kind_of(path: Path) -> str | None:
