@@ -82,17 +82,23 @@ def parse_text(data: bytes, *, item: str, origin: str = Capture.Origin.FILE) -> 
 
 
 def _to_datetime(value: str | None) -> dt.datetime | None:
+    """The moment an ISO 8601 date or date-time names, in UTC; None for anything else —
+    Django's parsers raise on a well-formed impossible date ("2022-02-30"), and a moment
+    beyond year 9999 once in UTC cannot be stored."""
     if not value:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            return None
-        moment = dt.datetime.combine(day, dt.time())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                return None
+            moment = dt.datetime.combine(day, dt.time())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _declared_language(html: bytes) -> str:

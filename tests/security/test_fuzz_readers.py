@@ -189,8 +189,11 @@ FIELDS = st.fixed_dictionaries(
         "url": st.text(max_size=30),
         "language": st.sampled_from(["fr", "en", "xx", ""]),
         "authors": JSON_VALUES,
-        "published_at": st.text(max_size=25),
-        "captured_at": st.sampled_from(["2022-10-11", "2022-13-45T99:00", "hier"]),
+        "published_at": st.text(alphabet="0123456789-:T+Z.", max_size=25),
+        "captured_at": st.one_of(
+            st.sampled_from(["2022-10-11", "2022-02-30", "9999-12-31T23:59-23:59", "hier"]),
+            st.text(alphabet="0123456789-:T+", min_size=10, max_size=25),
+        ),
     },
 )
 LINES = st.one_of(

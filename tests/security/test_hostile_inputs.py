@@ -3,6 +3,7 @@ item — a JSON Lines line, a WARC record, a file — fails alone, naming its li
 the limit it passed, in import jobs and in `manage.py archive` alike."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -57,6 +58,22 @@ def test_a_hostile_json_line_fails_alone_naming_its_line(tmp_path, kind):
         "Document",
     ]
     assert items[2].item == f"{path}:3"
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["2022-02-30", "2022-13-45T99:00", "2022-01-01T10:00:00+99:00", "9999-12-31T23:59-23:59"],
+)
+def test_a_date_that_is_none_fails_its_line_alone(tmp_path, date):
+    line = json.dumps({"title": "Titre", "text": "Texte.", "published_at": date})
+    path = hostile.jsonl_with(tmp_path / "batch.jsonl", [line])
+
+    items = list(read_jsonl(path))
+
+    assert [type(item).__name__ for item in items] == ["Document"] * 2 + ["IngestError"] + [
+        "Document"
+    ] * 2
+    assert str(items[2]) == (f"{path}:3: field “published_at”: “{date}” is not an ISO 8601 date")
 
 
 def test_deep_nesting_is_refused_before_parsing_naming_the_setting(tmp_path, settings):
