@@ -267,7 +267,7 @@ class ImportViewSet(
         return ImportJobDetailSerializer if self.action == "retrieve" else ImportJobSerializer
 
     def create(self, request):
-        # Who may import is known before the body is read, so a refused upload is never kept.
+        # Who may import is checked first, so that a refused upload is never kept.
         imports.require_importer(request.user)
         limit = imports.import_limit()
         # Refused before the body is read: a request larger than the largest upload.
