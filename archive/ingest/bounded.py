@@ -79,9 +79,21 @@ class Members:
         if not self.fill():
             return None
         if not self.pending.startswith(GZIP_MAGIC[: len(self.pending)]):
+            if self._only_padding():
+                return None
             raise StopReading("what follows is not gzip data")
         self.current = Member(self, zlib.decompressobj(16 + zlib.MAX_WBITS))
         return self.current
+
+    def _only_padding(self) -> bool:
+        """Whether the rest of the file is padding (NUL bytes, blank lines), which some
+        writers leave after the last member; reads it."""
+        while self.pending:
+            if self.pending.strip(b"\x00\r\n\t "):
+                return False
+            self.pending = b""
+            self.fill()
+        return True
 
     def skip(self) -> None:
         """Read the current member to its end, unread."""

@@ -284,6 +284,17 @@ def test_a_truncated_warc_gz_keeps_the_records_before_naming_the_damaged_one(tmp
     assert str(items[2]) == f"{path}: record 3: the gzip data ends in the middle (truncated)"
 
 
+def test_padding_after_the_last_member_is_no_record_but_other_bytes_are(tmp_path):
+    padded = tmp_path / "padded.warc.gz"
+    padded.write_bytes(hostile.page_record("a") + b"\x00" * 5000 + b"\r\n")
+    trailing = tmp_path / "trailing.warc.gz"
+    trailing.write_bytes(hostile.page_record("a") + b"not gzip")
+
+    assert [type(item).__name__ for item in read_warc(padded)] == ["Document"]
+    [_, error] = read_warc(trailing)
+    assert str(error) == f"{trailing}: record 2: what follows is not gzip data"
+
+
 def test_corrupt_gzip_data_fails_its_record(tmp_path):
     path = hostile.corrupt_warc_gz(tmp_path / "crawl.warc.gz")
 
