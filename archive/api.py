@@ -267,6 +267,8 @@ class ImportViewSet(
         return ImportJobDetailSerializer if self.action == "retrieve" else ImportJobSerializer
 
     def create(self, request):
+        # Who may import is checked first, so that a refused upload is never kept.
+        imports.require_importer(request.user)
         limit = imports.import_limit()
         # Refused before the body is read: a request larger than the largest upload.
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -285,21 +287,18 @@ class ImportViewSet(
             serializer = ImportURLsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        options = {
+            "actor": request.user,
+            "source": data.get("source"),
+            "language": data.get("language", ""),
+        }
         if "file" in data:
-            for upload in data["file"]:
-                imports.check_upload_name(upload.name)
             try:
-                inputs = [imports.save_upload(upload) for upload in data["file"]]
+                job = imports.create_upload_import(uploads=data["file"], **options)
             except imports.ImportTooLarge as exc:
                 raise RequestTooLarge(str(exc)) from None
         else:
-            inputs = imports.url_inputs(data["urls"])
-        job = imports.create_import(
-            actor=request.user,
-            inputs=inputs,
-            source=data.get("source"),
-            language=data.get("language", ""),
-        )
+            job = imports.create_import(inputs=imports.url_inputs(data["urls"]), **options)
         # With a backend that runs jobs at once, the job may already be finished.
         job.refresh_from_db()
         return Response(

@@ -11,8 +11,10 @@ has rows for and stores the others, and its report says only what was stored."""
 import contextlib
 import datetime as dt
 import logging
+import re
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -28,20 +30,21 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
-from warcio.archiveiterator import ArchiveIterator
 
 from accounts.actors import IMPORT, Actor, is_system
 
 from . import rules
 from .ingest.documents import IngestError, Item
 from .ingest.inputs import is_url, kind_of, read_input
-from .ingest.readers import HTML_CONTENT_TYPES, SUPPORTED_SUFFIXES
+from .ingest.readers import SUPPORTED_SUFFIXES, count_jsonl, count_warc
 from .models import Capture, ImportItem, ImportJob, Source
 from .services import LOST_CONNECTION, SourceResolver, archive_document
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTORS = {IMPORT.name: IMPORT}
+# The folder save_upload makes for each upload (a uuid4 in hex).
+UPLOAD_FOLDER = re.compile(r"[0-9a-f]{32}")
 
 
 class ImportTooLarge(Exception):
@@ -88,26 +91,68 @@ def check_upload_name(name: str) -> None:
         )
 
 
-def save_upload(upload: UploadedFile) -> dict:
-    """Keep an uploaded file under CLAIMDESK_IMPORT_DIR until a worker reads it, streamed (a
-    large upload is moved from its temporary file, never held in memory); the job input
-    that names it."""
+def check_upload(upload: UploadedFile) -> str:
+    """The upload's file name, once its kind and size are known to be acceptable
+    (ValidationError, ImportTooLarge)."""
     name = Path(upload.name or "upload").name
     check_upload_name(name)
     if upload.size is not None and upload.size > import_limit():
         raise ImportTooLarge(too_large_message(name))
+    return name
+
+
+def save_upload(upload: UploadedFile) -> dict:
+    """Keep an uploaded file under CLAIMDESK_IMPORT_DIR until a worker reads it, copied chunk
+    by chunk (never whole in memory; Django deletes its own temporary file of a large upload)
+    and cut off at CLAIMDESK_IMPORT_MAX_BYTES whatever its declared size; the job input that
+    names it. Nothing is left behind when it fails."""
+    name = check_upload(upload)
+    limit = import_limit()
     folder = uuid.uuid4().hex
-    target = Path(settings.CLAIMDESK_IMPORT_DIR) / folder / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = getattr(upload, "temporary_file_path", None)
-    if temporary is not None:
-        upload.close()
-        shutil.move(temporary(), target)
-    else:
-        with target.open("wb") as out:
+    directory = Path(settings.CLAIMDESK_IMPORT_DIR) / folder
+    directory.mkdir(parents=True)
+    try:
+        size = 0
+        with (directory / name).open("xb") as out:
             for chunk in upload.chunks():
+                size += len(chunk)
+                if size > limit:
+                    raise ImportTooLarge(too_large_message(name))
                 out.write(chunk)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     return {"path": f"{folder}/{name}", "name": name, "upload": True}
+
+
+def create_upload_import(
+    *,
+    actor: Actor,
+    uploads: list[UploadedFile],
+    source: Source | None = None,
+    language: str = "",
+) -> ImportJob:
+    """Queue a job that archives uploaded files: who may import and what each file is are
+    checked before any is saved, and should anything fail once they are, none is left
+    behind."""
+    require_importer(actor)
+    for upload in uploads:
+        check_upload(upload)
+    inputs: list[dict] = []
+    try:
+        for upload in uploads:
+            inputs.append(save_upload(upload))
+        return create_import(actor=actor, inputs=inputs, source=source, language=language)
+    except BaseException:
+        remove_upload_inputs(inputs)
+        raise
+
+
+def require_importer(actor: Actor) -> None:
+    """PermissionDenied unless `actor` may import articles."""
+    rules.require(
+        rules.can_archive_articles(actor), gettext("Only journalists and editors archive articles.")
+    )
 
 
 def url_inputs(urls: object) -> list[dict]:
@@ -154,9 +199,7 @@ def create_import(
 ) -> ImportJob:
     """Queue a job that archives `inputs` (see ImportJob.inputs) as `actor`, who must be
     allowed to archive articles; its worker is told once the job is committed."""
-    rules.require(
-        rules.can_archive_articles(actor), gettext("Only journalists and editors archive articles.")
-    )
+    require_importer(actor)
     if language and language not in settings.CLAIMDESK_LANGUAGES:
         raise ValidationError(
             {
@@ -388,12 +431,62 @@ def input_path(entry: dict) -> Path:
 
 def remove_uploads(job: ImportJob) -> None:
     """Delete the job's uploaded files (what they held is archived, raw payloads included)."""
-    for entry in job.inputs:
+    remove_upload_inputs(job.inputs)
+
+
+def remove_upload_inputs(inputs: list[dict]) -> None:
+    """Delete the uploaded files these job inputs name, with their folders."""
+    for entry in inputs:
         if entry.get("upload"):
             path = input_path(entry)
             path.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 path.parent.rmdir()
+
+
+def remove_orphaned_uploads(*, now: float | None = None) -> list[str]:
+    """Delete the upload folders under CLAIMDESK_IMPORT_DIR that no queued or running import
+    names and that have not changed for CLAIMDESK_IMPORT_ORPHAN_AFTER seconds — left by a
+    request that failed once they were saved, a job that stopped without reading them, a
+    killed worker; the names of the folders deleted. Run by the workers (see
+    `manage.py worker`) and by `manage.py clean_import_uploads`."""
+    root = Path(settings.CLAIMDESK_IMPORT_DIR)
+    cutoff = (time.time() if now is None else now) - settings.CLAIMDESK_IMPORT_ORPHAN_AFTER
+    try:
+        old = [
+            folder
+            for folder in root.iterdir()
+            if UPLOAD_FOLDER.fullmatch(folder.name) and _changed_at(folder) < cutoff
+        ]
+    except FileNotFoundError:
+        return []
+    if not old:
+        return []
+    live = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
+    ).values_list("inputs", flat=True)
+    needed = {
+        entry["path"].split("/", 1)[0]
+        for inputs in live.iterator()
+        for entry in inputs
+        if entry.get("upload")
+    }
+    removed = []
+    for folder in old:
+        if folder.name not in needed:
+            shutil.rmtree(folder, ignore_errors=True)
+            logger.info("Removed the orphaned upload folder %s", folder)
+            removed.append(folder.name)
+    return removed
+
+
+def _changed_at(folder: Path) -> float:
+    """When the folder or a file in it last changed; now if it cannot be told (it is being
+    removed, or is not a folder)."""
+    try:
+        return max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
+    except OSError:
+        return time.time()
 
 
 def count_items(entry: dict) -> int:
@@ -404,32 +497,12 @@ def count_items(entry: dict) -> int:
     kind = kind_of(path)
     try:
         if kind == "jsonl":
-            with path.open("rb") as stream:
-                return sum(1 for line in stream if line.strip())
+            return count_jsonl(path)
         if kind == "warc":
-            return _count_warc_records(path)
+            return count_warc(path)
     except OSError:
         return 1
     return 1
-
-
-def _count_warc_records(path: Path) -> int:
-    """The HTML response records read_warc turns into items (one more for damage)."""
-    count = 0
-    try:
-        with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
-                if record.format != "warc":
-                    return count + 1
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                status = record.http_headers.get_statuscode()
-                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
-                if status.startswith("2") and content_type.startswith(HTML_CONTENT_TYPES):
-                    count += 1
-    except Exception:  # warcio raises many kinds on damaged input; read_warc reports it
-        return count + 1
-    return count
 
 
 # Jobs whose worker died

@@ -472,6 +472,10 @@ def _archive(
         raise  # not this item's fault: the batch, and the run, stop
     except DatabaseError as exc:
         raise IngestError(document.item, f"the database refused it: {exc}") from None
+    except (ValueError, OverflowError, UnicodeError) as exc:
+        # What the readers let through and a column cannot hold (a database adapter's
+        # refusal): this item's fault, not the run's.
+        raise IngestError(document.item, f"it cannot be stored: {exc}") from None
     return result
 
 

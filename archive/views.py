@@ -16,16 +16,9 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.roles import is_editor
 
-from . import rules
+from . import imports, rules
 from .forms import ArticleAddForm
-from .imports import (
-    create_import,
-    describe_inputs,
-    failed_items_error,
-    import_limit,
-    save_upload,
-    too_many_files,
-)
+from .imports import describe_inputs, failed_items_error, import_limit, too_many_files
 from .ingest.documents import Document, IngestError
 from .models import Capture, ImportItem, ImportJob
 from .services import Outcome, archive_document
@@ -80,10 +73,19 @@ def article_add(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not data["text"]:
-            inputs = data["urls"] or [save_upload(upload) for upload in data["file"]]
-            job = create_import(
-                actor=request.user, inputs=inputs, source=data["source"], language=data["language"]
-            )
+            options = {
+                "actor": request.user,
+                "source": data["source"],
+                "language": data["language"],
+            }
+            try:
+                if data["urls"]:
+                    job = imports.create_import(inputs=data["urls"], **options)
+                else:
+                    job = imports.create_upload_import(uploads=data["file"], **options)
+            except imports.ImportTooLarge as exc:
+                form.add_error("file", str(exc))
+                return render(request, "archive/article_add.html", {"form": form}, status=413)
             return redirect("archive:import-detail", pk=job.pk)
         try:
             result = archive_document(

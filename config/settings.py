@@ -335,6 +335,23 @@ CLAIMDESK_SEARCH_MAX_TERMS = env_count("CLAIMDESK_SEARCH_MAX_TERMS", 16)
 # PostgreSQL search: a term in at least this share of claims is looked for by walking the
 # list in order rather than collecting its every match from the index (annotations.search).
 CLAIMDESK_SEARCH_WALK_FREQUENCY = env_number("CLAIMDESK_SEARCH_WALK_FREQUENCY", 0.004)
+# Reading imported files (each a bound on what one hostile file can make a worker do; going
+# past one fails that item, or the rest of that file, saying which setting it passed):
+# - the bytes a compressed file (.warc.gz) may decompress to, and its decompression ratio
+#   (decompressed ÷ compressed, counted once the first MiB is out: a gzip of zeros is ~1,000);
+CLAIMDESK_DECOMPRESSED_MAX_BYTES = env_count("CLAIMDESK_DECOMPRESSED_MAX_BYTES", 4 * 2**30)
+CLAIMDESK_DECOMPRESSION_MAX_RATIO = env_number("CLAIMDESK_DECOMPRESSION_MAX_RATIO", 100)
+# - the records of a WARC file or lines of a JSON Lines file read from one file;
+CLAIMDESK_IMPORT_MAX_RECORDS = env_count("CLAIMDESK_IMPORT_MAX_RECORDS", 100_000)
+# - the headers of one WARC record (WARC and HTTP headers together);
+CLAIMDESK_WARC_MAX_HEADER_BYTES = env_count("CLAIMDESK_WARC_MAX_HEADER_BYTES", 2**20)
+# - how deeply a JSON Lines line may nest arrays and objects (an article needs 2);
+CLAIMDESK_JSON_MAX_DEPTH = env_count("CLAIMDESK_JSON_MAX_DEPTH", 20)
+# - the largest HTML page given to the text extractor (a file, a WARC record, a fetched page).
+CLAIMDESK_HTML_MAX_BYTES = env_count("CLAIMDESK_HTML_MAX_BYTES", 10 * 2**20)
+# Upload folders under CLAIMDESK_IMPORT_DIR that no queued or running import names are
+# deleted by the workers once older than this many seconds.
+CLAIMDESK_IMPORT_ORPHAN_AFTER = env_number("CLAIMDESK_IMPORT_ORPHAN_AFTER", 3600)
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")

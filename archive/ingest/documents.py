@@ -2,7 +2,9 @@
 text and where it came from), a `Document` (an article read from one input item, with its
 capture) or an `IngestError`; and the text normalisation both sides apply."""
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -45,9 +47,10 @@ class IngestError(Exception):
     record) and `reason` says why."""
 
     def __init__(self, item: str, reason: str):
-        self.item = item
-        self.reason = reason
-        super().__init__(f"{item}: {reason}")
+        # Both are stored (an import's report) and printed: no character that cannot be.
+        self.item = storable_text(item)
+        self.reason = storable_text(reason)
+        super().__init__(f"{self.item}: {self.reason}")
 
 
 Item = Document | IngestError
@@ -62,6 +65,41 @@ def size_limit() -> int:
 def too_large(what: str) -> str:
     """The reason given for an item over the size limit, `what` naming it ("the page")."""
     return f"{what} is larger than the {size_limit():,}-byte limit (CLAIMDESK_FETCH_MAX_BYTES)"
+
+
+# What a string may hold but a database column may not: NUL (PostgreSQL refuses it) and
+# lone surrogates (halves of a UTF-16 pair, which JSON's "\ud800" makes: not encodable).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A document's fields as a JSON Lines line names them.
+_FIELD_NAMES = {"source_slug": "source"}
+
+
+def storable_text(text: str) -> str:
+    """`text` with NUL and lone surrogates written as escapes (\\x00, \\ud800)."""
+    return _UNSTORABLE.sub(lambda found: repr(found.group())[1:-1], text)
+
+
+def check_storable(document: "Document") -> "Document":
+    """`document`, unless one of its texts holds a character no text column stores: then an
+    IngestError naming the field and the character's position (from 1)."""
+    for spec in dataclasses.fields(document):
+        value = getattr(document, spec.name)
+        values = value if isinstance(value, list | tuple) else [value]
+        for text in values:
+            if not isinstance(text, str) or (found := _UNSTORABLE.search(text)) is None:
+                continue
+            character = found.group()
+            what = (
+                "a NUL character"
+                if character == "\x00"
+                else f"a lone surrogate (U+{ord(character):04X})"
+            )
+            name = _FIELD_NAMES.get(spec.name, spec.name)
+            reason = f"field “{name}”: holds {what} at character {found.start() + 1}"
+            if character != "\x00":
+                reason += ", which is not text"
+            raise IngestError(document.item, reason)
+    return document
 
 
 def normalize_text(text: str) -> str:

@@ -28,8 +28,28 @@ def refuse_private_addresses(request: httpx.Request) -> None:
         raise httpx.ConnectError(f"cannot resolve host {host}", request=request) from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
+        if not is_public_address(address):
             raise PrivateAddressError(str(request.url), host, address)
+
+
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a NAT64 gateway
+# reaches (RFC 6052's well-known prefix and RFC 8215's local-use one).
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether `address` is on the public internet: global, and for IPv6 so is any IPv4
+    address it embeds (mapped ::ffff:a.b.c.d, compatible ::a.b.c.d, 6to4, NAT64), since
+    `64:ff9b::10.0.0.1` is 10.0.0.1 once through a gateway."""
+    if not address.is_global:
+        return False
+    if address.version == 4:
+        return True
+    last32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    embedded = [address.ipv4_mapped, address.sixtofour]
+    if int(address) >> 32 == 0 or any(address in prefix for prefix in NAT64_PREFIXES):
+        embedded.append(last32)
+    return all(v4.is_global for v4 in embedded if v4 is not None)
 
 
 class PrivateAddressError(httpx.HTTPError):
@@ -107,6 +127,9 @@ def fetch_url(url: str) -> Document:
         raise IngestError(url, str(exc)) from None
     except httpx.HTTPError as exc:
         raise IngestError(url, f"could not fetch it: {exc or type(exc).__name__}") from None
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        # The address given, or one a redirect names, is not one (idna's errors are these).
+        raise IngestError(url, f"not a valid web address: {exc}") from None
     finally:
         client.close()
     document = parse_html(

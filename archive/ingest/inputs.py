@@ -2,6 +2,7 @@
 URLs) and the documents, or errors, each yields."""
 
 import glob
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,9 +21,14 @@ from .readers import (
     read_warc,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def is_url(value: str) -> bool:
-    return urlsplit(value).scheme in ("http", "https")
+    try:
+        return urlsplit(value).scheme in ("http", "https")
+    except ValueError:  # "http://[::1": an address it is not
+        return False
 
 
 def kind_of(path: Path) -> str | None:
@@ -63,7 +69,17 @@ def expand_inputs(arguments: Iterable[str]) -> list[str | Path | IngestError]:
 
 
 def read_input(value: str | Path | IngestError) -> Iterator[Item]:
-    """The documents (or errors) one input yields."""
+    """The documents (or errors) one input yields. Whatever goes wrong reading it is an
+    error naming the input (or the line or record of it), never an exception: the other
+    inputs go on."""
+    try:
+        yield from _read(value)
+    except Exception as exc:  # a reader's own failure on input nobody foresaw
+        logger.exception("Reading %s failed", value)
+        yield IngestError(str(value), f"cannot be read ({type(exc).__name__}: {exc})"[:1000])
+
+
+def _read(value: str | Path | IngestError) -> Iterator[Item]:
     if isinstance(value, IngestError):
         yield value
         return

@@ -156,7 +156,7 @@ def test_a_folder_mixes_kinds_and_bad_files_leave_stored_captures_untouched(tmp_
     assert "1 created, 0 new capture(s) of known articles, 1 unchanged, 4 failed." in out
     assert f"failed: {folder / 'latin1.txt'}: not UTF-8 text" in err
     assert f"failed: {folder / 'vide.html'}: " in err
-    assert f"failed: {folder / 'broken.warc'}: not a WARC record at byte 0" in err
+    assert f"failed: {folder / 'broken.warc'}#1: record 1 is not a WARC record" in err
     assert f"failed: {tmp_path / 'absent.txt'}: no such file, folder or URL" in err
     assert set(before) < set(snapshot())
     assert Article.objects.count() == 2

@@ -9,7 +9,7 @@ import pytest
 
 from archive.ingest.documents import IngestError
 from archive.ingest.fetch import PrivateAddressError, fetch_url, refuse_private_addresses
-from archive.ingest.inputs import expand_inputs, read_input
+from archive.ingest.inputs import expand_inputs, is_url, read_input
 from archive.ingest.language import detect_language
 from archive.ingest.readers import parse_html, parse_text, read_jsonl, read_warc
 from tests.archive.conftest import html_page, write_warc
@@ -86,14 +86,17 @@ def test_a_damaged_warc_yields_the_records_before_the_damage_then_an_error(tmp_p
     items = list(read_warc(path))
     assert [type(i).__name__ for i in items] == ["Document", "IngestError"]
     assert items[1].item == str(path)
-    assert items[1].reason.startswith("not a readable WARC file: Invalid WARC record")
+    assert items[1].reason == (
+        "record 2 is not a readable WARC record: Invalid WARC record, first line: garbage "
+        "where a record should start; the rest of the file was not read"
+    )
 
 
 def test_a_file_that_is_no_warc_at_all_is_refused(tmp_path):
     path = tmp_path / "fake.warc.gz"
     path.write_bytes(b"<html>an HTML page saved under the wrong name</html>")
     [error] = read_warc(path)
-    assert str(error) == f"{path}: not a WARC record at byte 0"
+    assert str(error) == f"{path}#1: record 1 is not a WARC record"
 
 
 def test_a_truncated_warc_record_is_refused_by_its_digest(tmp_path):
@@ -216,6 +219,32 @@ def test_redirects_to_non_public_addresses_are_refused_too():
     # httpx calls request hooks for every request it sends, redirects included.
     with pytest.raises(PrivateAddressError):
         refuse_private_addresses(httpx.Request("GET", "http://192.168.0.1/admin"))
+
+
+def test_a_redirect_to_something_that_is_no_address_is_an_error(site):
+    url = site.redirect("/moved", "http://[::1")
+    with pytest.raises(IngestError, match="Invalid URL in location header"):
+        fetch_url(url)
+
+
+def test_an_argument_that_is_almost_a_url_is_no_url():
+    assert not is_url("http://[::1")
+    assert is_url("https://example.org/")
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://\x00/", "http://" + "a" * 300 + ".org/"])
+def test_an_address_that_is_none_is_an_error_naming_it(url):
+    with pytest.raises(IngestError, match="not a valid web address"):
+        fetch_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::ffff:127.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::a00:1]/"],
+)
+def test_ipv6_addresses_that_carry_a_private_ipv4_address_are_refused(url):
+    with pytest.raises(IngestError, match="non-public address"):
+        fetch_url(url)
 
 
 def test_inputs_expand_folders_and_globs_and_name_what_is_missing(tmp_path):

@@ -12,16 +12,18 @@ from django.db import connection
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
-from archive.imports import recover_stale_imports
+from archive.imports import recover_stale_imports, remove_orphaned_uploads
 
 logger = logging.getLogger("archive.imports")
 
 
 def recover_forever(stop: threading.Event, interval: float) -> None:
-    """Every `interval` seconds, queue again the imports whose worker stopped reporting."""
+    """Every `interval` seconds, queue again the imports whose worker stopped reporting, and
+    delete the upload folders no import needs any more."""
     while not stop.wait(interval):
         try:
             recover_stale_imports()
+            remove_orphaned_uploads()
         except Exception:
             logger.exception("Looking for imports whose worker died failed; trying again later")
         finally:
