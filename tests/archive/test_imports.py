@@ -344,6 +344,8 @@ def a_job_killed_after(count: int, inputs: list[dict], monkeypatch, *, actor) ->
 
     with monkeypatch.context() as patch:
         patch.setattr(imports._Run, "store", store)
+        # In the worker's own process, so that the kill reaches the test.
+        patch.setattr(imports, "can_isolate", lambda: False)
         with pytest.raises(Killed):
             imports.run_import(job.pk)
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
