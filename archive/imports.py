@@ -589,14 +589,13 @@ def _recover_lost_tasks(*, now: dt.datetime, cutoff: dt.datetime) -> list[int]:
         with transaction.atomic():
             this = waiting.filter(pk=job.pk, task_id=job.task_id)
             if attempts >= settings.CLAIMDESK_JOB_MAX_ATTEMPTS:
-                this.update(
+                acted = this.update(
                     status=ImportJob.Status.FAILED,
                     attempts=attempts,
                     finished_at=now,
                     error=stopped_error(attempts, job.done),
                 )
-                continue
-            if this.update(attempts=attempts, task_id="", enqueued_at=now):
+            elif acted := this.update(attempts=attempts, task_id="", enqueued_at=now):
                 logger.warning(
                     "Import %s: its task (%s) will not run it; queued again",
                     job.pk,
@@ -604,7 +603,8 @@ def _recover_lost_tasks(*, now: dt.datetime, cutoff: dt.datetime) -> list[int]:
                 )
                 transaction.on_commit(partial(enqueue_import, job.pk))
                 requeued.append(job.pk)
-        expire_task(job.task_id, now=now)
+        if acted:  # else the job moved on meanwhile (a worker claimed it): its task lives
+            expire_task(job.task_id, now=now)
     return requeued
 
 
