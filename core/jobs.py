@@ -190,6 +190,7 @@ def _child(writer, function: Callable, args: tuple, max_memory_mb: int) -> None:
             writer.send(("returned", value))
         writer.close()
         connections.close_all()
+        _close_own_pools()
     except MemoryError:
         with contextlib.suppress(BaseException):  # where, if there is memory left to say it
             traceback.print_exc(file=sys.stderr)
@@ -233,3 +234,12 @@ def _forget_inherited_pools() -> None:
         if pools:
             _INHERITED.extend(pools.values())
             pools.clear()
+
+
+def _close_own_pools() -> None:
+    """Close the pools the child opened, so that the database sees its sessions end."""
+    for alias in connections:
+        connection = connections[alias]
+        if alias in getattr(type(connection), "_connection_pools", {}):
+            with contextlib.suppress(Exception):
+                connection.close_pool()
