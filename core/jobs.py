@@ -139,21 +139,18 @@ def run_bounded(
     message = None
     with while_waiting or contextlib.nullcontext():
         try:
-            if reader.poll(max(0.0, ends - time.monotonic())):
-                with contextlib.suppress(EOFError, OSError):
-                    message = reader.recv()
-            elif child.is_alive():
+            if not reader.poll(max(0.0, ends - time.monotonic())):
                 child.kill()
                 child.join()
                 return Ended("time")
-            child.join(max(1.0, ends - time.monotonic()))
-            if child.is_alive():
-                child.kill()
-                child.join()
-                return Ended("time")
+            with contextlib.suppress(EOFError, OSError):
+                message = reader.recv()
+            # It has said how it ended (or died): a moment to exit, then it is stopped (a
+            # thread of its own that holds it back does not change how the work ended).
+            child.join(max(1.0, ends - time.monotonic()) if message is None else 5.0)
         finally:
             reader.close()
-            if child.is_alive():  # an error above: leave no child behind
+            if child.is_alive():  # an error above, or slow to exit: leave no child behind
                 child.kill()
                 child.join()
     if child.exitcode == MEMORY_EXIT:

@@ -4,6 +4,7 @@ the child ended — returned, raised, over a ceiling, killed — and is itself u
 import datetime as dt
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -59,6 +60,20 @@ def test_a_child_killed_by_a_signal_is_reported_as_dead():
     assert run_bounded(die, max_memory_mb=64, max_seconds=30) == Ended(
         "died", error="its process was killed (SIGKILL)"
     )
+
+
+def returns_leaving_a_thread_behind() -> str:
+    threading.Thread(target=time.sleep, args=(60,)).start()
+    return "done"
+
+
+def test_a_child_that_answered_but_lingers_is_stopped_and_its_answer_kept():
+    began = time.monotonic()
+
+    ended = run_bounded(returns_leaving_a_thread_behind, max_memory_mb=64, max_seconds=30)
+
+    assert ended == Ended("returned", "done")
+    assert time.monotonic() - began < 20
 
 
 def test_the_parent_holds_its_context_while_the_child_works():
