@@ -1,21 +1,24 @@
-"""Admin for sources, articles and captures. Writes go through `archive.services` as the acting
-admin; captures are read-only."""
+"""Admin for sources, articles, captures and imports. Writes go through `archive.services` (and
+`archive.imports`) as the acting admin; captures and imports are read-only, and an import can be
+run again."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.utils.html import format_html_join
-from django.utils.translation import gettext_lazy
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks_db.models import DBTaskResult
 
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 
-from . import services
+from . import imports, services
 from .ingest.documents import CapturePayload
-from .models import Article, Capture, Source
+from .models import Article, Capture, ImportJob, Source
 
-# The task queue's rows (django-tasks-db) are the worker's own: imports are followed on their
-# pages and through the API, and finished results are pruned by `prune_db_task_results`.
+# The task queue's rows (django-tasks-db) are the worker's own: imports are followed below, on
+# their pages and through the API; finished results are pruned by `prune_db_task_results`.
 admin.site.unregister(DBTaskResult)
 
 
@@ -164,3 +167,83 @@ class CaptureAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("text"))
     def text_display(self, obj):
         return format_html_join("", "<p>{}</p>", ((p,) for p in obj.text.split("\n") if p))
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdminMixin, AdminRoleMixin, admin.ModelAdmin):
+    """Imports as their worker left them, read-only, with a way to run one again. A job's items
+    (thousands, in a WARC) are linked, on its page and in the API, not listed here."""
+
+    list_display = [
+        "__str__",
+        "created_by_name",
+        "status",
+        "done",
+        "total",
+        "failed",
+        "attempts",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["created_by_name", "error"]
+    date_hierarchy = "created_at"
+    fields = [
+        "status",
+        "created_by_name",
+        "inputs_display",
+        "source",
+        "language",
+        "done",
+        "total",
+        "failed",
+        "error",
+        "attempts",
+        "runner",
+        "heartbeat_at",
+        "task_id",
+        "enqueued_at",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "items_link",
+    ]
+    readonly_fields = fields
+    actions = ["run_again"]
+
+    @admin.display(description=gettext_lazy("inputs"))
+    def inputs_display(self, obj):
+        return imports.describe_inputs(obj)
+
+    @admin.display(description=gettext_lazy("items"))
+    def items_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("archive:import-detail", args=[obj.pk]),
+            gettext_lazy("the import's page"),
+            reverse("api:import-items", args=[obj.pk]),
+            gettext_lazy("its items in the API"),
+        )
+
+    @admin.action(description=gettext_lazy("Run the selected imports again"))
+    def run_again(self, request, queryset):
+        count = 0
+        for job in queryset:
+            try:
+                imports.run_import_again(actor=request.user, job=job)
+            except (ValidationError, PermissionDenied) as exc:
+                reason = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, reason, messages.WARNING)
+            else:
+                count += 1
+        if count:
+            self.message_user(
+                request,
+                ngettext(
+                    "Queued %(count)d import again: a worker runs it, storing nothing twice.",
+                    "Queued %(count)d imports again: a worker runs them, storing nothing twice.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )

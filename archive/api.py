@@ -5,7 +5,12 @@ import django_filters
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.db.models.functions import Length
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -19,7 +24,7 @@ from journal.models import Entry
 
 from . import imports, services
 from .ingest.documents import CapturePayload
-from .models import Article, Capture, ImportJob, Source
+from .models import Article, Capture, ImportItem, ImportJob, Source
 from .serializers import (
     ArticleCreateSerializer,
     ArticleSerializer,
@@ -27,7 +32,7 @@ from .serializers import (
     CaptureSerializer,
     CaptureSummarySerializer,
     ImportFilesSerializer,
-    ImportJobDetailSerializer,
+    ImportItemSerializer,
     ImportJobSerializer,
     ImportURLsSerializer,
     SourceSerializer,
@@ -228,6 +233,21 @@ class ImportPagination(CursorPagination):
     ordering = ("-created_at", "-pk")
 
 
+class ImportItemPagination(CursorPagination):
+    # In the order of the job's inputs (the index of a job's items: job, position).
+    ordering = ("position",)
+
+
+class ImportItemFilter(StrictFilterSet):
+    outcome = django_filters.ChoiceFilter(
+        choices=ImportItem.Outcome.choices, help_text="Only the items with this outcome."
+    )
+
+    class Meta:
+        model = ImportItem
+        fields = ["outcome"]
+
+
 @extend_schema_view(
     create=extend_schema(
         request={
@@ -258,13 +278,36 @@ class ImportViewSet(
     pagination_class = ImportPagination
 
     def get_queryset(self):
-        jobs = ImportJob.objects.visible_to(self.request.user)
-        if self.action == "retrieve":
-            return jobs.prefetch_related("items")
-        return jobs
+        return ImportJob.objects.visible_to(self.request.user)
 
     def get_serializer_class(self):
-        return ImportJobDetailSerializer if self.action == "retrieve" else ImportJobSerializer
+        return ImportJobSerializer
+
+    @extend_schema(
+        responses=ImportItemSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "outcome",
+                str,
+                enum=ImportItem.Outcome.values,
+                description="Only the items with this outcome.",
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=ImportItemPagination)
+    def items(self, request, pk=None):
+        """The import's items in the order of its inputs, each with what became of it
+        (`outcome`: created, new capture, unchanged, failed, with `error` saying why);
+        cursor-paginated: follow `next`."""
+        job = self.get_object()
+        # Filtered here: the view's own filters would apply to the job it looks up.
+        found = ImportItemFilter(
+            request.query_params, queryset=ImportItem.objects.filter(job=job), request=request
+        )
+        if not found.is_valid():
+            raise exceptions.ValidationError(found.errors)
+        page = self.paginate_queryset(found.qs)
+        return self.get_paginated_response(ImportItemSerializer(page, many=True).data)
 
     def create(self, request):
         # Who may import is checked first, so that a refused upload is never kept.

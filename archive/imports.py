@@ -24,18 +24,23 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.tasks import TaskResultStatus
+from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 from accounts.actors import IMPORT, Actor, is_system
+from accounts.roles import is_admin
+from core.jobs import Ended, can_isolate, expire_task, run_bounded
 
 from . import rules
 from .ingest.documents import IngestError, Item
 from .ingest.inputs import is_url, kind_of, read_input
+from .ingest.language import warm_up
 from .ingest.readers import SUPPORTED_SUFFIXES, count_jsonl, count_warc
 from .models import Capture, ImportItem, ImportJob, Source
 from .services import LOST_CONNECTION, SourceResolver, archive_document
@@ -226,9 +231,12 @@ def create_import(
 
 
 def enqueue_import(job_id: int) -> None:
+    """Hand the job to the task backend, noting the task's id (recovery asks the backend
+    about it). A job enqueued twice still runs once: only one run claims a queued job."""
     from .tasks import run_import_job
 
-    run_import_job.enqueue(job_id)
+    result = run_import_job.enqueue(job_id)
+    ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id), enqueued_at=timezone.now())
 
 
 # Running an import
@@ -236,7 +244,14 @@ def enqueue_import(job_id: int) -> None:
 
 def run_import(job_id: int) -> str:
     """Run the queued job `job_id` to its end; its status then. A job that is not queued
-    (finished, or held by a live run) is left alone."""
+    (finished, or held by a live run) is left alone.
+
+    The job runs in a child process under CLAIMDESK_JOB_MAX_MEMORY_MB and
+    CLAIMDESK_JOB_MAX_SECONDS (`core.jobs`) while this process keeps its heartbeat: a job
+    that reaches a ceiling fails saying which, one whose process dies is queued again (at most
+    CLAIMDESK_JOB_MAX_ATTEMPTS runs in all), and the worker goes on with the next. Where a
+    child cannot share the database (inside a transaction, an in-memory SQLite database) it
+    runs here, unbounded."""
     runner = get_random_string(32)
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
@@ -248,11 +263,27 @@ def run_import(job_id: int) -> str:
     )
     if not claimed:
         return "not queued"
+    if not can_isolate():
+        with _beating(job_id, runner):
+            return _execute(job_id, runner, bounded=False)
+    warm_up()
+    ended = run_bounded(
+        _execute_in_child,
+        job_id,
+        runner,
+        max_memory_mb=settings.CLAIMDESK_JOB_MAX_MEMORY_MB,
+        max_seconds=settings.CLAIMDESK_JOB_MAX_SECONDS,
+        while_waiting=_beating(job_id, runner),
+    )
+    return _after_child(job_id, runner, ended)
+
+
+def _execute(job_id: int, runner: str, *, bounded: bool) -> str:
+    """Run the claimed job in this process; its status when it ends ("lost" if another run
+    took it). In a `bounded` child, running out of memory is left to the child's parent to
+    report (as the memory ceiling)."""
     job = ImportJob.objects.select_related("created_by", "source").get(pk=job_id)
     run = _Run(job, runner)
-    stop = threading.Event()
-    beat = threading.Thread(target=_beat, args=(job_id, runner, stop), daemon=True)
-    beat.start()
     try:
         run.run()
     except JobLost:
@@ -261,14 +292,92 @@ def run_import(job_id: int) -> str:
         # The database went away: the job stays "running" until its heartbeat is stale,
         # then a worker queues it again and it resumes after its last stored item.
         raise
+    except MemoryError:
+        if bounded:
+            raise
+        logger.exception("Import %s stopped", job_id)
+        run.finish(error="The import stopped: it ran out of memory.")
     except Exception as exc:
         logger.exception("Import %s stopped", job_id)
         run.finish(error=f"The import stopped: {type(exc).__name__}: {exc}".strip())
+    job.refresh_from_db(fields=["status"])
+    return job.status
+
+
+def _execute_in_child(job_id: int, runner: str) -> str:
+    try:
+        return _execute(job_id, runner, bounded=True)
+    except LOST_CONNECTION as exc:
+        logger.warning("Import %s: lost the database (%s)", job_id, exc)
+        return "lost"
+
+
+def memory_error(megabytes: int) -> str:
+    return (
+        f"Stopped: used more than {megabytes} MB (CLAIMDESK_JOB_MAX_MEMORY_MB). The items listed "
+        "were archived or checked before; import the rest in smaller parts."
+    )
+
+
+def time_error(seconds: float) -> str:
+    return (
+        f"Stopped: ran longer than {seconds:g} seconds (CLAIMDESK_JOB_MAX_SECONDS). The items "
+        "listed were archived or checked before; import the rest again, or in smaller parts."
+    )
+
+
+def stopped_error(attempts: int, done: int) -> str:
+    return (
+        f"The worker running this import stopped {attempts} times; {done} item(s) were "
+        "archived or checked before (listed). Import the rest again, or in smaller parts."
+    )
+
+
+def _after_child(job_id: int, runner: str, ended: Ended) -> str:
+    """Record how the job's child ended, unless the job is no longer this run's."""
+    if ended.how == "returned":
+        return str(ended.value)
+    if ended.how == "raised":
+        # Not the job's fault (the child lost its database, say): like a run that died, it
+        # stays "running" until its heartbeat is stale, then is queued again.
+        logger.warning("Import %s: its process stopped: %s", job_id, ended.error)
+        return "lost"
+    job = ImportJob.objects.select_related("created_by", "source").get(pk=job_id)
+    if job.runner != runner:
+        return "lost"
+    if ended.how == "memory":
+        error = memory_error(settings.CLAIMDESK_JOB_MAX_MEMORY_MB)
+    elif ended.how == "time":
+        error = time_error(settings.CLAIMDESK_JOB_MAX_SECONDS)
+    elif job.attempts >= settings.CLAIMDESK_JOB_MAX_ATTEMPTS:
+        error = f"{stopped_error(job.attempts, job.done)} Last: {ended.error}."
+    else:
+        logger.warning("Import %s: %s; queued again", job_id, ended.error)
+        with transaction.atomic():
+            if ImportJob.objects.filter(pk=job_id, runner=runner).update(
+                status=ImportJob.Status.QUEUED, runner="", heartbeat_at=None
+            ):
+                transaction.on_commit(partial(enqueue_import, job_id))
+        return ImportJob.Status.QUEUED
+    logger.warning("Import %s: %s", job_id, error)
+    try:
+        _Run(job, runner).finish(error=error)
+    except JobLost:
+        return "lost"
+    return ImportJob.Status.FAILED
+
+
+@contextlib.contextmanager
+def _beating(job_id: int, runner: str) -> Iterator[None]:
+    """The job's heartbeat, kept by a thread of this process while the block runs."""
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat, args=(job_id, runner, stop), daemon=True)
+    beat.start()
+    try:
+        yield
     finally:
         stop.set()
         beat.join()
-    job.refresh_from_db(fields=["status"])
-    return job.status
 
 
 def _beat(job_id: int, runner: str, stop: threading.Event) -> None:
@@ -509,9 +618,10 @@ def count_items(entry: dict) -> int:
 
 
 def recover_stale_imports(*, now: dt.datetime | None = None) -> list[int]:
-    """Queue again the running jobs whose heartbeat is older than CLAIMDESK_JOB_STALE_AFTER
-    (their worker was killed or lost its database), or fail those tried
-    CLAIMDESK_JOB_MAX_ATTEMPTS times; the ids of the jobs queued again."""
+    """Queue again the jobs whose worker died, or fail those tried CLAIMDESK_JOB_MAX_ATTEMPTS
+    times; the ids of the jobs queued again. A worker died when a running job's heartbeat is
+    older than CLAIMDESK_JOB_STALE_AFTER, or when a queued job's task was taken by a worker
+    that never claimed the job (a live one claims it at once) or is gone from the backend."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)
     stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff)
@@ -524,16 +634,117 @@ def recover_stale_imports(*, now: dt.datetime | None = None) -> list[int]:
                     status=ImportJob.Status.FAILED,
                     runner="",
                     finished_at=now,
-                    error=f"The worker running this import stopped {job.attempts} times; "
-                    f"{job.done} item(s) were archived or checked before (listed). Import "
-                    "the rest again, or in smaller parts.",
+                    error=stopped_error(job.attempts, job.done),
                 )
                 continue
             if this.update(status=ImportJob.Status.QUEUED, runner="", heartbeat_at=None):
                 logger.warning("Import %s: its worker stopped; queued again", job.pk)
                 transaction.on_commit(partial(enqueue_import, job.pk))
                 requeued.append(job.pk)
+    return requeued + _recover_lost_tasks(now=now, cutoff=cutoff)
+
+
+def _recover_lost_tasks(*, now: dt.datetime, cutoff: dt.datetime) -> list[int]:
+    """Queue again the queued jobs whose task will not run them: taken by a worker that died
+    before claiming the job (its task has been running since before `cutoff`), ended without
+    running it, gone from the backend, or never handed to it. A task taken counts as a run."""
+    waiting = ImportJob.objects.filter(status=ImportJob.Status.QUEUED).filter(
+        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, created_at__lt=cutoff)
+    )
+    requeued = []
+    for job in waiting.only("pk", "attempts", "done", "task_id"):
+        taken = _task_taken(job.task_id, cutoff)
+        if taken is None:
+            continue  # waiting in line, or running since just now
+        attempts = job.attempts + int(taken)
+        with transaction.atomic():
+            this = waiting.filter(pk=job.pk, task_id=job.task_id)
+            if attempts >= settings.CLAIMDESK_JOB_MAX_ATTEMPTS:
+                acted = this.update(
+                    status=ImportJob.Status.FAILED,
+                    attempts=attempts,
+                    finished_at=now,
+                    error=stopped_error(attempts, job.done),
+                )
+            elif acted := this.update(attempts=attempts, task_id="", enqueued_at=now):
+                logger.warning(
+                    "Import %s: its task (%s) will not run it; queued again",
+                    job.pk,
+                    job.task_id or "none",
+                )
+                transaction.on_commit(partial(enqueue_import, job.pk))
+                requeued.append(job.pk)
+        if acted:  # else the job moved on meanwhile (a worker claimed it): its task lives
+            expire_task(job.task_id, now=now)
     return requeued
+
+
+def _task_taken(task_id: str, cutoff: dt.datetime) -> bool | None:
+    """None if the task may still run its job (waiting, or taken since `cutoff`); else
+    whether a worker had taken it (True) or it never started or is unknown (False)."""
+    from .tasks import run_import_job
+
+    if not task_id:
+        return False
+    try:
+        result = run_import_job.get_result(task_id)
+    except TaskResultDoesNotExist:
+        return False
+    except NotImplementedError:
+        return None  # a backend that cannot say (the immediate one runs jobs at once)
+    if result.status == TaskResultStatus.READY:
+        return None
+    if result.status == TaskResultStatus.RUNNING:
+        started = result.started_at
+        return None if started is None or started >= cutoff else True
+    return True
+
+
+def run_import_again(*, actor: Actor, job: ImportJob) -> None:
+    """Queue `job` again, as an admin asks (admin: "Run again"): a failed job retries its
+    failed items and those it did not reach, storing nothing twice; a queued one is handed to
+    the task backend again (it still runs once). ValidationError saying why for a job that is
+    running or succeeded, or whose uploaded files are gone."""
+    rules.require(is_admin(actor), gettext("Only administrators run imports again."))
+    if job.status == ImportJob.Status.RUNNING:
+        raise ValidationError(
+            gettext(
+                "Import %(number)s is running; a run whose worker died is taken back by itself."
+            )
+            % {"number": job.pk}
+        )
+    if job.status == ImportJob.Status.SUCCEEDED:
+        raise ValidationError(
+            gettext("Import %(number)s succeeded: nothing to run again.") % {"number": job.pk}
+        )
+    missing = [
+        entry["name"]
+        for entry in job.inputs
+        if entry.get("upload") and not input_path(entry).exists()
+    ]
+    if job.status == ImportJob.Status.FAILED and missing:
+        raise ValidationError(
+            gettext(
+                "Import %(number)s: its uploaded files were deleted when it ended (%(names)s); "
+                "upload them again."
+            )
+            % {"number": job.pk, "names": ", ".join(missing[:3])}
+        )
+    with transaction.atomic():
+        if job.status == ImportJob.Status.FAILED:
+            retried = job.items.filter(outcome=ImportItem.Outcome.FAILED).delete()[0]
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+                status=ImportJob.Status.QUEUED,
+                done=F("done") - retried,
+                failed=0,
+                error="",
+                attempts=0,
+                runner="",
+                heartbeat_at=None,
+                finished_at=None,
+            )
+        logger.info("Import %s queued again by %s", job.pk, actor.username)
+        transaction.on_commit(partial(enqueue_import, job.pk))
 
 
 def failed_items_error(failed: int, done: int) -> str:

@@ -327,6 +327,15 @@ class ImportJob(TimestampedModel):
         max_length=64, blank=True, help_text="The run that holds the job while it is running."
     )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The task backend's id of the task queued last to run the job: recovery asks "
+        "the backend whether that task is still waiting or running.",
+    )
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the job was last handed to the task backend."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

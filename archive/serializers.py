@@ -205,11 +205,14 @@ class ImportProgressSerializer(serializers.Serializer):
 class ImportItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportItem
-        fields = ["name", "outcome", "article", "capture", "error"]
+        fields = ["position", "name", "outcome", "article", "capture", "error"]
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
+    """An import's summary; its items are paged at `items_url`."""
+
     url = serializers.SerializerMethodField()
+    items_url = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by_name")
 
@@ -219,6 +222,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "url",
+            "items_url",
             "progress",
             "failed",
             "error",
@@ -229,17 +233,15 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, job) -> str:
-        path = reverse("api:import-detail", args=[job.pk])
+        return self._absolute(reverse("api:import-detail", args=[job.pk]))
+
+    def get_items_url(self, job) -> str:
+        return self._absolute(reverse("api:import-items", args=[job.pk]))
+
+    def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
     @extend_schema_field(ImportProgressSerializer)
     def get_progress(self, job) -> dict:
         return {"done": job.done, "total": job.total}
-
-
-class ImportJobDetailSerializer(ImportJobSerializer):
-    items = ImportItemSerializer(many=True, read_only=True)
-
-    class Meta(ImportJobSerializer.Meta):
-        fields = [*ImportJobSerializer.Meta.fields, "items"]

@@ -7,6 +7,7 @@ reverse."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, TooManyFieldsSent, TooManyFilesSent
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -114,8 +115,8 @@ def article_add(request):
     return render(request, "archive/article_add.html", {"form": form})
 
 
-# Items listed on a job's page; the API lists them all.
-PAGE_ITEMS = 500
+# Items on each page of a job's page (the API pages them too: /api/imports/<id>/items/).
+PAGE_ITEMS = 100
 # What became of an item, as the job's page words it ("3 created, 1 unchanged").
 OUTCOME_WORDS = {
     ImportItem.Outcome.CREATED: pgettext_lazy("import outcome", "created"),
@@ -167,25 +168,39 @@ def import_list(request):
 def import_detail(request, pk: int):
     """An import's progress and items; htmx polls it for the part that changes."""
     job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
-    items = list(job.items.select_related("article")[: PAGE_ITEMS + 1])
-    for item in items:
+    outcomes = list(
+        job.items.order_by("outcome").values_list("outcome").annotate(count=Count("pk"))
+    )
+    # Items in the order of the inputs, a page at a time (a WARC holds thousands).
+    items = job.items.select_related("article").order_by("position")
+    total = sum(count for _, count in outcomes)
+    page = _Counted(items, total).get_page(request.GET.get("page"))
+    for item in page:
         item.outcome_label = OUTCOME_WORDS.get(item.outcome, item.outcome)
     context = {
         "job": job,
         "error": job_error(job),
-        "items": items[:PAGE_ITEMS],
-        "more": len(items) > PAGE_ITEMS,
+        "items": page,
+        "page": page,
         "inputs": describe_inputs(job),
-        "counts": [
-            outcome_count(outcome, count)
-            for outcome, count in job.items.order_by("outcome")
-            .values_list("outcome")
-            .annotate(count=Count("pk"))
-        ],
+        "counts": [outcome_count(outcome, count) for outcome, count in outcomes],
     }
     if request.htmx:
         return render(request, "archive/_import_job.html", {**context, "swap": True})
     return render(request, "archive/import_detail.html", context)
+
+
+class _Counted(Paginator):
+    """A paginator of PAGE_ITEMS a page told its count (the page has counted the items by
+    outcome already), so it asks the database only for the page."""
+
+    def __init__(self, object_list, count: int):
+        super().__init__(object_list, PAGE_ITEMS)
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return self._count
 
 
 def capture_warc_download(request, article_id: int, capture_id: int):

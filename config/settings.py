@@ -305,6 +305,12 @@ CLAIMDESK_JOB_STALE_AFTER = env_number("CLAIMDESK_JOB_STALE_AFTER", 60)
 CLAIMDESK_JOB_CHECK_INTERVAL = env_number("CLAIMDESK_JOB_CHECK_INTERVAL", 15)
 # An import job is tried this many times in all before it is declared failed.
 CLAIMDESK_JOB_MAX_ATTEMPTS = env_count("CLAIMDESK_JOB_MAX_ATTEMPTS", 3)
+# Each import job runs in a child process of its worker that may use this much more memory
+# (MB of address space) and run this many seconds; past either the job fails saying which and
+# the worker goes on. A task row of the database backend still running after
+# CLAIMDESK_JOB_MAX_SECONDS + CLAIMDESK_JOB_STALE_AFTER belongs to a dead worker: it is failed.
+CLAIMDESK_JOB_MAX_MEMORY_MB = env_count("CLAIMDESK_JOB_MAX_MEMORY_MB", 512)
+CLAIMDESK_JOB_MAX_SECONDS = env_number("CLAIMDESK_JOB_MAX_SECONDS", 3600)
 # The largest file one import takes (a WARC holds many articles; each item inside is still
 # bounded by CLAIMDESK_FETCH_MAX_BYTES), and the most URLs and files one import takes.
 CLAIMDESK_IMPORT_MAX_BYTES = env_count("CLAIMDESK_IMPORT_MAX_BYTES", 512 * 2**20)

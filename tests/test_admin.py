@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annotations.models import Annotation, Claim, Evidence, Tag
-from archive.models import Article, Capture, Source
+from archive import imports
+from archive.models import Article, Capture, ImportItem, ImportJob, Source
 from journal.models import Entry
+from tests.factories import CAPTURE_TEXT
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +272,90 @@ def test_admin_edit_of_published_work_without_a_reason_is_a_form_error(client, a
     assert "say why it changes" in response.content.decode()
     claim.refresh_from_db()
     assert claim.text != "Reworded."
+
+
+# Imports (issue 21, item 5: the jobs admin was removed with the task queue's)
+
+
+@pytest.fixture
+def stopped_import(alice_journalist, tmp_path):
+    """An import of two files that failed: the first was not UTF-8 (since fixed), and the job
+    stopped before the second."""
+    first, second = tmp_path / "one.txt", tmp_path / "two.txt"
+    first.write_text(f"Premier\n{CAPTURE_TEXT}")
+    second.write_text(f"Second\n{CAPTURE_TEXT}")
+    job = imports.create_import(actor=alice_journalist, inputs=imports.path_inputs([first, second]))
+    ImportItem.objects.create(
+        job=job, position=0, name=str(first), outcome="failed", error="not UTF-8 text"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="failed",
+        done=1,
+        failed=1,
+        total=2,
+        attempts=3,
+        error="Stopped: used more than 512 MB (CLAIMDESK_JOB_MAX_MEMORY_MB).",
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def test_admin_shows_imports_read_only_with_their_items_linked(client, adam_admin, stopped_import):
+    client.force_login(adam_admin)
+
+    listing = client.get(admin_url(ImportJob, "changelist"))
+    page = client.get(admin_url(ImportJob, "change", stopped_import.pk))
+
+    assert listing.status_code == 200
+    assert f"import {stopped_import.pk} (failed)" in listing.text
+    assert "Stopped: used more than 512 MB" in page.text
+    assert f'href="/imports/{stopped_import.pk}/"' in page.text
+    assert f'href="/api/imports/{stopped_import.pk}/items/"' in page.text
+    assert 'name="_save"' not in page.text
+    assert client.get(admin_url(ImportJob, "add")).status_code == 403
+    response = client.post(admin_url(ImportJob, "delete", stopped_import.pk), {"post": "yes"})
+    assert response.status_code == 403
+
+
+def test_admin_runs_a_failed_import_again_storing_what_failed_or_was_not_reached(
+    client, adam_admin, stopped_import, django_capture_on_commit_callbacks
+):
+    client.force_login(adam_admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            admin_url(ImportJob, "changelist"),
+            {"action": "run_again", "_selected_action": [stopped_import.pk]},
+            follow=True,
+        )
+
+    assert "Queued 1 import again" in response.text
+    job = ImportJob.objects.get(pk=stopped_import.pk)
+    assert (job.status, job.done, job.failed, job.error) == ("succeeded", 2, 0, "")
+    assert [item.outcome for item in job.items.all()] == ["created", "created"]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Premier", "Second"]
+
+
+@pytest.mark.parametrize("status", ["running", "succeeded"])
+def test_admin_does_not_run_again_an_import_running_or_succeeded(
+    client, adam_admin, stopped_import, status
+):
+    ImportJob.objects.filter(pk=stopped_import.pk).update(status=status)
+    client.force_login(adam_admin)
+
+    response = client.post(
+        admin_url(ImportJob, "changelist"),
+        {"action": "run_again", "_selected_action": [stopped_import.pk]},
+        follow=True,
+    )
+
+    assert f"Import {stopped_import.pk} " in response.text
+    assert "import again" not in response.text
+    assert ImportJob.objects.get(pk=stopped_import.pk).status == status
+
+
+@pytest.mark.parametrize("who", ["erin_editor", "alice_journalist"])
+def test_admin_refuses_imports_to_non_admins(request, client, who, stopped_import):
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(admin_url(ImportJob, "changelist"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))

@@ -1,10 +1,13 @@
 """Fetching a live URL as a `Document`, within the configured deadline and size limit, and
-never from a non-public address (the guard runs on the first request and every redirect)."""
+never from a non-public address: each connection (the first request's and every redirect's)
+resolves its host once, vets every address, and connects to a vetted one, so that a name
+answering differently to a second look-up (DNS rebinding) cannot lead it elsewhere."""
 
 import ipaddress
 import socket
 import time
 
+import httpcore
 import httpx
 from django.conf import settings
 
@@ -15,21 +18,9 @@ from .readers import HTML_CONTENT_TYPES, parse_html
 USER_AGENT = "Claimdesk/0.1 (news archive)"
 
 
-def refuse_private_addresses(request: httpx.Request) -> None:
-    """Refuse a request (the first or a redirect) whose host resolves to a loopback, private,
-    link-local or otherwise non-public address, unless CLAIMDESK_FETCH_ALLOW_PRIVATE is set:
-    a URL typed by a user must not reach the servers behind ours."""
-    if settings.CLAIMDESK_FETCH_ALLOW_PRIVATE:
-        return
-    host = request.url.host
-    try:
-        infos = socket.getaddrinfo(host, request.url.port or 80, proto=socket.IPPROTO_TCP)
-    except OSError:
-        raise httpx.ConnectError(f"cannot resolve host {host}", request=request) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not is_public_address(address):
-            raise PrivateAddressError(str(request.url), host, address)
+class PrivateAddressError(httpx.HTTPError):
+    def __init__(self, host: str, address: ipaddress._BaseAddress):
+        super().__init__(f"{host} is a non-public address ({address}); fetching it is not allowed")
 
 
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a NAT64 gateway
@@ -52,9 +43,54 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
     return all(v4.is_global for v4 in embedded if v4 is not None)
 
 
-class PrivateAddressError(httpx.HTTPError):
-    def __init__(self, url: str, host: str, address: ipaddress._BaseAddress):
-        super().__init__(f"{host} is a non-public address ({address}); fetching it is not allowed")
+def vetted_addresses(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, from one look-up, for a connection to use: refused
+    (PrivateAddressError) if any is loopback, private, link-local or otherwise non-public,
+    unless CLAIMDESK_FETCH_ALLOW_PRIVATE is set — a URL typed by a user must not reach the
+    servers behind ours."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except OSError:
+        raise httpcore.ConnectError(f"cannot resolve host {host}") from None
+    addresses = []
+    for family, _, _, _, sockaddr in infos:
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        if not settings.CLAIMDESK_FETCH_ALLOW_PRIVATE and not is_public_address(address):
+            raise PrivateAddressError(host, address)
+        if sockaddr[0] not in addresses:
+            addresses.append(sockaddr[0])
+    if not addresses:
+        raise httpcore.ConnectError(f"cannot resolve host {host}")
+    return addresses
+
+
+class PinnedBackend(httpcore.SyncBackend):
+    """httpcore's network backend, connecting to the addresses vetted from one look-up of the
+    host instead of looking it up again. httpcore still names the host in the `Host` header
+    and in TLS (SNI and certificate checks), from the URL: only the socket's address is
+    pinned."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        failure = None
+        for address in vetted_addresses(host, port):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc  # the next address, as socket.create_connection does
+        raise failure
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport with its connection pool on PinnedBackend. (httpx uses no proxy from
+    the environment with a transport of one's own; a proxy would resolve the host itself.)"""
+
+    def __init__(self):
+        super().__init__()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), network_backend=PinnedBackend()
+        )
 
 
 class Deadline:
@@ -93,8 +129,9 @@ def fetch_url(url: str) -> Document:
         max_redirects=10,
         timeout=timeout,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
-        # The address guard first, so that the time it takes counts against the deadline.
-        event_hooks={"request": [refuse_private_addresses, deadline.limit]},
+        # Every connection, redirects' included, to an address vetted from one look-up.
+        transport=PinnedTransport(),
+        event_hooks={"request": [deadline.limit]},
     )
     try:
         with client.stream("GET", url) as response:

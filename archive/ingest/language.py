@@ -47,3 +47,11 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     else:
         languages = detector.detect_languages_in_parallel_of(openings)
     return [language.iso_code_639_1.name.lower() if language else "" for language in languages]
+
+
+@cache
+def warm_up() -> None:
+    """Load the detector and its language models in this process now, once. A worker does it
+    before it forks a job's process, which then shares them (lingua maps ~300 MB) rather than
+    loading them again within its memory ceiling."""
+    detect_language("Claimdesk")

@@ -118,3 +118,34 @@ def test_a_job_page_takes_the_same_queries_for_one_item_or_many(
         )
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(f"/imports/{running_job.pk}/")
+
+
+def test_a_job_page_pages_its_items_in_the_order_of_the_inputs(client, alice_journalist):
+    """Regression (issue 21, item 8): the page showed the first 500 items and sent the reader
+    to the API, which sent every item in one document."""
+    job = imports.create_import(
+        actor=alice_journalist, inputs=imports.url_inputs(["https://example.org/a"])
+    )
+    ImportItem.objects.bulk_create(
+        ImportItem(job=job, position=n, name=f"item-{n:03}", outcome="failed", error="refused")
+        for n in range(250)
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status="running", total=300, done=250)
+    client.force_login(alice_journalist)
+
+    first = client.get(f"/imports/{job.pk}/").text
+    second = client.get(f"/imports/{job.pk}/?page=2").text
+    last = client.get(f"/imports/{job.pk}/?page=9").text  # past the end: the last page
+
+    assert "item-000" in first
+    assert "item-099" in first
+    assert "item-100" not in first
+    assert '<a href="?page=2" rel="next">Next items →</a>' in first
+    assert "Items 1–100 of 250" in first
+    assert "item-100" in second
+    assert "item-199" in second
+    assert '<a href="?page=1" rel="prev">← Previous items</a>' in second
+    # The running job's page polls for the page it shows.
+    assert f'hx-get="/imports/{job.pk}/?page=2"' in second
+    assert "Items 201–250 of 250" in last
+    assert "item-249" in last

@@ -54,6 +54,7 @@ def test_uploaded_text_files_are_archived_and_the_job_reports_each_item(
         "id": job.pk,
         "status": "succeeded",
         "url": f"http://testserver/api/imports/{job.pk}/",
+        "items_url": f"http://testserver/api/imports/{job.pk}/items/",
         "progress": {"done": 2, "total": 2},
         "failed": 0,
         "error": "",
@@ -61,8 +62,14 @@ def test_uploaded_text_files_are_archived_and_the_job_reports_each_item(
         "created_at": detail["created_at"],
         "started_at": detail["started_at"],
         "finished_at": detail["finished_at"],
-        "items": [
+    }
+    assert detail["finished_at"] is not None
+    assert client.get(detail["items_url"]).json() == {
+        "next": None,
+        "previous": None,
+        "results": [
             {
+                "position": 0,
                 "name": "one.txt",
                 "outcome": "created",
                 "article": one.pk,
@@ -70,6 +77,7 @@ def test_uploaded_text_files_are_archived_and_the_job_reports_each_item(
                 "error": "",
             },
             {
+                "position": 1,
                 "name": "two.txt",
                 "outcome": "created",
                 "article": two.pk,
@@ -78,7 +86,6 @@ def test_uploaded_text_files_are_archived_and_the_job_reports_each_item(
             },
         ],
     }
-    assert detail["finished_at"] is not None
     capture = one.captures.get()
     assert (one.title, one.language) == ("Premier", "fr")
     assert (capture.origin, capture.origin_location) == (
@@ -117,7 +124,7 @@ def test_a_warc_and_a_jsonl_upload_hold_many_items_each_reported(
     )
 
     job = ImportJob.objects.get(pk=response.json()["id"])
-    items = client.get(f"/api/imports/{job.pk}/").json()["items"]
+    items = client.get(f"/api/imports/{job.pk}/items/").json()["results"]
     assert [(item["outcome"], item["name"].split("#")[0]) for item in items] == [
         ("created", "crawl.warc.gz"),
         ("created", "crawl.warc.gz"),
@@ -283,18 +290,79 @@ def test_listing_imports_takes_the_same_queries_for_one_or_many(
         assert len(client.get("/api/imports/").json()["results"]) == 16
 
 
-def test_a_job_with_many_items_takes_the_same_queries(
-    as_user, alice_journalist, django_assert_max_num_queries
-):
-    job = imports.create_import(
-        actor=alice_journalist, inputs=imports.url_inputs(["https://example.org/a"])
+def a_job_with_items(actor, count: int) -> ImportJob:
+    job = imports.create_import(actor=actor, inputs=imports.url_inputs(["https://example.org/a"]))
+    ImportItem.objects.bulk_create(
+        ImportItem(
+            job=job,
+            position=position,
+            name=f"item {position}",
+            outcome="failed" if position % 3 == 0 else "created",
+            error="refused" if position % 3 == 0 else "",
+        )
+        for position in range(count)
     )
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", done=count, total=count)
+    return job
+
+
+def test_a_job_s_summary_holds_no_items_but_where_to_page_through_them(
+    as_user, alice_journalist, django_assert_num_queries
+):
+    """Regression (issue 21, item 8): a job of 10,000 items was one 10,000-item document."""
+    job = a_job_with_items(alice_journalist, 250)
     client = as_user(alice_journalist)
-    for position in range(30):
-        ImportItem.objects.create(job=job, position=position, name=f"{position}", outcome="failed")
-    # session, user, user's groups (role), the job, its items
-    with django_assert_max_num_queries(5):
-        assert len(client.get(f"/api/imports/{job.pk}/").json()["items"]) == 30
+    # session, user, user's groups (role), the job
+    with django_assert_num_queries(4):
+        detail = client.get(f"/api/imports/{job.pk}/").json()
+    assert "items" not in detail
+    assert detail["items_url"] == f"http://testserver/api/imports/{job.pk}/items/"
+
+
+def test_a_job_s_items_are_paged_in_order_and_filtered_by_outcome(as_user, alice_journalist):
+    job = a_job_with_items(alice_journalist, 250)
+    client = as_user(alice_journalist)
+
+    first = client.get(f"/api/imports/{job.pk}/items/").json()
+    assert [item["position"] for item in first["results"]] == list(range(20))
+    seen, url = [], f"/api/imports/{job.pk}/items/?page_size=100"
+    while url:
+        page = client.get(url).json()
+        seen += [item["position"] for item in page["results"]]
+        url = page["next"]
+    assert seen == list(range(250))
+
+    failed = client.get(f"/api/imports/{job.pk}/items/", {"outcome": "failed", "page_size": 100})
+    results = failed.json()["results"]
+    assert [item["position"] for item in results] == list(range(0, 250, 3))[:100]
+    assert {item["error"] for item in results} == {"refused"}
+
+
+@pytest.mark.parametrize(
+    "query", [{"outcome": "lost"}, {"outcome": ""}, {"page_size": "0"}, {"cursor": "nope"}]
+)
+def test_a_bad_item_query_is_a_400(as_user, alice_journalist, query):
+    job = a_job_with_items(alice_journalist, 3)
+    response = as_user(alice_journalist).get(f"/api/imports/{job.pk}/items/", query)
+    assert response.status_code == 400
+
+
+def test_others_items_are_hidden_like_their_jobs(as_user, api, bob_journalist, alice_journalist):
+    job = a_job_with_items(alice_journalist, 3)
+    assert as_user(bob_journalist).get(f"/api/imports/{job.pk}/items/").status_code == 404
+    assert api.get(f"/api/imports/{job.pk}/items/").status_code == 401
+
+
+@pytest.mark.parametrize("page_size", [1, 100])
+def test_a_page_of_items_takes_the_same_queries_at_any_size(
+    as_user, alice_journalist, django_assert_num_queries, page_size
+):
+    job = a_job_with_items(alice_journalist, 150)
+    client = as_user(alice_journalist)
+    # session, user, user's groups (role), the job, the page of items
+    with django_assert_num_queries(5):
+        page = client.get(f"/api/imports/{job.pk}/items/", {"page_size": page_size}).json()
+    assert len(page["results"]) == page_size
 
 
 # The database backend and its worker
@@ -344,6 +412,8 @@ def a_job_killed_after(count: int, inputs: list[dict], monkeypatch, *, actor) ->
 
     with monkeypatch.context() as patch:
         patch.setattr(imports._Run, "store", store)
+        # In the worker's own process, so that the kill reaches the test.
+        patch.setattr(imports, "can_isolate", lambda: False)
         with pytest.raises(Killed):
             imports.run_import(job.pk)
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))

@@ -234,7 +234,7 @@ def refused(url: str) -> bool:
     """Whether the guard refuses a request to `url` (and it raises nothing else)."""
     request = httpx.Request("GET", url)
     try:
-        fetch.refuse_private_addresses(request)
+        fetch.vetted_addresses(request.url.host, request.url.port or 80)
     except fetch.PrivateAddressError:
         return True
     return False

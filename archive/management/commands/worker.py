@@ -1,6 +1,6 @@
 """Run background jobs with the worker of the configured task backend (TASKS): the database
-backend's `db_worker`, or RQ's `rqworker` for the Redis backend. Beside it, the running
-imports whose worker died are queued again."""
+backend's `db_worker`, or RQ's `rqworker` for the Redis backend. Beside it, the imports whose
+worker died are queued again, and the database backend's task rows of dead workers expire."""
 
 import logging
 import threading
@@ -13,16 +13,26 @@ from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
 from archive.imports import recover_stale_imports, remove_orphaned_uploads
+from core.jobs import expire_stale_tasks
 
 logger = logging.getLogger("archive.imports")
 
 
+def recover() -> list[int]:
+    """Fail the task rows whose worker died (their lease ran out), then queue again the
+    imports whose worker died; the ids of those imports."""
+    expired = expire_stale_tasks()
+    if expired:
+        logger.warning("%s task(s) of workers that died were marked failed", expired)
+    return recover_stale_imports()
+
+
 def recover_forever(stop: threading.Event, interval: float) -> None:
-    """Every `interval` seconds, queue again the imports whose worker stopped reporting, and
+    """Every `interval` seconds, take back the jobs whose worker stopped reporting, and
     delete the upload folders no import needs any more."""
     while not stop.wait(interval):
         try:
-            recover_stale_imports()
+            recover()
             remove_orphaned_uploads()
         except Exception:
             logger.exception("Looking for imports whose worker died failed; trying again later")
@@ -59,7 +69,7 @@ class Command(BaseCommand):
                 f"CLAIMDESK_TASK_BACKEND={settings.CLAIMDESK_TASK_BACKEND}: jobs run at once "
                 "where they are asked for, so there is no worker to start."
             )
-        requeued = recover_stale_imports()
+        requeued = recover()
         if requeued and verbosity:
             self.stdout.write(f"Queued again the imports whose worker died: {requeued}")
         stop = threading.Event()
