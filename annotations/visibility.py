@@ -59,11 +59,6 @@ def blind_claims(user: roles.AnyUser) -> QuerySet:
     )
 
 
-def is_blind(user: roles.AnyUser, claim_id: int) -> bool:
-    """Whether blind mode hides the others' annotations of this claim from `user` now."""
-    return blind_claims(user).filter(claim_id=claim_id).exists()
-
-
 def _blinded(user: roles.AnyUser, *, claim: str = "claim_id", author: str = "author") -> Q:
     """The others' work on the claims `user` is blind on (`claim` and `author` name the
     fields that say whose work it is and on which claim); nothing for anonymous readers."""
