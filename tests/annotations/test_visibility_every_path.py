@@ -370,8 +370,8 @@ class Reading:
             evidence_url(i) for i in visible if annotations[i].evidence
         }, where
         linked = oracle.linked_data(person)
-        body = get("/api/annotations/w3c/")
-        assert found(body, markers) == content(linked), where
+        for path in ("/api/annotations/w3c/", "/api/annotations/w3c/page/"):
+            assert found(get(path), markers) == content(linked), where
         appearances = self.client.get("/api/appearances/?page_size=100").json()["results"]
         assert {a["claim"] for a in appearances} == {world.claims[k].pk for k in claims}, where
         for i, annotation in enumerate(world.annotations):
