@@ -19,7 +19,10 @@ from accounts import roles
 from archive.models import Capture, validate_language
 from core.models import SoftDeletableModel, SoftDeletableQuerySet, TimestampedModel, not_empty
 
-from . import lookups  # noqa: F401  (registers `__any` on foreign keys)
+from . import (
+    lookups,  # noqa: F401  (registers `__any` on foreign keys)
+    visibility,
+)
 from .search import search_claims
 
 
@@ -51,17 +54,8 @@ SIMILAR_CANDIDATES = 50
 
 class ClaimQuerySet(SoftDeletableQuerySet):
     def visible_to(self, user: roles.AnyUser):
-        """Editors see every claim; others see claims with an annotation they may read, and
-        journalists also the claims they created themselves."""
-        claims = self.alive()
-        if roles.is_editor(user):
-            return claims
-        visible = Annotation.objects.visible_to(user).filter(claim=OuterRef("pk"))
-        condition = Exists(visible)
-        if user.is_authenticated:
-            condition |= Q(created_by=user)
-            condition |= Exists(Assignment.objects.filter(claim=OuterRef("pk"), assignee=user))
-        return claims.filter(condition)
+        """The claims `user` may see (`annotations.visibility.claims`)."""
+        return self.filter(visibility.claims(user))
 
     def search(self, q: str):
         """Claims matching the free-text query `q`, annotated with `search_rank`."""
@@ -335,35 +329,16 @@ class AnnotationQuerySet(SoftDeletableQuerySet):
         return self.alive().filter(status=Annotation.Status.PUBLISHED)
 
     def visible_to(self, user: roles.AnyUser):
-        """Published annotations for everyone; authors also see their own; editors see all."""
-        if roles.is_editor(user):
-            return self.alive()
-        if user.is_authenticated:
-            return (
-                self.alive()
-                .filter(Q(status=Annotation.Status.PUBLISHED) | Q(author=user))
-                .exclude(self.blinded(user))
-            )
-        return self.published()
-
-    @staticmethod
-    def blinded(user: roles.AnyUser) -> Q:
-        """Blind mode: others' annotations of a claim `user` is assigned blind, until `user`
-        has submitted their own (published ones stay visible if the editor chose so)."""
-        blind = Assignment.objects.filter(
-            claim=OuterRef("claim_id"), assignee=user, blind=True, show_published=False
-        )
-        submitted = Annotation.objects.alive().filter(
-            claim=OuterRef("claim_id"), author=user, status__in=Annotation.SUBMITTED_STATUSES
-        )
-        return ~Q(author=user) & Exists(blind) & ~Exists(submitted)
+        """The annotations `user` may see (`annotations.visibility.annotations`)."""
+        return self.filter(visibility.annotations(user))
 
     def tagged(self, *slugs: str):
         return self.filter(tags__slug__in=slugs).distinct()
 
     def authored_by(self, user: roles.AnyUser):
-        """The living annotations `user` wrote."""
-        return self.alive().filter(author=user)
+        """The annotations `user` wrote that they may see (not those of removed claims,
+        unless an editor)."""
+        return self.visible_to(user).filter(author=user)
 
     def awaiting_review(self, user: roles.AnyUser):
         """Submitted annotations of living claims that `user` may review (not their own,
@@ -517,7 +492,7 @@ class AssignmentQuerySet(models.QuerySet):
 class Assignment(TimestampedModel):
     """An editor asks a journalist to annotate a claim. While the assignment is blind, the
     journalist does not see the others' annotations of the claim until they have submitted
-    their own (`AnnotationQuerySet.blinded`), so the second opinion is independent."""
+    their own (`annotations.visibility`), so the second opinion is independent."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assignments")
     assignee = models.ForeignKey(

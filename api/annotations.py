@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from annotations import services
+from annotations import services, visibility
 from annotations.filters import AnnotationFilter
 from annotations.models import Annotation
 from api.linked_data import LINKED_DATA_ACTION, JSONLDRenderer, LinkedDataMixin
@@ -145,6 +145,7 @@ class AnnotationViewSet(
             return annotations.only("id")
         if self.action == "w3c" or self.wants_linked_data():
             # Rows by name, not instances: Web Annotations are built from representations.
+            annotations = Annotation.objects.filter(visibility.linked_data(viewer(self.request)))
             return annotations.values(*jsonld.WEB_ANNOTATION_FIELDS)
         return annotations.with_details()
 
@@ -264,7 +265,9 @@ class AnnotationViewSet(
         """The annotation's history, oldest first: every version, who made it and why.
         Readers who see only published material see the events of its published life."""
         annotation = self.get_object()
-        entries = Entry.objects.about("annotation", annotation.pk).visible_to(viewer(request))
+        entries = Entry.objects.about("annotation", annotation.pk).filter(
+            visibility.entries(viewer(request))
+        )
         return history_response(self, entries)
 
     def _change(self, request, service, serializer_class=VersionSerializer) -> Response:
@@ -306,9 +309,8 @@ class AnnotationViewSet(
         return Response(document, content_type=jsonld.W3C_MEDIA_TYPE)
 
     def published_annotations(self):
-        # Published ones only, but as the reader may see them (blind mode hides some).
-        visible = Annotation.objects.visible_to(viewer(self.request))
-        return visible.published().values(*jsonld.WEB_ANNOTATION_FIELDS)
+        visible = visibility.published_annotations(viewer(self.request))
+        return Annotation.objects.filter(visible).values(*jsonld.WEB_ANNOTATION_FIELDS)
 
     @extend_schema(responses=W3C_RESPONSE, filters=False)
     @action(

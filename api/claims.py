@@ -7,7 +7,6 @@ representation."""
 
 import django_filters
 import orjson
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +22,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from annotations import services
+from annotations import services, visibility
 from annotations.filters import ClaimFilter
 from annotations.models import Claim
 from api.linked_data import LINKED_DATA_ACTION, LinkedDataMixin
@@ -81,8 +80,6 @@ class ClaimViewSet(
 
     @property
     def viewer(self):
-        if self.action in ("export", "claimreview"):
-            return AnonymousUser()
         return viewer(self.request)
 
     @property
@@ -159,9 +156,8 @@ class ClaimViewSet(
         first; what you may read of it follows what you may see (drafts stay their authors'
         and editors')."""
         claim = self.get_object()
-        return history_response(
-            self, Entry.objects.filter(claim_id=claim.pk).visible_to(self.viewer)
-        )
+        entries = Entry.objects.filter(visibility.entries(self.viewer), claim_id=claim.pk)
+        return history_response(self, entries)
 
     def _read(self, pk: int) -> dict:
         return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]
@@ -181,7 +177,8 @@ class ClaimViewSet(
         **LINKED_DATA_ACTION,
     )
     def claimreview(self, request, pk=None):
-        """schema.org ClaimReview JSON-LD for each published verdict on the claim."""
+        """schema.org ClaimReview JSON-LD for each published verdict on the claim that you may
+        see."""
         [claim] = claims_data([self.get_object()], self.viewer)
         document = jsonld.claim_reviews(claim, jsonld.Links(request))
         if not document["@graph"]:
@@ -200,13 +197,14 @@ class ClaimViewSet(
     )
     def export(self, request):
         """The published corpus as JSON Lines, streamed in constant memory; accepts the claim
-        list's filters (e.g. `updated_since` for incremental harvesting)."""
-        reader = AnonymousUser()
+        list's filters (e.g. `updated_since` for incremental harvesting). A journalist assigned
+        a claim blind does not get it until they have submitted their own assessment."""
+        claims = published.claims().filter(visibility.unchanged_by_blind_mode(self.viewer))
         filterset = ClaimFilter(
             request.query_params,
-            queryset=published.claims(),
+            queryset=claims,
             request=request,
-            viewer=reader,
+            viewer=published.READER,
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -6,9 +6,9 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
-from annotations import services
+from annotations import services, visibility
 from annotations.filters import EvidenceFilter
-from annotations.models import Annotation, Evidence
+from annotations.models import Evidence
 from api.serializers import EvidenceCreateSerializer, EvidenceSerializer
 
 
@@ -31,8 +31,8 @@ class EvidenceViewSet(
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
-        visible = Annotation.objects.visible_to(viewer(self.request))
-        return Evidence.objects.alive().filter(annotation__in=visible).select_related("added_by")
+        visible = visibility.evidence(viewer(self.request))
+        return Evidence.objects.filter(visible).select_related("added_by")
 
     def create(self, request):
         serializer = EvidenceCreateSerializer(

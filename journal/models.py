@@ -1,23 +1,11 @@
 """The journal entry: one editorial write to one object, with its field changes."""
 
 from django.db import models
-from django.db.models import Q
 
-from accounts import roles
 from core.models import person_or_none
 
 
 class EntryQuerySet(models.QuerySet):
-    def visible_to(self, user: roles.AnyUser):
-        """Editors read every entry; others the public ones (written while the object was
-        published, or public by nature such as sources) and those about their own drafts."""
-        if roles.is_editor(user):
-            return self
-        condition = Q(public=True)
-        if user.is_authenticated:
-            condition |= Q(owner=user)
-        return self.filter(condition)
-
     def about(self, kind: str, object_id: int):
         return self.filter(kind=kind, object_id=object_id)
 
@@ -34,8 +22,9 @@ class Entry(models.Model):
     `claim_id` is the claim the object belongs to (claims, appearances, annotations,
     evidence), for the claim's history and the change feed. `public` says whether a reader
     who sees only published material may read the entry; `owner` is the user whose draft it
-    concerns, who may read it too. `xid` is the writing transaction's id on PostgreSQL (0
-    elsewhere), so the change feed can pass only what every older transaction has finished."""
+    concerns, who may read it too (`annotations.visibility.entries` applies both, with blind
+    mode). `xid` is the writing transaction's id on PostgreSQL (0 elsewhere), so the change
+    feed can pass only what every older transaction has finished."""
 
     at = models.DateTimeField()
     kind = models.CharField(max_length=20)

@@ -26,6 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts import roles
+from annotations import visibility
 from annotations.models import Annotation, Appearance, Claim
 from journal.models import Entry
 from publication import published
@@ -143,14 +144,13 @@ def _spread(rows: list[dict]) -> dict[int, list[dict]]:
 
 def ever_visible(claim_ids: list[int], reader: roles.AnyUser) -> set[int]:
     """Which of these claims `reader` could see at some time: editors all; others those with
-    a journal entry they may read (something published, or their own)."""
+    a history event the policy lets them read (something published, or their own)."""
     if not claim_ids:
         return set()
     if roles.is_editor(reader):
         return set(claim_ids)
     return set(
-        Entry.objects.filter(claim_id__in=claim_ids)
-        .visible_to(reader)
+        Entry.objects.filter(visibility.entries(reader), claim_id__in=claim_ids)
         .values_list("claim_id", flat=True)
         .distinct()
     )

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import pgettext_lazy
 
 from accounts import roles
+from annotations import visibility
 from annotations.models import Annotation, Appearance, Evidence
 from archive.diff import diff_texts
 from journal.history import EVENT_FIELDS, event
@@ -131,10 +132,11 @@ def readable_events(entries: Iterable[dict]) -> list[dict]:
 def claim_history(claim_id: int, user: roles.AnyUser) -> list[dict]:
     """The events of a claim (and its appearances, annotations, evidence) `user` may read,
     oldest first."""
-    entries = Entry.objects.filter(claim_id=claim_id).visible_to(user).order_by("id")
+    entries = Entry.objects.filter(visibility.entries(user), claim_id=claim_id).order_by("id")
     return readable_events(entries.values(*EVENT_FIELDS)[:SHOWN])
 
 
 def annotation_history(annotation_id: int, user: roles.AnyUser) -> list[dict]:
-    entries = Entry.objects.about("annotation", annotation_id).visible_to(user).order_by("id")
+    entries = Entry.objects.about("annotation", annotation_id).filter(visibility.entries(user))
+    entries = entries.order_by("id")
     return readable_events(entries.values(*EVENT_FIELDS)[:SHOWN])

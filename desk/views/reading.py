@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from annotations import rules
+from annotations import rules, visibility
 from annotations.filters import ArticleFilter, ClaimListFilter
 from annotations.models import Annotation, Appearance, AppearanceAnchor, Assignment, Claim, Tag
 from archive.diff import diff_texts
@@ -269,10 +269,9 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for a in claim.visible_annotations
     ]
     # Retraction is public: whoever sees the claim sees that, and why, an assessment of it
-    # was withdrawn.
+    # was withdrawn (blind mode aside).
     retractions = (
-        Annotation.objects.alive()
-        .filter(claim=claim, status=Annotation.Status.RETRACTED)
+        Annotation.objects.filter(visibility.retractions(user), claim=claim)
         .select_related("author", "reviewed_by")
         .order_by("reviewed_at", "pk")
     )
