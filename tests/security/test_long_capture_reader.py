@@ -2,7 +2,6 @@
 small and fast, and the offsets (data-start, highlights) stay the whole text's on every part
 (issue 10, defect 6)."""
 
-
 import lxml.html
 import pytest
 from django.urls import reverse
