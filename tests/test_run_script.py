@@ -112,7 +112,8 @@ def test_run_script_serves_runs_imports_and_stops_both_on_ctrl_c(environment, tm
 
         job = wait_for(finished, seconds=30, what="the worker to run the import")
         assert job["status"] == "succeeded", job
-        assert [item["outcome"] for item in job["items"]] == ["created"]
+        items = httpx.get(job["items_url"], headers=headers, timeout=5).json()["results"]
+        assert [item["outcome"] for item in items] == ["created"]
 
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
