@@ -131,6 +131,25 @@ def test_a_tag_relabelled_changes_the_claims_it_is_on(api, capture, alice_journa
     assert change["claim"]["annotations"][0]["tags"] == [{"slug": "disputed", "label": "Contested"}]
 
 
+def test_a_change_no_claim_shows_is_not_in_the_feed(api, capture, alice_journalist, erin_editor):
+    tag = TagFactory(slug="disputed", label="Disputed")
+    claim = mark(alice_journalist, capture, capture.text.split(".")[0])
+    publish(claim, alice_journalist, erin_editor, tags=["disputed"])
+    _, since = read_all(api)
+    # A tag's patterns and description are journaled as changes of the tag; no claim shows
+    # them (publication.representations.SHOWN).
+    services.save_tag_pattern(user=erin_editor, tag=tag, language="fr", phrase="démenti")
+    services.save_tag(
+        user=erin_editor,
+        tag=tag,
+        slug="disputed",
+        label="Disputed",
+        category=tag.category,
+        description="Contested.",
+    )
+    assert read_all(api, since)[0] == []
+
+
 def test_nothing_new_keeps_the_position_and_says_no_more(api):
     body = api.get("/api/changes/").json()
     assert body["results"] == [] and body["has_more"] is False
