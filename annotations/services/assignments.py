@@ -78,8 +78,8 @@ def unassign(*, user: User, assignment: Assignment) -> None:
     """Withdraw an assignment (the assignee's annotation, if any, stays)."""
     rules.require(rules.can_assign(user), "Only editors withdraw assignments.")
     before = _state(assignment)
-    changes = journal.changes(before, dict.fromkeys(before))
-    withdrawn = _entry(user, assignment, "withdrawn", changes)  # before the row loses its id
+    # Made before the row is deleted, which takes its id.
+    withdrawn = _entry(user, assignment, "withdrawn", journal.removal(before))
     assignment.delete()
     journal.record_all([withdrawn])
 

@@ -81,7 +81,7 @@ def delete_tag(*, user: User, tag: Tag) -> None:
         object_id=pk,
         public=True,
         action="deleted",
-        changes=journal.changes(before, dict.fromkeys(before)),
+        changes=journal.removal(before),
     )
 
 
