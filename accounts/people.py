@@ -1,7 +1,6 @@
 """People's names: how the interface names a user (their full name when they set one, else
-their login) and the service that lets them set it."""
+their login) and the check of a name a person sets."""
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
@@ -17,10 +16,9 @@ def display_name(user: AnyUser | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def set_name(*, user: User, first_name: str, last_name: str) -> User:
-    """Set the signed-in `user`'s own first and last name (blank clears them)."""
-    if not user.is_authenticated:
-        raise ValidationError(gettext("Log in to set your name."))
+def checked_name(first_name: str, last_name: str) -> tuple[str, str]:
+    """A first and last name as stored (trimmed), or ValidationError by field when too long.
+    The service that sets them is `annotations.services.people`, which journals it."""
     first_name, last_name = first_name.strip(), last_name.strip()
     errors = {
         field: gettext("At most %(count)d characters.") % {"count": NAME_MAX_LENGTH}
@@ -29,6 +27,4 @@ def set_name(*, user: User, first_name: str, last_name: str) -> User:
     }
     if errors:
         raise ValidationError(errors)
-    user.first_name, user.last_name = first_name, last_name
-    user.save(update_fields=["first_name", "last_name"])
-    return user
+    return first_name, last_name

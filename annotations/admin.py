@@ -4,6 +4,8 @@ web UI and the API."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
@@ -43,8 +45,35 @@ class TagAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
         services.save_tag(user=request.user, tag=obj, **data)
 
     def delete(self, request, obj):
-        # No service removes tags: removing one from the admin stays the plain delete it was.
-        obj.delete()
+        services.delete_tag(user=request.user, tag=obj)
+
+    def get_deleted_objects(self, objs, request):
+        # A tag in use is not removed (services.delete_tag): the admin's confirmation page
+        # lists why as "protected", and refuses the deletion.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_use = [refusal for refusal in map(services.tag_in_use, objs) if refusal]
+        return deleted, counts, perms_needed, [*protected, *in_use]
+
+
+class PersonAdmin(UserAdmin):
+    """Django's user admin, except that how a person is named — shown on published work — is
+    changed by `services.rename_person`, which journals it; the rest of the account
+    (password, roles, flags) is saved as Django's admin saves it."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        names = {name: getattr(obj, name) for name in services.NAME_FIELDS}
+        stored = User.objects.get(pk=obj.pk)
+        for name in services.NAME_FIELDS:
+            setattr(obj, name, getattr(stored, name))
+        super().save_model(request, obj, form, change)
+        services.rename_person(user=request.user, person=obj, **names)
+
+
+admin.site.unregister(User)
+admin.site.register(User, PersonAdmin)
 
 
 @admin.register(TagPattern)
@@ -202,10 +231,32 @@ class EvidenceInline(admin.StackedInline):
 class AnnotationAdminForm(ReasonedChangeForm):
     reason_help = "Why a published annotation changes (kept in its history)."
     reason_missing = "This annotation is published: say why it changes."
+    # The version the form was rendered with: a change based on an older one would overwrite
+    # someone else's, so it is refused.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Annotation
         fields = ["claim", "tags", "confidence", "verdict", "rationale"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None:
+            return data
+        stored = Annotation.objects.values_list("version", flat=True).get(pk=self.instance.pk)
+        if data.get("expected_version") != stored:
+            raise ValidationError(
+                gettext(
+                    "Someone else changed this annotation since you opened it (it is now at "
+                    "version %(version)d): reload the page and make your change again."
+                )
+                % {"version": stored}
+            )
+        return data
 
     @staticmethod
     def published(annotation: Annotation) -> bool:
@@ -240,20 +291,21 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
 
     def get_fields(self, request, obj=None):
         editable = ["claim", "tags", "confidence", "verdict", "rationale"]
-        return editable + (["reason", *self.readonly_fields] if obj else [])
+        return editable + (["reason", "expected_version", *self.readonly_fields] if obj else [])
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "claim"] if obj else []
 
     def create(self, request, data):
         data.pop("reason", None)
+        data.pop("expected_version", None)
         return services.create_annotation(user=request.user, **data)
 
     def update(self, request, obj, data):
-        # The stored annotation, not the form's instance (which the form has already changed).
-        stored = Annotation.objects.get(pk=obj.pk)
+        # The stored annotation, not the form's instance (which the form has already changed),
+        # changed from the version the form was rendered with.
         services.update_annotation(
-            user=request.user, annotation=stored, expected_version=stored.version, **data
+            user=request.user, annotation=Annotation.objects.get(pk=obj.pk), **data
         )
 
     def save_inline_row(self, request, parent, data):

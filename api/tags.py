@@ -20,9 +20,14 @@ from api.serializers import (
 @extend_schema_view(
     create=extend_schema(request=TagWriteSerializer, responses={201: TagSerializer}),
     partial_update=extend_schema(request=TagUpdateSerializer, responses=TagSerializer),
+    destroy=extend_schema(
+        responses={204: None},
+        description="Remove a tag no annotation uses (editors); 409 names how many use it.",
+    ),
 )
 class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The shared tag vocabulary. Editors add and refine tags."""
+    """The shared tag vocabulary. Editors add, refine and remove tags (a tag in use is
+    renamed, not removed)."""
 
     serializer_class = TagSerializer
     lookup_field = "slug"
@@ -53,6 +58,10 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         }
         tag = services.save_tag(user=request.user, tag=tag, **fields)
         return Response(TagSerializer(tag).data)
+
+    def destroy(self, request, slug=None):
+        services.delete_tag(user=request.user, tag=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         methods=["GET"],

@@ -347,7 +347,7 @@ def delete_source(*, actor: Actor, source: Source) -> None:
         object_id=pk,
         action="deleted",
         public=True,
-        changes=journal.changes(before, dict.fromkeys(before)),
+        changes=journal.removal(before),
     )
 
 

@@ -5,7 +5,8 @@ first; their appearances with capture, article and source; their published annot
 author, reviewer, tags and evidence) in the same JSON shape as `GET /api/claims/`, with no
 ORM, no serializers and no request handling. What the API costs above this is overhead.
 Beside it, the stored-document floor: the same page from the published read model's stored
-documents, fetched and joined. PostgreSQL only.
+documents, fetched and joined. PostgreSQL only. Rows are read by name (`named_cursor`), as
+the representation reads them, so a column added to a query moves nothing.
 """
 
 import base64
@@ -15,9 +16,11 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import orjson
+from psycopg.rows import dict_row
 
 CLAIMS_SQL = """
-SELECT c.id, c.text, c.language, c.claimant, u.username, c.created_at, c.updated_at
+SELECT c.id, c.text, c.language, c.claimant, u.username AS created_by, c.created_at,
+       c.updated_at
 FROM annotations_claim c JOIN auth_user u ON u.id = c.created_by_id
 WHERE c.deleted_at IS NULL AND EXISTS (
     SELECT 1 FROM annotations_annotation a
@@ -27,8 +30,9 @@ WHERE c.deleted_at IS NULL AND EXISTS (
 PAGE_SQL = CLAIMS_SQL + " ORDER BY c.updated_at DESC, c.id DESC LIMIT %s"
 EXPORT_SQL = CLAIMS_SQL + " AND c.id > %s ORDER BY c.id LIMIT %s"
 APPEARANCES_SQL = """
-SELECT ap.id, ap.claim_id, ap.capture_id, ar.id, ar.title, ar.url, ar.language,
-       ar.published_at, s.id, s.slug, s.name, s.country, ap.quote, ap.start, ap."end",
+SELECT ap.id, ap.claim_id, ap.capture_id, ar.id AS article_id, ar.title, ar.url,
+       ar.language, ar.published_at, s.id AS source_id, s.slug AS source_slug,
+       s.name AS source_name, s.country AS source_country, ap.quote, ap.start, ap."end",
        ap.prefix, ap.suffix, ap.anchor_status, ap.anchor_method, ap.anchor_score, ap.created_at
 FROM annotations_appearance ap
 JOIN archive_capture cp ON cp.id = ap.capture_id
@@ -37,9 +41,9 @@ LEFT JOIN archive_source s ON s.id = ar.source_id
 WHERE ap.claim_id = ANY(%s) ORDER BY ap.id
 """
 ANNOTATIONS_SQL = """
-SELECT a.id, a.claim_id, au.username, a.status, a.version, a.confidence, a.verdict,
-       a.rationale, a.review_comment, ru.username, a.reviewed_at, a.published_at,
-       a.created_at, a.updated_at
+SELECT a.id, a.claim_id, au.username AS author, a.status, a.version, a.confidence,
+       a.verdict, a.rationale, a.review_comment, ru.username AS reviewed_by, a.reviewed_at,
+       a.published_at, a.created_at, a.updated_at
 FROM annotations_annotation a
 JOIN auth_user au ON au.id = a.author_id
 LEFT JOIN auth_user ru ON ru.id = a.reviewed_by_id
@@ -53,7 +57,7 @@ WHERE at.annotation_id = ANY(%s) ORDER BY t.category, t.label
 """
 EVIDENCE_SQL = """
 SELECT e.id, e.annotation_id, e.kind, e.url, e.capture_id, e.quote, e.document, e.stance,
-       e.note, u.username, e.created_at
+       e.note, u.username AS added_by, e.created_at
 FROM annotations_evidence e JOIN auth_user u ON u.id = e.added_by_id
 WHERE e.annotation_id = ANY(%s) AND e.deleted_at IS NULL ORDER BY e.created_at, e.id
 """
@@ -67,30 +71,52 @@ def iso(value: dt.datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def claims_json(cursor, claim_rows: list[tuple], media_url: str = "/media/") -> list[dict]:
-    """The API's representation of `claim_rows` (rows of CLAIMS_SQL): four more queries."""
-    ids = [row[0] for row in claim_rows]
+def named_cursor(connection):
+    """A cursor of `connection` whose rows are dicts by column name."""
+    return connection.cursor(row_factory=dict_row)
+
+
+def claims_json(cursor, claim_rows: list[dict], media_url: str = "/media/") -> list[dict]:
+    """The API's representation of `claim_rows` (rows of CLAIMS_SQL, by name): four more
+    queries through `cursor` (a `named_cursor`)."""
+    ids = [row["id"] for row in claim_rows]
     appearances = defaultdict(list)
     cursor.execute(APPEARANCES_SQL, [ids])
     for r in cursor.fetchall():
-        source = {"id": r[8], "slug": r[9], "name": r[10], "country": r[11]} if r[8] else None
-        appearances[r[1]].append(
+        source = None
+        if r["source_id"]:
+            source = {
+                "id": r["source_id"],
+                "slug": r["source_slug"],
+                "name": r["source_name"],
+                "country": r["source_country"],
+            }
+        appearances[r["claim_id"]].append(
             {
-                "id": r[0],
-                "claim": r[1],
-                "capture": r[2],
+                "id": r["id"],
+                "claim": r["claim_id"],
+                "capture": r["capture_id"],
                 "article": {
-                    "id": r[3],
-                    "title": r[4],
-                    "url": r[5],
-                    "language": r[6],
-                    "published_at": iso(r[7]),
+                    "id": r["article_id"],
+                    "title": r["title"],
+                    "url": r["url"],
+                    "language": r["language"],
+                    "published_at": iso(r["published_at"]),
                     "source": source,
                 },
-                "quote": r[12],
-                "selector": {"start": r[13], "end": r[14], "prefix": r[15], "suffix": r[16]},
-                "anchor": {"status": r[17], "method": r[18], "score": r[19]},
-                "created_at": iso(r[20]),
+                "quote": r["quote"],
+                "selector": {
+                    "start": r["start"],
+                    "end": r["end"],
+                    "prefix": r["prefix"],
+                    "suffix": r["suffix"],
+                },
+                "anchor": {
+                    "status": r["anchor_status"],
+                    "method": r["anchor_method"],
+                    "score": r["anchor_score"],
+                },
+                "created_at": iso(r["created_at"]),
             }
         )
     annotations = defaultdict(list)
@@ -98,58 +124,58 @@ def claims_json(cursor, claim_rows: list[tuple], media_url: str = "/media/") -> 
     cursor.execute(ANNOTATIONS_SQL, [ids])
     for r in cursor.fetchall():
         annotation = {
-            "id": r[0],
-            "claim": r[1],
-            "author": r[2],
-            "status": r[3],
-            "version": r[4],
+            "id": r["id"],
+            "claim": r["claim_id"],
+            "author": r["author"],
+            "status": r["status"],
+            "version": r["version"],
             "tags": [],
-            "confidence": float(r[5]),
-            "verdict": r[6],
-            "rationale": r[7],
+            "confidence": float(r["confidence"]),
+            "verdict": r["verdict"],
+            "rationale": r["rationale"],
             "evidence": [],
-            "review_comment": r[8],
-            "reviewed_by": r[9],
-            "reviewed_at": iso(r[10]),
-            "published_at": iso(r[11]),
-            "created_at": iso(r[12]),
-            "updated_at": iso(r[13]),
+            "review_comment": r["review_comment"],
+            "reviewed_by": r["reviewed_by"],
+            "reviewed_at": iso(r["reviewed_at"]),
+            "published_at": iso(r["published_at"]),
+            "created_at": iso(r["created_at"]),
+            "updated_at": iso(r["updated_at"]),
         }
-        annotations[r[1]].append(annotation)
-        by_id[r[0]] = annotation
+        annotations[r["claim_id"]].append(annotation)
+        by_id[r["id"]] = annotation
     if by_id:
         annotation_ids = list(by_id)
         cursor.execute(TAGS_SQL, [annotation_ids])
-        for annotation_id, slug, label in cursor.fetchall():
-            by_id[annotation_id]["tags"].append({"slug": slug, "label": label})
+        for r in cursor.fetchall():
+            by_id[r["annotation_id"]]["tags"].append({"slug": r["slug"], "label": r["label"]})
         cursor.execute(EVIDENCE_SQL, [annotation_ids])
         for r in cursor.fetchall():
-            by_id[r[1]]["evidence"].append(
+            by_id[r["annotation_id"]]["evidence"].append(
                 {
-                    "id": r[0],
-                    "annotation": r[1],
-                    "kind": r[2],
-                    "url": r[3],
-                    "capture": r[4],
-                    "quote": r[5],
-                    "document": media_url + r[6] if r[6] else None,
-                    "stance": r[7],
-                    "note": r[8],
-                    "added_by": r[9],
-                    "created_at": iso(r[10]),
+                    "id": r["id"],
+                    "annotation": r["annotation_id"],
+                    "kind": r["kind"],
+                    "url": r["url"],
+                    "capture": r["capture_id"],
+                    "quote": r["quote"],
+                    "document": media_url + r["document"] if r["document"] else None,
+                    "stance": r["stance"],
+                    "note": r["note"],
+                    "added_by": r["added_by"],
+                    "created_at": iso(r["created_at"]),
                 }
             )
     return [
         {
-            "id": r[0],
-            "text": r[1],
-            "language": r[2],
-            "claimant": r[3],
-            "created_by": r[4],
-            "created_at": iso(r[5]),
-            "updated_at": iso(r[6]),
-            "appearances": appearances[r[0]],
-            "annotations": annotations[r[0]],
+            "id": r["id"],
+            "text": r["text"],
+            "language": r["language"],
+            "claimant": r["claimant"],
+            "created_by": r["created_by"],
+            "created_at": iso(r["created_at"]),
+            "updated_at": iso(r["updated_at"]),
+            "appearances": appearances[r["id"]],
+            "annotations": annotations[r["id"]],
         }
         for r in claim_rows
     ]
@@ -157,13 +183,13 @@ def claims_json(cursor, claim_rows: list[tuple], media_url: str = "/media/") -> 
 
 def first_page(connection, page_size: int, base_url: str) -> bytes:
     """The first page of the claim list as the API encodes it (cursor envelope included)."""
-    with connection.cursor() as cursor:
+    with named_cursor(connection) as cursor:
         cursor.execute(PAGE_SQL, [page_size + 1])
         rows = cursor.fetchall()
         results = claims_json(cursor, rows[:page_size])
     next_url = None
     if len(rows) > page_size:
-        position = str(rows[page_size - 1][6].astimezone(dt.UTC))
+        position = str(rows[page_size - 1]["updated_at"].astimezone(dt.UTC))
         cursor_token = base64.b64encode(urlencode({"p": position}).encode()).decode()
         next_url = f"{base_url}?{urlencode({'cursor': cursor_token, 'page_size': page_size})}"
     return orjson.dumps({"next": next_url, "previous": None, "results": results})
@@ -172,14 +198,14 @@ def first_page(connection, page_size: int, base_url: str) -> bytes:
 def export_lines(connection, chunk_size: int = 500) -> Iterator[bytes]:
     """The JSON Lines export (published claims by id), in chunks of `chunk_size` claims."""
     last = 0
-    with connection.cursor() as cursor:
+    with named_cursor(connection) as cursor:
         while True:
             cursor.execute(EXPORT_SQL, [last, chunk_size])
             rows = cursor.fetchall()
             if not rows:
                 return
             yield b"".join(orjson.dumps(claim) + b"\n" for claim in claims_json(cursor, rows))
-            last = rows[-1][0]
+            last = rows[-1]["id"]
 
 
 # The stored-document floor: the published read model's documents (the anonymous JSON of
@@ -205,15 +231,15 @@ def has_stored_documents(connection) -> bool:
 def stored_first_page(connection, page_size: int, base_url: str) -> bytes:
     """The first page of the claim list from the stored documents: one query, the documents
     joined as they are (no decoding), and the cursor envelope."""
-    with connection.cursor() as cursor:
+    with named_cursor(connection) as cursor:
         cursor.execute(STORED_PAGE_SQL, [page_size + 1])
         rows = cursor.fetchall()
     next_url = None
     if len(rows) > page_size:
-        position = str(rows[page_size - 1][1].astimezone(dt.UTC))
+        position = str(rows[page_size - 1]["updated_at"].astimezone(dt.UTC))
         cursor_token = base64.b64encode(urlencode({"p": position}).encode()).decode()
         next_url = f"{base_url}?{urlencode({'cursor': cursor_token, 'page_size': page_size})}"
-    results = ",".join(row[0] for row in rows[:page_size])
+    results = ",".join(row["document"] for row in rows[:page_size])
     return (
         b'{"next":'
         + orjson.dumps(next_url)

@@ -449,7 +449,7 @@ def _breakdown(options: Options, raw) -> dict:
         sql = []
         for _ in range(max(5, options.rounds // 4)):
             t0 = time.perf_counter()
-            with raw.cursor() as cursor:
+            with floor.named_cursor(raw) as cursor:
                 cursor.execute(floor.PAGE_SQL, [101])
                 rows = cursor.fetchall()
                 floor.claims_json(cursor, rows[:100])

@@ -5,12 +5,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.linked_data import claimdesk_context
+from desk.views.people import your_name
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The language switch in the navigation posts to django.views.i18n.set_language here.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("accounts.urls")),
+    path("accounts/name/", your_name, name="your-name"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("api.urls")),
     path("ns/claimdesk.jsonld", claimdesk_context, name="claimdesk-context"),

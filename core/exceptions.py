@@ -13,6 +13,14 @@ class PreconditionFailed(Exception):
         self.data = data
 
 
+class Conflict(Exception):
+    """A write refused because of the state of other records, which must change first (HTTP
+    409), such as removing a tag that annotations still use. The API answers
+    `{"detail": message}`."""
+
+    status_code = 409
+
+
 class PreconditionRequired(Exception):
     """A write to a versioned object that did not say which version it was based on
     (HTTP 428): without one, two people's edits would silently overwrite each other. The

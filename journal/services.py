@@ -68,6 +68,12 @@ def changes(before: Mapping[str, object], after: Mapping[str, object]) -> list[d
     ]
 
 
+def removal(before: Mapping[str, object]) -> list[dict]:
+    """The changes of removing an object whose journaled state was `before`: every field to
+    None."""
+    return changes(before, dict.fromkeys(before))
+
+
 def entry(
     *,
     actor: Actor,

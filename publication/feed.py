@@ -8,11 +8,12 @@ entries whose xid is below the oldest transaction still running
 higher xid than every entry served, so it is after the cursor. On SQLite write transactions
 are serialised (IMMEDIATE), so id order is commit order.
 
-Each page names each claim once, as the reader would see it now (an upsert: for anonymous
-readers and read-only tokens the stored document of the published read model, joined in
-without parsing; for others `claims_data`), or a tombstone when the reader can no longer see
-it — only if the reader could once (it was published, or theirs, or the reader is an editor),
-so a draft-only claim is never revealed."""
+Which claims an entry changed is `representations.claims_affected_by`, as for the published
+read model. Each page names each claim once, as the reader would see it now (an upsert: for
+anonymous readers and read-only tokens the stored document of the published read model,
+joined in without parsing; for others `claims_data`), or a tombstone when the reader can no
+longer see it — only if the reader could once (it was published, or theirs, or the reader is
+an editor), so a draft-only claim is never revealed."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -27,15 +28,14 @@ from django.utils import timezone
 
 from accounts import roles
 from annotations import visibility
-from annotations.models import Annotation, Appearance, Claim
+from annotations.models import Claim
 from journal.models import Entry
 from publication import published
-from publication.representations import claims_data, iso
+from publication.representations import SHOWN, claims_affected_by, claims_data, iso
 
-# Entries that change claims other than their own: what their representation shows of a tag,
-# an article or a source.
-SPREADING_KINDS = ("tag", "article", "source")
-FEED_FIELDS = ("id", "xid", "claim_id", "kind", "object_id", "at")
+# What a page reads of each entry: its position, its time, and what `claims_affected_by`
+# needs to say which claims it touched.
+FEED_FIELDS = ("id", "xid", "claim_id", "kind", "object_id", "action", "changes", "at")
 
 
 class InvalidCursor(ValueError):
@@ -108,38 +108,10 @@ def settled_entries():
 def entries_after(position: Position):
     return (
         settled_entries()
-        .filter(Q(claim_id__isnull=False) | Q(kind__in=SPREADING_KINDS))
+        .filter(Q(claim_id__isnull=False) | Q(kind__in=list(SHOWN)))
         .filter(Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.id))
         .order_by("xid", "id")
     )
-
-
-def _spread(rows: list[dict]) -> dict[int, list[dict]]:
-    """The claims each tag, article or source entry changes, by entry id (one query per kind
-    present)."""
-    ids = {kind: {r["object_id"] for r in rows if r["kind"] == kind} for kind in SPREADING_KINDS}
-    claims_of: dict[tuple[str, int], set[int]] = {}
-    if ids["tag"]:
-        for tag_id, claim_id in Annotation.tags.through.objects.filter(
-            tag_id__in=ids["tag"]
-        ).values_list("tag_id", "annotation__claim_id"):
-            claims_of.setdefault(("tag", tag_id), set()).add(claim_id)
-    for kind, lookup in (
-        ("article", "capture__article_id"),
-        ("source", "capture__article__source_id"),
-    ):
-        if ids[kind]:
-            for object_id, claim_id in (
-                Appearance.objects.filter(**{f"{lookup}__in": ids[kind]})
-                .values_list(lookup, "claim_id")
-                .distinct()
-            ):
-                claims_of.setdefault((kind, object_id), set()).add(claim_id)
-    return {
-        r["id"]: sorted(claims_of.get((r["kind"], r["object_id"]), ()))
-        for r in rows
-        if r["kind"] in SPREADING_KINDS
-    }
 
 
 def ever_visible(claim_ids: list[int], reader: roles.AnyUser) -> set[int]:
@@ -165,21 +137,20 @@ class Page:
 
 def page(reader: roles.AnyUser, position: Position, size: int) -> Page:
     """Up to `size` journal entries after `position`, as one result per claim they changed."""
-    rows = list(entries_after(position).values(*FEED_FIELDS)[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if not rows:
+    entries = list(entries_after(position).only(*FEED_FIELDS)[: size + 1])
+    has_more = len(entries) > size
+    entries = entries[:size]
+    if not entries:
         return Page([], position.issued_now().encode(), False)
-    spread = _spread(rows)
     latest: dict[int, dt.datetime] = {}  # claim id → time of its last entry, in feed order
-    for row in rows:
-        for claim_id in spread.get(row["id"], [row["claim_id"]]):
+    for entry, claim_ids in zip(entries, claims_affected_by(entries), strict=True):
+        for claim_id in sorted(claim_ids):
             latest.pop(claim_id, None)
-            latest[claim_id] = row["at"]
-    last = rows[-1]
+            latest[claim_id] = entry.at
+    last = entries[-1]
     return Page(
         changes(reader, latest),
-        Position(last["xid"], last["id"]).issued_now().encode(),
+        Position(last.xid, last.id).issued_now().encode(),
         has_more,
     )
 

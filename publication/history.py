@@ -28,6 +28,8 @@ KIND_LABELS = {
     "tag": pgettext_lazy("history kind", "tag"),
     "source": pgettext_lazy("history kind", "source"),
     "article": pgettext_lazy("history kind", "article"),
+    "assignment": pgettext_lazy("history kind", "assignment"),
+    "person": pgettext_lazy("history kind", "person"),
 }
 ACTION_LABELS = {
     "created": pgettext_lazy("history action", "created"),
@@ -41,6 +43,8 @@ ACTION_LABELS = {
     "re-anchored": pgettext_lazy("history action", "re-anchored"),
     "evidence added": pgettext_lazy("history action", "evidence added"),
     "evidence removed": pgettext_lazy("history action", "evidence removed"),
+    "assigned": pgettext_lazy("history action", "assigned"),
+    "withdrawn": pgettext_lazy("history action", "withdrawn"),
 }
 FIELD_LABELS = {
     "text": pgettext_lazy("history field", "wording"),
@@ -67,6 +71,9 @@ FIELD_LABELS = {
     "anchor_status": pgettext_lazy("history field", "anchoring"),
     "anchor_method": pgettext_lazy("history field", "anchoring method"),
     "anchor_score": pgettext_lazy("history field", "anchoring score"),
+    "assignee": pgettext_lazy("history field", "assignee"),
+    "blind": pgettext_lazy("history field", "blind"),
+    "show_published": pgettext_lazy("history field", "shows published annotations"),
 }
 # Fields whose stored values are choices: shown by their labels.
 VALUE_LABELS = {

@@ -3,11 +3,13 @@ exact JSON of `GET /api/claims/<id>/` for that reader (`PublishedClaim`), so tha
 the detail, the export and the change feed serve anonymous readers and read-only tokens by
 joining stored text, with no model instance and no serializer.
 
-It is written in the transaction of every change that affects it: the journal calls
-`refresh_for_entries` with each batch of entries it records (registered in
-`AnnotationsConfig.ready`), and the services record after their write. An entry about a claim,
-its appearances, annotations or evidence refreshes that claim; one about a tag, an article or
-a source whose shown fields changed refreshes every stored claim that shows it, in batches.
+It is written in the transaction of every change that affects it, and follows the journal
+alone: the journal calls `refresh_for_entries` with each batch of entries it records
+(registered in `PublicationConfig.ready`), and the services record after their write. Which
+claims an entry touches is `representations.claims_affected_by`: an entry about a claim, its
+appearances, annotations, evidence or assignments refreshes that claim; one about a tag, an
+article, a source or a person whose shown fields changed refreshes every stored claim that
+shows it, in batches.
 `rebuild` (the `rebuild_published` command) recomputes everything, and `differences` compares
 what is stored with the live representation."""
 
@@ -19,11 +21,11 @@ from functools import partial
 import orjson
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, connections, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
-from annotations.models import Annotation, Claim, Evidence, PublishedClaim
+from annotations.models import Claim, PublishedClaim
 from journal.models import Entry
-from publication.representations import CLAIM_FIELDS, claim_rows_data
+from publication.representations import CLAIM_FIELDS, claim_rows_data, claims_affected_by
 
 # Whom the read model is for: anonymous readers (and read-only tokens, which see the same).
 READER = AnonymousUser()
@@ -31,14 +33,6 @@ READER = AnonymousUser()
 BATCH_SIZE = 1000
 # From this many documents at once, PostgreSQL stores them with COPY.
 COPY_FROM = 100
-
-# The fields of a tag, an article and a source that a claim's representation shows (as the
-# journal names them): a change to any other field refreshes nothing.
-SHOWN_FIELDS = {
-    "tag": {"slug", "label"},
-    "article": {"title", "url", "language", "published_at", "source"},
-    "source": {"slug", "name", "country"},
-}
 
 
 def render(claim: dict) -> str:
@@ -112,56 +106,13 @@ def _store(batch: list[int], documents: dict[int, str]) -> None:
         )
 
 
-def _shows(entry: Entry) -> bool:
-    """Whether a tag, article or source entry changed a field that claims show."""
-    if entry.action == "created":
-        return False  # nothing shows what did not exist
-    changed = {change["field"] for change in entry.changes}
-    return bool(changed & SHOWN_FIELDS[entry.kind])
-
-
-def affected_claims(entries: Sequence[Entry]) -> set[int]:
-    """The claims whose anonymous representation these entries may have changed: their own
-    claims, and the stored claims showing a renamed tag, article or source."""
-    claim_ids = {e.claim_id for e in entries if e.claim_id is not None}
-    spread = {kind: set() for kind in SHOWN_FIELDS}
-    for entry in entries:
-        if entry.claim_id is None and entry.kind in SHOWN_FIELDS and _shows(entry):
-            spread[entry.kind].add(entry.object_id)
-    stored = PublishedClaim.objects.values_list("claim_id", flat=True)
-    if spread["tag"]:
-        claim_ids.update(
-            stored.filter(claim__annotations__tags__in=spread["tag"]).distinct().iterator()
-        )
-    condition = Q()
-    if spread["article"]:
-        condition |= Q(claim__appearances__capture__article_id__in=spread["article"])
-    if spread["source"]:
-        condition |= Q(claim__appearances__capture__article__source_id__in=spread["source"])
-    if condition:
-        claim_ids.update(stored.filter(condition).distinct().iterator())
-    return claim_ids
-
-
 def refresh_for_entries(entries: Sequence[Entry]) -> None:
-    """The journal's listener: refresh what these just-recorded writes changed."""
-    claim_ids = affected_claims(entries)
+    """The journal's listener: refresh the stored claims these just-recorded writes touched
+    (`claims_affected_by`; of the claims showing a tag, article, source or person, only
+    those stored)."""
+    claim_ids = set().union(*claims_affected_by(entries, among=claims()))
     if claim_ids:
         refresh(claim_ids)
-
-
-def refresh_for_user(user_id: int) -> None:
-    """A user's username changed: refresh the stored claims that show it (as creator,
-    annotation author or reviewer, or evidence adder)."""
-    stored = PublishedClaim.objects.values_list("claim_id", flat=True)
-    shown_by = Q(claim__created_by_id=user_id) | Q(
-        claim__annotations__in=Annotation.objects.filter(
-            Q(author_id=user_id)
-            | Q(reviewed_by_id=user_id)
-            | Q(pk__in=Evidence.objects.filter(added_by_id=user_id).values("annotation_id"))
-        ).values("pk")
-    )
-    refresh(stored.filter(shown_by).distinct().iterator())
 
 
 # Reading

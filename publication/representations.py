@@ -5,14 +5,22 @@ instance through `Row`), and `claims_data`, the flat-query read path that every 
 
 A row's keys are ORM lookups ("capture__article__title"), so the same builder serves a
 `.values()` query and a loaded instance alike.
+
+`SHOWN` declares what the public claim shows of the tags, articles, sources and people around
+it; `claims_affected_by` derives from it which claims a journaled change touches, for the
+published read model and the change feed alike.
 """
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
 
 from accounts import roles
 from annotations.models import Annotation, Appearance, Claim, Evidence
+from journal.models import Entry
 
 # Where evidence documents are stored, for their URLs.
 DOCUMENTS = Evidence._meta.get_field("document").storage
@@ -20,6 +28,43 @@ DOCUMENTS = Evidence._meta.get_field("document").storage
 ARTICLE = "capture__article__"
 SOURCE = ARTICLE + "source__"
 
+
+@dataclass(frozen=True)
+class Shown:
+    """What the public claim shows of one kind of object that is not the claim's own: its
+    `fields` (model field names, as the journal names them) and the `paths` (Claim lookups)
+    from a claim to it."""
+
+    fields: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+# What the public claim — its representation below and its linked data (publication.jsonld:
+# ClaimReview, Web Annotations) — shows of the objects around it, by journal kind. The
+# representation reads these fields and no others (tests/annotations/test_representation_fields.py
+# changes every field to prove it); a journaled change to one of them touches every claim
+# that shows the object. A claim's own kinds (claim, appearance, annotation, evidence,
+# assignment) touch their claim whatever they change.
+SHOWN = {
+    # The category orders an annotation's tags.
+    "tag": Shown(("slug", "label", "category"), paths=("annotations__tags",)),
+    # The authors are ClaimReview's.
+    "article": Shown(
+        ("title", "url", "language", "published_at", "source", "authors"),
+        paths=("appearances__capture__article",),
+    ),
+    "source": Shown(("slug", "name", "country"), paths=("appearances__capture__article__source",)),
+    # Usernames in the representation; full names in ClaimReview and Web Annotations.
+    "person": Shown(
+        ("username", "first_name", "last_name"),
+        paths=(
+            "created_by",
+            "annotations__author",
+            "annotations__reviewed_by",
+            "annotations__evidence__added_by",
+        ),
+    ),
+}
 TAG_FIELDS = ("slug", "label")
 EVIDENCE_FIELDS = (
     "id",
@@ -278,6 +323,44 @@ def claim_rows_data(claims: Sequence[Mapping], viewer: roles.AnyUser) -> list[di
     add_tags_and_evidence(by_id)
     return [
         claim(c, appearances=appearances[c["id"]], annotations=annotations[c["id"]]) for c in claims
+    ]
+
+
+# What a change touches, derived from SHOWN.
+
+
+def shows_change(entry: Entry) -> bool:
+    """Whether `entry`, about a tag, article, source or person, changed a field that public
+    claims show (nothing shows what was just created)."""
+    if entry.kind not in SHOWN or entry.action == "created":
+        return False
+    changed = {change["field"] for change in entry.changes}
+    return bool(changed.intersection(SHOWN[entry.kind].fields))
+
+
+def claims_affected_by(
+    entries: Sequence[Entry], among: QuerySet[Claim] | None = None
+) -> list[set[int]]:
+    """For each of `entries` (in order), the claims whose public representation it may have
+    changed: its own claim, or — for a tag, article, source or person whose shown fields
+    changed — every claim showing that object, narrowed to `among` when given. One query per
+    path of each kind present, none for entries that all belong to a claim."""
+    spreading: dict[str, set[int]] = defaultdict(set)
+    for entry in entries:
+        if entry.claim_id is None and shows_change(entry):
+            spreading[entry.kind].add(entry.object_id)
+    claims = Claim.objects.all() if among is None else among
+    claims_of: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for kind, object_ids in spreading.items():
+        for path in SHOWN[kind].paths:
+            rows = claims.filter(**{f"{path}__in": object_ids}).values_list(path, "pk")
+            for object_id, claim_id in rows.order_by().distinct():
+                claims_of[kind, object_id].add(claim_id)
+    return [
+        {entry.claim_id}
+        if entry.claim_id is not None
+        else claims_of.get((entry.kind, entry.object_id), set())
+        for entry in entries
     ]
 
 

@@ -101,6 +101,7 @@ def test_admin_annotation_edit_goes_through_services(client, adam_admin, seed):
             "verdict": "misleading",
             "rationale": "Revised.",
             "reason": "The ministry answered.",
+            "expected_version": version,
             "evidence-TOTAL_FORMS": "1",
             "evidence-INITIAL_FORMS": "0",
             "evidence-0-stance": "contradicts",

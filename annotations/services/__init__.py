@@ -1,9 +1,9 @@
-"""Every write to claims, appearances, annotations, evidence, tags and assignments, one module
-per domain (Zulip's actions): `claims` (claims and marking), `reanchoring`, `assessments`
-(annotations and their versions), `review` (the workflow), `evidence`, `tags`,
-`assignments`. The web UI, the API, the admin and the management commands all call these, so
-every path enforces the same rules (`annotations.rules`) and records every write in the
-journal (`journal.services.record`), in the same transaction. The names below are the
+"""Every write to claims, appearances, annotations, evidence, tags, assignments and people's
+names, one module per domain (Zulip's actions): `claims` (claims and marking), `reanchoring`,
+`assessments` (annotations and their versions), `review` (the workflow), `evidence`, `tags`,
+`assignments`, `people`. The web UI, the API, the admin and the management commands all call
+these, so every path enforces the same rules (`annotations.rules`) and records every write in
+the journal (`journal.services.record`), in the same transaction. The names below are the
 package's public writes and the helpers the other apps use."""
 
 from ._versions import StaleVersionError
@@ -29,11 +29,20 @@ from .claims import (
     update_claim,
 )
 from .evidence import add_evidence, remove_evidence
+from .people import NAME_FIELDS, rename_person, set_name
 from .reanchoring import finish_reanchoring, mark_for_background, reanchor_appearances
 from .review import publish_annotation, retract_annotation, return_annotation, submit_annotation
-from .tags import delete_tag_pattern, save_tag, save_tag_pattern, tag_capture
+from .tags import (
+    delete_tag,
+    delete_tag_pattern,
+    save_tag,
+    save_tag_pattern,
+    tag_capture,
+    tag_in_use,
+)
 
 __all__ = [
+    "NAME_FIELDS",
     "SHOWN_CONTEXT_LENGTH",
     "STORED_CONTEXT_LENGTH",
     "StaleVersionError",
@@ -46,6 +55,7 @@ __all__ = [
     "create_claim",
     "delete_annotation",
     "delete_claim",
+    "delete_tag",
     "delete_tag_pattern",
     "finish_reanchoring",
     "is_published",
@@ -56,13 +66,16 @@ __all__ = [
     "quote_context",
     "reanchor_appearances",
     "remove_evidence",
+    "rename_person",
     "retract_annotation",
     "return_annotation",
     "revert_annotation",
     "save_tag",
     "save_tag_pattern",
+    "set_name",
     "submit_annotation",
     "tag_capture",
+    "tag_in_use",
     "unassign",
     "update_annotation",
     "update_claim",

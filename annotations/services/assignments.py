@@ -1,6 +1,9 @@
 """Writes to assignments: editors ask journalists to annotate claims, one at a time from the
 claim page or in bulk from the claims list (blind mode on by default). The web UI and the
-admin call these, so both check `annotations.rules`."""
+admin call these, so both check `annotations.rules`.
+
+Each is journaled in the claim's history (who asked whom, blind or not), readable by editors
+and by the assignee alone: not public, and saying nothing of the claim's other annotations."""
 
 from collections.abc import Iterable
 
@@ -9,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.roles import is_journalist
+from journal import services as journal
 
 from .. import rules
 from ..models import Assignment, Claim
@@ -40,10 +44,16 @@ def assign_claims(
     deleted = [c.pk for c in claims if c.deleted_at is not None]
     if deleted:
         raise ValidationError({"claims": f"Claim {deleted[0]} was deleted."})
-    assignments = []
+    stored = {
+        (a.claim_id, a.assignee_id): _state(a)
+        for a in Assignment.objects.filter(claim__in=claims, assignee__in=assignees).select_related(
+            "assignee"
+        )
+    }
+    assignments, entries = [], []
     for claim in claims:
         for assignee in assignees:
-            assignment, _ = Assignment.objects.update_or_create(
+            assignment, created = Assignment.objects.update_or_create(
                 claim=claim,
                 assignee=assignee,
                 defaults={"blind": blind, "show_published": show_published},
@@ -54,6 +64,12 @@ def assign_claims(
                 },
             )
             assignments.append(assignment)
+            before = stored.get((claim.pk, assignee.pk), {})
+            changes = journal.changes(before, _state(assignment))
+            if changes:
+                action = "assigned" if created else "edited"
+                entries.append(_entry(user, assignment, action, changes))
+    journal.record_all(entries)
     return assignments
 
 
@@ -61,4 +77,28 @@ def assign_claims(
 def unassign(*, user: User, assignment: Assignment) -> None:
     """Withdraw an assignment (the assignee's annotation, if any, stays)."""
     rules.require(rules.can_assign(user), "Only editors withdraw assignments.")
+    before = _state(assignment)
+    # Made before the row is deleted, which takes its id.
+    withdrawn = _entry(user, assignment, "withdrawn", journal.removal(before))
     assignment.delete()
+    journal.record_all([withdrawn])
+
+
+def _state(assignment: Assignment) -> dict:
+    """As the journal keeps an assignment: the assignee by name, so that the history reads
+    who was asked."""
+    return journal.state(
+        assignment, "blind", "show_published", assignee=assignment.assignee.get_username()
+    )
+
+
+def _entry(user: User, assignment: Assignment, action: str, changes: list[dict]):
+    return journal.entry(
+        actor=user,
+        kind="assignment",
+        object_id=assignment.pk,
+        claim_id=assignment.claim_id,
+        owner_id=assignment.assignee_id,
+        action=action,
+        changes=changes,
+    )

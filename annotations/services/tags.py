@@ -6,8 +6,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from archive.models import Capture
+from core.exceptions import Conflict
 from journal import services as journal
 
 from .. import rules
@@ -44,6 +46,43 @@ def save_tag(
         changes=journal.changes(before, _tag_state(tag)),
     )
     return tag
+
+
+def tag_in_use(tag: Tag) -> str:
+    """Why `tag` cannot be removed: how many annotations use it and what to do instead ("" when
+    none does)."""
+    used = tag.annotations.count()
+    if not used:
+        return ""
+    return ngettext(
+        "“%(tag)s” is used by %(count)d annotation: rename it instead, or take it off that "
+        "annotation first.",
+        "“%(tag)s” is used by %(count)d annotations: rename it instead, or take it off those "
+        "annotations first.",
+        used,
+    ) % {"tag": tag.label, "count": used}
+
+
+@transaction.atomic
+def delete_tag(*, user: User, tag: Tag) -> None:
+    """Remove a tag no annotation uses; editors curate the vocabulary. A tag in use is
+    refused (Conflict, saying `tag_in_use`): renaming it (`save_tag`) is followed by every
+    claim showing it, whereas a removal would take it off annotations, published ones
+    included, without their authors' say."""
+    rules.require(rules.can_curate_tags(user), _("Only editors curate the tag vocabulary."))
+    refusal = tag_in_use(tag)
+    if refusal:
+        raise Conflict(refusal)
+    pk, before = tag.pk, _tag_state(tag)
+    tag.delete()
+    journal.record(
+        actor=user,
+        kind="tag",
+        object_id=pk,
+        public=True,
+        action="deleted",
+        changes=journal.removal(before),
+    )
 
 
 def _tag_state(tag: Tag) -> dict:

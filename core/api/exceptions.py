@@ -13,7 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.exceptions import PreconditionFailed, PreconditionRequired
+from core.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 
 
 def _messages(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -45,7 +45,7 @@ def exception_handler(exc, context):
     if isinstance(exc, PreconditionFailed):
         set_rollback()
         return Response({"detail": str(exc), **exc.data}, status=exc.status_code)
-    if isinstance(exc, PreconditionRequired):
+    if isinstance(exc, PreconditionRequired | Conflict):
         set_rollback()
         return Response({"detail": str(exc)}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -2,9 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.people import display_name, set_name
+from accounts.people import display_name
+from annotations.services import rename_person, set_name
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,19 @@ def test_set_name_refuses_names_too_long_and_anonymous_users(alice_journalist):
     assert error.value.message_dict == {"first_name": ["At most 150 characters."]}
     with pytest.raises(ValidationError):
         set_name(user=AnonymousUser(), first_name="Eve", last_name="")
+
+
+def test_only_admins_rename_people_and_a_login_name_stays_unique(
+    alice_journalist, erin_editor, adam_admin
+):
+    names = {"first_name": "", "last_name": ""}
+    with pytest.raises(PermissionDenied):
+        rename_person(user=erin_editor, person=alice_journalist, username="alice", **names)
+    with pytest.raises(ValidationError) as error:
+        rename_person(user=adam_admin, person=alice_journalist, username="erin_editor", **names)
+    assert list(error.value.message_dict) == ["username"]
+    alice_journalist.refresh_from_db()
+    assert alice_journalist.username == "alice_journalist"
 
 
 def test_your_name_page_sets_the_name_shown_in_the_navigation(client, alice_journalist):

@@ -227,6 +227,24 @@ SCENARIOS = {
     A + "save_tag": lambda w: annotations_services.save_tag(
         user=w["erin"], tag=w["tag"], slug="contested", label="Contested", category="stance"
     ),
+    A + "delete_tag": lambda w: annotations_services.delete_tag(
+        user=w["erin"], tag=TagFactory(slug="unused")
+    ),
+    A + "assign_claims": lambda w: annotations_services.assign_claims(
+        user=w["erin"], claims=[w["claim"], w["draft_claim"]], assignees=[w["bob"]]
+    ),
+    A + "unassign": lambda w: annotations_services.unassign(
+        user=w["erin"],
+        assignment=annotations_services.assign_claims(
+            user=w["erin"], claims=[w["claim"]], assignees=[w["bob"]], blind=False
+        )[0],
+    ),
+    A + "set_name": lambda w: annotations_services.set_name(
+        user=w["alice"], first_name="Alice", last_name="Martin"
+    ),
+    A + "rename_person": lambda w: annotations_services.rename_person(
+        user=w["adam"], person=w["erin"], username="erin_reviewer", first_name="", last_name=""
+    ),
     R + "archive_article": lambda w: archive_services.archive_article(
         actor=IMPORT,
         title=w["capture"].article.title,
@@ -300,16 +318,23 @@ CHANGES_WHAT_READERS_SEE = {
         "revert_annotation",
         "add_evidence",
         "save_tag",
+        "rename_person",
     )
 } | {R + name for name in ("update_article", "save_source", "add_capture", "recapture")}
 
 
-def test_a_username_change_refreshes_the_claims_that_show_it(world):
+def test_a_plain_save_of_a_username_refreshes_nothing_only_the_service_does(world):
+    """The read model follows the journal alone: a username saved around the services (no
+    entry) leaves it stale until `rename_person` journals the change."""
     alice = world["alice"]
     alice.username = "alice_renamed"
     alice.save()
+    assert published.differences().stale
+    annotations_services.rename_person(
+        user=world["adam"], person=alice, username="alice_again", first_name="", last_name=""
+    )
     assert_read_model_is_live()
-    assert "alice_renamed" in PublishedClaim.objects.get(claim=world["claim"]).document
+    assert "alice_again" in PublishedClaim.objects.get(claim=world["claim"]).document
 
 
 def test_a_login_does_not_look_for_a_username_change(world, client):

@@ -121,14 +121,35 @@ def test_pages_follow_one_another_without_repeats_or_gaps(
     assert {r["id"] for r in results} == {c.pk for c in claims}
 
 
-def test_a_tag_relabelled_changes_the_claims_it_is_on(api, capture, alice_journalist, erin_editor):
+def tagged_and_read(api, capture, author, editor):
+    """A published claim tagged "disputed", the tag, and the cursor after it."""
     tag = TagFactory(slug="disputed", label="Disputed")
-    claim = mark(alice_journalist, capture, capture.text.split(".")[0])
-    publish(claim, alice_journalist, erin_editor, tags=["disputed"])
-    _, since = read_all(api)
+    claim = mark(author, capture, capture.text.split(".")[0])
+    publish(claim, author, editor, tags=["disputed"])
+    return tag, read_all(api)[1]
+
+
+def test_a_tag_relabelled_changes_the_claims_it_is_on(api, capture, alice_journalist, erin_editor):
+    tag, since = tagged_and_read(api, capture, alice_journalist, erin_editor)
     services.save_tag(user=erin_editor, tag=tag, slug="disputed", label="Contested")
     [change] = read_all(api, since)[0]
     assert change["claim"]["annotations"][0]["tags"] == [{"slug": "disputed", "label": "Contested"}]
+
+
+def test_a_change_no_claim_shows_is_not_in_the_feed(api, capture, alice_journalist, erin_editor):
+    tag, since = tagged_and_read(api, capture, alice_journalist, erin_editor)
+    # A tag's patterns and description are journaled as changes of the tag; no claim shows
+    # them (publication.representations.SHOWN).
+    services.save_tag_pattern(user=erin_editor, tag=tag, language="fr", phrase="démenti")
+    services.save_tag(
+        user=erin_editor,
+        tag=tag,
+        slug="disputed",
+        label="Disputed",
+        category=tag.category,
+        description="Contested.",
+    )
+    assert read_all(api, since)[0] == []
 
 
 def test_nothing_new_keeps_the_position_and_says_no_more(api):

@@ -1,4 +1,4 @@
-"""The signed-in person's own pages: "Your name"."""
+"""The signed-in person's own page: "Your name"."""
 
 from django import forms
 from django.contrib import messages
@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .people import NAME_MAX_LENGTH, set_name
+from accounts.people import NAME_MAX_LENGTH
+from annotations.services import set_name
 
 
 class NameForm(forms.Form):
