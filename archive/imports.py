@@ -1,5 +1,5 @@
 """Imports as jobs: asking for one (`create_import`, with `save_upload` for uploaded files),
-running it in a worker (`run_import`, called by `archive.tasks`) and taking back the jobs
+running it in a worker (`run_import`, the task `run_import_job`) and taking back the jobs
 whose worker died (`recover_stale_imports`).
 
 A job reads its inputs with the archive command's readers and stores each item in its own
@@ -26,7 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.tasks import TaskResultStatus
+from django.tasks import TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -233,8 +233,6 @@ def create_import(
 def enqueue_import(job_id: int) -> None:
     """Hand the job to the task backend, noting the task's id (recovery asks the backend
     about it). A job enqueued twice still runs once: only one run claims a queued job."""
-    from .tasks import run_import_job
-
     result = run_import_job.enqueue(job_id)
     ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id), enqueued_at=timezone.now())
 
@@ -276,6 +274,14 @@ def run_import(job_id: int) -> str:
         while_waiting=_beating(job_id, runner),
     )
     return _after_child(job_id, runner, ended)
+
+
+@task
+def run_import_job(job_id: int) -> str:
+    """The background task of an import (whichever backend TASKS configures runs it, see
+    `manage.py worker`): `run_import`, its status when it ends. Defined beside the job it runs,
+    so that asking for an import and running it need no module that imports the other."""
+    return run_import(job_id)
 
 
 def _execute(job_id: int, runner: str, *, bounded: bool) -> str:
@@ -682,8 +688,6 @@ def _recover_lost_tasks(*, now: dt.datetime, cutoff: dt.datetime) -> list[int]:
 def _task_taken(task_id: str, cutoff: dt.datetime) -> bool | None:
     """None if the task may still run its job (waiting, or taken since `cutoff`); else
     whether a worker had taken it (True) or it never started or is unknown (False)."""
-    from .tasks import run_import_job
-
     if not task_id:
         return False
     try:

@@ -285,8 +285,8 @@ class ImportJobQuerySet(models.QuerySet):
 class ImportJob(TimestampedModel):
     """Articles to archive in the background — uploaded files, files on the server, URLs —
     read by the same readers as the archive command, each item stored atomically. A worker
-    runs it (archive.tasks); a job whose worker died is queued again and resumes after its
-    last stored item."""
+    runs it (archive.imports.run_import_job); a job whose worker died is queued again and
+    resumes after its last stored item."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("import status", "Queued")

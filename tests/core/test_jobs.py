@@ -105,7 +105,7 @@ def task_row(*, status: str, started_minutes_ago: float | None) -> DBTaskResult:
     return DBTaskResult.objects.create(
         status=status,
         args_kwargs={"args": [1], "kwargs": {}},
-        task_path="archive.tasks.run_import_job",
+        task_path="archive.imports.run_import_job",
         backend_name="default",
         run_after=now,
         started_at=None
