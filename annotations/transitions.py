@@ -18,7 +18,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AnyUser, is_admin, is_editor, is_journalist
-from core.exceptions import PreconditionRequired
 
 from .models import Annotation
 
@@ -153,35 +152,15 @@ def needs_reason(action: str, status: str) -> bool:
     return any(t.reason for t in TRANSITIONS if t.action == action and status in t.sources)
 
 
-def check(
-    user: AnyUser,
-    annotation: Annotation,
-    action: str,
-    *,
-    expected_version: int | None,
-    why: str = "",
-) -> str:
+def check(user: AnyUser, annotation: Annotation, action: str, *, why: str = "") -> str:
     """Refuse unless a row lets `user` take `action` on `annotation` now: PermissionDenied
     saying why; then, if the row needs a reason and `why` is blank, a ValidationError on the
-    row's reason field; then, if it needs the version read and there is none,
-    PreconditionRequired. Returns `why`, stripped."""
+    row's reason field. Returns `why`, stripped. (Every row needs the version read: the
+    services refuse a write without one when they write, `_versions.bump_version`.)"""
     row = transition(user, annotation, action)
     if row is None:
         raise PermissionDenied(_frozen(annotation) or REFUSALS[action])
     why = why.strip()
     if row.reason and not why:
         raise ValidationError({row.reason: row.missing})
-    if row.version:
-        require_precondition(expected_version)
     return why
-
-
-def require_precondition(expected_version: int | None) -> int:
-    """The version a write is based on; a write that names none is refused (called after the
-    rule check, so a user who may not write learns nothing from it)."""
-    if expected_version is None:
-        raise PreconditionRequired(
-            "Say which version of the annotation you are changing: send the `version` you "
-            "read in the body, or its ETag in an If-Match header."
-        )
-    return expected_version

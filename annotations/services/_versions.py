@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
-from core.exceptions import PreconditionFailed
+from core.exceptions import PreconditionFailed, PreconditionRequired
 from journal import services as journal
 
 from ..models import Annotation, Tag
-from ..transitions import require_precondition
 
 
 class StaleVersionError(PreconditionFailed):
@@ -111,6 +110,17 @@ def record_annotation(
         reason=reason,
         changes=[*journal.changes(before, annotation_state(annotation)), *extra_changes],
     )
+
+
+def require_precondition(expected_version: int | None) -> int:
+    """The version a write is based on; a write that names none is refused (called after the
+    rule check, so a user who may not write learns nothing from it)."""
+    if expected_version is None:
+        raise PreconditionRequired(
+            "Say which version of the annotation you are changing: send the `version` you "
+            "read in the body, or its ETag in an If-Match header."
+        )
+    return expected_version
 
 
 def bump_version(annotation: Annotation, expected_version: int | None, **changes) -> None:

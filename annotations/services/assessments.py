@@ -71,9 +71,7 @@ def update_annotation(
     PreconditionRequired if it is None, changing nothing. Values equal to the stored ones
     change nothing, so such a write neither bumps the version nor is journaled. A published
     annotation (which only an admin may edit) needs a `reason`."""
-    reason = transitions.check(
-        user, annotation, "edit", expected_version=expected_version, why=reason
-    )
+    reason = transitions.check(user, annotation, "edit", why=reason)
     return _edit_annotation(
         user=user,
         annotation=annotation,
@@ -182,9 +180,7 @@ def revert_annotation(
 ) -> Annotation:
     """Restore the content fields of `version` as a new version, under the rules of an edit;
     journaled as `reverted` with `from_version`."""
-    reason = transitions.check(
-        user, annotation, "revert", expected_version=expected_version, why=reason
-    )
+    reason = transitions.check(user, annotation, "revert", why=reason)
     content = content_at(annotation, version)
     return _edit_annotation(
         user=user,
@@ -200,7 +196,7 @@ def revert_annotation(
 @transaction.atomic
 def delete_annotation(*, user: User, annotation: Annotation, expected_version: int | None) -> None:
     """Soft-delete: the annotation disappears from every list but stays in the database."""
-    transitions.check(user, annotation, "delete", expected_version=expected_version)
+    transitions.check(user, annotation, "delete")
     before = annotation_state(annotation)
     bump_version(annotation, expected_version, deleted_at=timezone.now())
     record_annotation(annotation, user=user, action="deleted", before=before)

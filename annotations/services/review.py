@@ -64,7 +64,7 @@ def _review(
 def submit_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
-    transitions.check(user, annotation, "submit", expected_version=expected_version)
+    transitions.check(user, annotation, "submit")
     return _move(
         annotation,
         user=user,
@@ -78,7 +78,7 @@ def submit_annotation(
 def publish_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
-    transitions.check(user, annotation, "publish", expected_version=expected_version)
+    transitions.check(user, annotation, "publish")
     return _review(
         annotation,
         user=user,
@@ -94,9 +94,7 @@ def return_annotation(
     *, user: User, annotation: Annotation, comment: str, expected_version: int | None
 ) -> Annotation:
     """Send an annotation back to its author with a comment (also a published one)."""
-    comment = transitions.check(
-        user, annotation, "return", expected_version=expected_version, why=comment
-    )
+    comment = transitions.check(user, annotation, "return", why=comment)
     return _review(
         annotation,
         user=user,
@@ -114,9 +112,7 @@ def retract_annotation(
 ) -> Annotation:
     """Withdraw a published annotation, publicly and with a `reason`: it stops being current
     for readers who see published material only, and keeps its history."""
-    reason = transitions.check(
-        user, annotation, "retract", expected_version=expected_version, why=reason
-    )
+    reason = transitions.check(user, annotation, "retract", why=reason)
     return _review(
         annotation,
         user=user,

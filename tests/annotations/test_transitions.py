@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from annotations import services, transitions
 from annotations.models import Annotation, Claim
+from core.exceptions import PreconditionRequired
 from desk.views.review import STEPS
 from journal.models import Entry
 from tests.factories import ClaimFactory
@@ -109,8 +110,11 @@ def state(annotation: Annotation) -> tuple:
     return row, Entry.objects.about("annotation", annotation.pk).count()
 
 
-def service_call(action: str, user: User, annotation: Annotation) -> None:
-    version = annotation.version
+def service_call(
+    action: str, user: User, annotation: Annotation, *, precondition: bool = True
+) -> None:
+    """The service of `action`, on the version read (on none, without `precondition`)."""
+    version = annotation.version if precondition else None
     calls = {
         "submit": lambda: services.submit_annotation(
             user=user, annotation=annotation, expected_version=version
@@ -325,6 +329,19 @@ def test_no_transition_moves_an_annotation_of_a_removed_claim(adam_admin, action
 
     assert state(annotation) == before
     assert transitions.available_transitions(adam_admin, annotation) == frozenset()
+
+
+@pytest.mark.parametrize(("action", "status"), ROWS)
+def test_every_transition_needs_the_version_read(adam_admin, action, status):
+    [row] = [t for t in transitions.TRANSITIONS if t.action == action and status in t.sources]
+    assert row.version
+    annotation = annotation_in(status, adam_admin)
+    before = state(annotation)
+
+    with pytest.raises(PreconditionRequired):
+        service_call(action, adam_admin, annotation, precondition=False)
+
+    assert state(annotation) == before
 
 
 @pytest.fixture
