@@ -1,10 +1,12 @@
 """Who is who. Roles are Django groups (created by a data migration); admins are staff.
 
 Each role includes the ones below it: admin ⊃ editor ⊃ journalist ⊃ reader. The rules that
-use these roles live in `archive.rules` and `annotations.rules`.
+use these roles live in `archive.rules` and `annotations.rules`, whose services `require`
+them.
 """
 
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 JOURNALISTS = "journalists"
@@ -66,3 +68,9 @@ def grant(user: User, group_name: str) -> None:
         raise ValueError(f"Unknown role group {group_name!r}; expected one of {ROLE_GROUPS}.")
     user.groups.add(Group.objects.get(name=group_name))
     user.__dict__.pop("_claimdesk_groups", None)
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise PermissionDenied with a message the user can act on unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(message)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
 from archive.validation import as_text
 
-from . import services
+from . import services, transitions
 from .models import (
     Annotation,
     Appearance,
@@ -260,7 +260,8 @@ class AnnotationAdminForm(ReasonedChangeForm):
 
     @staticmethod
     def published(annotation: Annotation) -> bool:
-        return annotation.status == Annotation.Status.PUBLISHED
+        # Whether the table of transitions asks an edit from its status to say why.
+        return transitions.needs_reason("edit", annotation.status)
 
 
 @admin.register(Annotation)
@@ -289,9 +290,21 @@ class AnnotationAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdm
     def get_queryset(self, request):
         return super().get_queryset(request).alive()
 
+    # An annotation the table of transitions lets nobody here edit (or delete) is read-only.
+    def has_change_permission(self, request, obj=None):
+        allowed = obj is None or transitions.allowed(request.user, obj, "edit")
+        return allowed and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = obj is None or transitions.allowed(request.user, obj, "delete")
+        return allowed and super().has_delete_permission(request, obj)
+
     def get_fields(self, request, obj=None):
         editable = ["claim", "tags", "confidence", "verdict", "rationale"]
-        return editable + (["reason", "expected_version", *self.readonly_fields] if obj else [])
+        if obj is None:
+            return editable
+        reason = ["reason"] if transitions.needs_reason("edit", obj.status) else []
+        return [*editable, *reason, "expected_version", *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "claim"] if obj else []

@@ -382,7 +382,6 @@ class Annotation(TimestampedModel, SoftDeletableModel):
         FALSE = "false", pgettext_lazy("verdict", "false")
         UNVERIFIABLE = "unverifiable", pgettext_lazy("verdict", "unverifiable")
 
-    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
     # Once submitted, an annotation was made without seeing the others (blind mode).
     SUBMITTED_STATUSES = (Status.SUBMITTED, Status.PUBLISHED, Status.RETURNED)
 
@@ -468,10 +467,6 @@ class Annotation(TimestampedModel, SoftDeletableModel):
 
     def __str__(self) -> str:
         return f"{self.author} on “{self.claim}” ({self.status})"
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in self.EDITABLE_STATUSES and self.deleted_at is None
 
 
 class AssignmentQuerySet(models.QuerySet):

@@ -1,5 +1,7 @@
 """The role rules of annotations (the archive's live in `archive.rules`). The services call
-`require(...)`, so the web UI, the API and the admin enforce the same rules.
+`require(...)`, so the web UI, the API and the admin enforce the same rules. What may happen
+to an annotation (submit, publish, return, retract, edit, revert, delete) is the table in
+`annotations.transitions`, which the services ask; the rules of annotations below read it.
 
 - anyone (anonymous, read tokens): reads published annotations;
 - journalists: create claims and appearances, write their own annotations and evidence
@@ -8,14 +10,15 @@
   retract published ones, change or remove claims with a published assessment (giving a
   reason), curate the tag vocabulary, assign claims to journalists and read agreement
   figures;
-- admins (staff): everything, sources and users included; may review their own work.
+- admins (staff): everything, sources and users included; may review their own work and
+  correct published annotations (giving a reason).
 """
 
-from django.core.exceptions import PermissionDenied
-
-from accounts.roles import AnyUser, is_admin, is_editor, is_journalist
+from accounts.roles import AnyUser, is_editor, is_journalist
+from accounts.roles import require as require
 
 from .models import Annotation, Claim, Evidence
+from .transitions import allowed
 
 
 def can_curate_tags(user: AnyUser) -> bool:
@@ -54,44 +57,11 @@ def can_annotate(user: AnyUser) -> bool:
 
 
 def can_edit_annotation(user: AnyUser, annotation: Annotation) -> bool:
-    if is_admin(user):
-        return annotation.deleted_at is None
-    return is_journalist(user) and annotation.author_id == user.pk and annotation.is_editable
-
-
-def can_submit_annotation(user: AnyUser, annotation: Annotation) -> bool:
-    return can_edit_annotation(user, annotation) and annotation.is_editable
-
-
-def can_review_annotation(user: AnyUser, annotation: Annotation) -> bool:
-    """Editors review others' submitted (or published, to retract) annotations; nobody but an
-    admin reviews their own."""
-    if annotation.deleted_at is not None or not is_editor(user):
-        return False
-    if annotation.author_id == user.pk and not is_admin(user):
-        return False
-    return annotation.status in (Annotation.Status.SUBMITTED, Annotation.Status.PUBLISHED)
-
-
-def can_retract_annotation(user: AnyUser, annotation: Annotation) -> bool:
-    """Editors retract published annotations, their own included: a public correction."""
-    return (
-        is_editor(user)
-        and annotation.deleted_at is None
-        and annotation.status == Annotation.Status.PUBLISHED
-    )
-
-
-def can_revert_annotation(user: AnyUser, annotation: Annotation) -> bool:
-    """A revert is an edit: who may edit the annotation may revert it."""
-    return can_edit_annotation(user, annotation)
-
-
-def can_delete_annotation(user: AnyUser, annotation: Annotation) -> bool:
-    return can_edit_annotation(user, annotation)
+    return allowed(user, annotation, "edit")
 
 
 def can_add_evidence(user: AnyUser, annotation: Annotation) -> bool:
+    """Evidence is part of the assessment: who may edit it may add to it."""
     return can_edit_annotation(user, annotation)
 
 
@@ -106,9 +76,3 @@ def can_assign(user: AnyUser) -> bool:
 
 def can_view_agreement(user: AnyUser) -> bool:
     return is_editor(user)
-
-
-def require(allowed: bool, message: str) -> None:
-    """Raise PermissionDenied with a message the user can act on unless `allowed`."""
-    if not allowed:
-        raise PermissionDenied(message)

@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotations import transitions
 from annotations.models import Annotation, Appearance, Claim, Evidence, Tag, TagPattern
 from archive.models import Capture
 from archive.serializers import ArticleBriefSerializer
@@ -277,14 +278,19 @@ class AnnotationUpdateSerializer(VersionSerializer):
     reason = reason_field("Why it changes: required when the annotation is published.")
 
 
-class ReturnSerializer(VersionSerializer):
-    comment = serializers.CharField(help_text="What the author should change.")
+def reasoned_step(action: str, help_text: str, **options) -> type[VersionSerializer]:
+    """The body of a workflow action that always says why: the version read, and the reason
+    under the field the table of transitions names for it (`annotations.transitions`)."""
+    [field] = transitions.reason_fields(action)
+    reason = serializers.CharField(help_text=help_text, **options)
+    attributes = {field: reason, "__module__": __name__}
+    return type(f"{action.title()}Serializer", (VersionSerializer,), attributes)
 
 
-class RetractSerializer(VersionSerializer):
-    reason = serializers.CharField(
-        max_length=2000, help_text="Why it is retracted: shown publicly with the claim."
-    )
+ReturnSerializer = reasoned_step("return", "What the author should change.")
+RetractSerializer = reasoned_step(
+    "retract", "Why it is retracted: shown publicly with the claim.", max_length=2000
+)
 
 
 class RevertSerializer(StrictInputMixin, serializers.Serializer):

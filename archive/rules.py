@@ -7,10 +7,9 @@ API, the admin and the commands enforce the same rules.
 - the system actors (imports, seeds) archive articles as the commands are told to.
 """
 
-from django.core.exceptions import PermissionDenied
-
 from accounts.actors import Actor, is_system
 from accounts.roles import is_admin, is_editor, is_journalist
+from accounts.roles import require as require
 
 
 def can_archive_articles(actor: Actor) -> bool:
@@ -33,9 +32,3 @@ def can_edit_articles(actor: Actor) -> bool:
 
 def can_manage_sources(actor: Actor) -> bool:
     return not is_system(actor) and is_admin(actor)
-
-
-def require(allowed: bool, message: str) -> None:
-    """Raise PermissionDenied with a message the user can act on unless `allowed`."""
-    if not allowed:
-        raise PermissionDenied(message)

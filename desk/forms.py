@@ -102,9 +102,18 @@ class AnnotationForm(forms.Form):
         help_text=_("Why you assess the claim this way; readers see it once published."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Why it changes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("This annotation is published: its history keeps the reason."),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ask_reason: bool = False, **kwargs):
+        """`ask_reason`: the change must say why (the table of transitions says when)."""
         super().__init__(*args, **kwargs)
+        if not ask_reason:
+            del self.fields["reason"]
         tags = list(Tag.objects.all())
         # One query for the vocabulary, reused for the choices and the picker.
         self.fields["tags"].choices = [(t.slug, t.label) for t in tags]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from journal.models import Entry
 
-from .. import rules
+from .. import rules, transitions
 from ..models import Annotation, Claim, Tag
 from ._versions import (
     CONTENT_FIELDS,
@@ -71,10 +71,7 @@ def update_annotation(
     PreconditionRequired if it is None, changing nothing. Values equal to the stored ones
     change nothing, so such a write neither bumps the version nor is journaled. A published
     annotation (which only an admin may edit) needs a `reason`."""
-    rules.require(
-        rules.can_edit_annotation(user, annotation),
-        _("You can edit only your own annotations, and only while they are drafts or returned."),
-    )
+    reason = transitions.check(user, annotation, "edit", why=reason)
     return _edit_annotation(
         user=user,
         annotation=annotation,
@@ -101,9 +98,7 @@ def _edit_annotation(
     action: str,
     from_version: int | None = None,
 ) -> Annotation:
-    reason = reason.strip()
-    if annotation.status == Annotation.Status.PUBLISHED and not reason:
-        raise ValidationError({"reason": _("This annotation is published: say why it changes.")})
+    """Apply the changes of an edit or a revert that `transitions.check` allowed."""
     before = annotation_state(annotation)
     changes: dict = {}
     if confidence is not None:
@@ -185,10 +180,7 @@ def revert_annotation(
 ) -> Annotation:
     """Restore the content fields of `version` as a new version, under the rules of an edit;
     journaled as `reverted` with `from_version`."""
-    rules.require(
-        rules.can_revert_annotation(user, annotation),
-        _("You can revert only annotations you may edit: your own drafts or returned ones."),
-    )
+    reason = transitions.check(user, annotation, "revert", why=reason)
     content = content_at(annotation, version)
     return _edit_annotation(
         user=user,
@@ -204,10 +196,7 @@ def revert_annotation(
 @transaction.atomic
 def delete_annotation(*, user: User, annotation: Annotation, expected_version: int | None) -> None:
     """Soft-delete: the annotation disappears from every list but stays in the database."""
-    rules.require(
-        rules.can_delete_annotation(user, annotation),
-        _("You can delete only your own draft or returned annotations."),
-    )
+    transitions.check(user, annotation, "delete")
     before = annotation_state(annotation)
     bump_version(annotation, expected_version, deleted_at=timezone.now())
     record_annotation(annotation, user=user, action="deleted", before=before)

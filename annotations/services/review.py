@@ -1,12 +1,11 @@
-"""The review workflow: submitting, publishing, returning and retracting an annotation."""
+"""The review workflow: submitting, publishing, returning and retracting an annotation, each
+as the table of transitions (`annotations.transitions`) allows."""
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .. import rules
+from .. import transitions
 from ..models import Annotation
 from ._versions import annotation_state, bump_version, record_annotation
 
@@ -61,22 +60,11 @@ def _review(
     )
 
 
-def _said(text: str, field: str, missing: str) -> str:
-    """`text` stripped; a ValidationError on `field` saying `missing` when nothing is left."""
-    text = text.strip()
-    if not text:
-        raise ValidationError({field: missing})
-    return text
-
-
 @transaction.atomic
 def submit_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
-    rules.require(
-        rules.can_submit_annotation(user, annotation),
-        _("Only the author submits an annotation, and only a draft or a returned one."),
-    )
+    transitions.check(user, annotation, "submit")
     return _move(
         annotation,
         user=user,
@@ -90,11 +78,7 @@ def submit_annotation(
 def publish_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
-    rules.require(
-        rules.can_review_annotation(user, annotation)
-        and annotation.status == Annotation.Status.SUBMITTED,
-        _("Only an editor other than the author publishes an annotation, once it is submitted."),
-    )
+    transitions.check(user, annotation, "publish")
     return _review(
         annotation,
         user=user,
@@ -110,36 +94,30 @@ def return_annotation(
     *, user: User, annotation: Annotation, comment: str, expected_version: int | None
 ) -> Annotation:
     """Send an annotation back to its author with a comment (also a published one)."""
-    rules.require(
-        rules.can_review_annotation(user, annotation),
-        _("Only an editor other than the author returns an annotation, once it is submitted."),
-    )
+    comment = transitions.check(user, annotation, "return", why=comment)
     return _review(
         annotation,
         user=user,
         expected_version=expected_version,
         action="returned",
         status=Annotation.Status.RETURNED,
-        comment=_said(comment, "comment", _("Say what the author should change.")),
+        comment=comment,
         published_at=None,
     )
 
 
 @transaction.atomic
 def retract_annotation(
-    *, user: User, annotation: Annotation, reason: str, expected_version: int | None = None
+    *, user: User, annotation: Annotation, reason: str, expected_version: int | None
 ) -> Annotation:
     """Withdraw a published annotation, publicly and with a `reason`: it stops being current
     for readers who see published material only, and keeps its history."""
-    rules.require(
-        rules.can_retract_annotation(user, annotation),
-        _("Only an editor retracts an annotation, and only a published one."),
-    )
+    reason = transitions.check(user, annotation, "retract", why=reason)
     return _review(
         annotation,
         user=user,
         expected_version=expected_version,
         action="retracted",
         status=Annotation.Status.RETRACTED,
-        comment=_said(reason, "reason", _("Say publicly why this annotation is retracted.")),
+        comment=reason,
     )

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotations import rules, services
+from annotations import rules, services, transitions
 from annotations.models import Annotation, Claim
 from archive.validation import add_to_form
 from core.exceptions import PreconditionRequired
@@ -33,7 +33,7 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
     if own is not None:
         messages.info(request, _("You have already annotated this claim: here is your annotation."))
-        if own.is_editable:
+        if rules.can_edit_annotation(user, own):
             return redirect("annotations:annotation-edit", own.pk)
         return redirect(claim_url(claim.pk, own.pk))
     # ?tags= preselects tags (a suggested claim accepted from the reader).
@@ -102,8 +102,9 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     annotation = visible_annotation(user, pk, rules.can_edit_annotation, NOT_EDITABLE)
     claim = visible_claim(user, annotation.claim_id, Claim.objects.with_details(user))
+    ask_reason = transitions.needs_reason("edit", annotation.status)
     if request.method == "POST":
-        form = AnnotationForm(request.POST)
+        form = AnnotationForm(request.POST, ask_reason=ask_reason)
         evidence_form = EvidenceForm(request.POST, prefix="evidence", required=False)
         if form.is_valid() & evidence_form.is_valid():
             try:
@@ -116,12 +117,13 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                         tags=form.cleaned_data["tags"],
                         verdict=form.cleaned_data["verdict"],
                         rationale=form.cleaned_data["rationale"],
+                        reason=form.cleaned_data.get("reason", ""),
                     )
                     _save_evidence_and_maybe_submit(request, annotation, evidence_form)
             except services.StaleVersionError as exc:
                 data = request.POST.copy()
                 data["version"] = exc.annotation.version
-                form = AnnotationForm(data)
+                form = AnnotationForm(data, ask_reason=ask_reason)
                 form.is_valid()
                 form.add_error(None, STALE_MESSAGE)
             except PreconditionRequired as exc:
@@ -131,7 +133,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect(claim_url(annotation.claim_id, annotation.pk))
     else:
-        form = AnnotationForm(initial=AnnotationForm.initial_for(annotation))
+        form = AnnotationForm(initial=AnnotationForm.initial_for(annotation), ask_reason=ask_reason)
         evidence_form = EvidenceForm(prefix="evidence", required=False)
     return render(
         request,
@@ -144,6 +146,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": annotation.evidence.alive().select_related("capture__article"),
             "events": annotation_history(annotation.pk, user),
             "versions": range(annotation.version - 1, 0, -1),
+            "revert_needs_reason": transitions.needs_reason("revert", annotation.status),
         },
     )
 

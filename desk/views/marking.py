@@ -138,10 +138,10 @@ def _find(lookup: QuoteLookupForm, capture: Capture) -> tuple[int, int] | None:
 
 
 def _after_marking(user, claim: Claim, tags: list[str] = ()) -> str:
-    own = Annotation.objects.authored_by(user).filter(claim=claim).first()
+    own = Annotation.objects.authored_by(user).filter(claim=claim).select_related("claim").first()
     if own is None:
         url = reverse("annotations:annotate", args=[claim.pk])
         return f"{url}?{urlencode({'tags': tags}, doseq=True)}" if tags else url
-    if own.is_editable:
+    if rules.can_edit_annotation(user, own):
         return reverse("annotations:annotation-edit", args=[own.pk])
     return claim_url(claim.pk, own.pk)

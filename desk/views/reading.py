@@ -258,16 +258,6 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel for htmx requests."""
     user = request.user
     claim = visible_claim(user, pk, Claim.objects.with_details(user))
-    annotations = [
-        {
-            "annotation": a,
-            "can_edit": rules.can_edit_annotation(user, a),
-            "can_review": rules.can_review_annotation(user, a)
-            and a.status == Annotation.Status.SUBMITTED,
-            "can_retract": rules.can_retract_annotation(user, a),
-        }
-        for a in claim.visible_annotations
-    ]
     # Retraction is public: whoever sees the claim sees that, and why, an assessment of it
     # was withdrawn (blind mode aside).
     retractions = (
@@ -278,7 +268,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own = next((a for a in claim.visible_annotations if a.author_id == user.pk), None)
     context = {
         "claim": claim,
-        "annotations": annotations,
+        "annotations": claim.visible_annotations,
         "status": claim_status(claim),
         "can_annotate": rules.can_annotate(user) and own is None,
         "return_form": ReturnForm(),

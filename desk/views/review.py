@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.people import display_name
-from annotations import services
+from annotations import services, transitions
 from annotations.models import Annotation, Appearance, Evidence
 from archive.validation import as_text
 from core.exceptions import PreconditionRequired
@@ -40,48 +40,60 @@ def _revert(*, to_version: str, **arguments) -> None:
 
 @dataclass(frozen=True)
 class Step:
-    """A workflow step as the pages offer it: the `service` that makes it, the form fields
-    `posted` to it under their own names, and the success message (`done`, or made by it from
-    the annotation and the form). A `review` of a submitted annotation goes back to the
-    review queue, whose first item is the next one waiting."""
+    """A transition (`annotations.transitions`) as the pages offer it: the `service` that
+    makes it, the success message (`done`, or made by it from the annotation and the form),
+    and the form fields `posted` to it under their own names besides the reason the table
+    asks for. A `review` of a submitted annotation goes back to the review queue, whose first
+    item is the next one waiting."""
 
+    action: str
     service: Callable[..., object]
     done: Promise | Callable[[Annotation, dict], str]
-    posted: tuple[str, ...] = ()
+    also_posted: tuple[str, ...] = ()
     review: bool = False
 
+    @property
+    def posted(self) -> tuple[str, ...]:
+        return (*self.also_posted, *transitions.reason_fields(self.action))
 
+
+def _naming_the_author(message: Promise) -> Callable[[Annotation, dict], str]:
+    """A success message that names the annotation's author as `%(author)s`."""
+    return lambda annotation, form: message % {"author": display_name(annotation.author)}
+
+
+# The transitions the pages offer, by action (each with a URL: annotations/<pk>/<action>/).
 STEPS = {
-    "submit": Step(services.submit_annotation, gettext_lazy("Submitted for review.")),
-    "publish": Step(
-        services.publish_annotation,
-        lambda annotation, form: (
-            _("Published %(author)s’s annotation.") % {"author": display_name(annotation.author)}
+    step.action: step
+    for step in (
+        Step("submit", services.submit_annotation, gettext_lazy("Submitted for review.")),
+        Step(
+            "publish",
+            services.publish_annotation,
+            _naming_the_author(gettext_lazy("Published %(author)s’s annotation.")),
+            review=True,
         ),
-        review=True,
-    ),
-    "return": Step(
-        services.return_annotation,
-        lambda annotation, form: (
-            _("Returned to %(author)s with your comment.")
-            % {"author": display_name(annotation.author)}
+        Step(
+            "return",
+            services.return_annotation,
+            _naming_the_author(gettext_lazy("Returned to %(author)s with your comment.")),
+            review=True,
         ),
-        posted=("comment",),
-        review=True,
-    ),
-    "retract": Step(
-        services.retract_annotation,
-        gettext_lazy("Retracted: readers no longer see it as current."),
-        posted=("reason",),
-    ),
-    "revert": Step(
-        _revert,
-        lambda annotation, form: (
-            _("Version %(target)s restored as version %(version)s.")
-            % {"target": form["to_version"], "version": annotation.version}
+        Step(
+            "retract",
+            services.retract_annotation,
+            gettext_lazy("Retracted: readers no longer see it as current."),
         ),
-        posted=("to_version", "reason"),
-    ),
+        Step(
+            "revert",
+            _revert,
+            lambda annotation, form: (
+                _("Version %(target)s restored as version %(version)s.")
+                % {"target": form["to_version"], "version": annotation.version}
+            ),
+            also_posted=("to_version",),
+        ),
+    )
 }
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.roles import EDITORS, is_admin, is_editor, is_journalist, role_name
-from annotations import rules
+from annotations import rules, transitions
 from archive import rules as archive_rules
 from tests.factories import AnnotationFactory, ClaimFactory, UserFactory
 
@@ -60,8 +60,13 @@ def test_claim_edit_rule(alice_journalist, bob_journalist, erin_editor):
     assert rules.can_edit_claim(erin_editor, claim)
 
 
-def test_review_rule_per_status(alice_journalist, erin_editor):
+def test_editor_publishes_only_a_submitted_annotation(alice_journalist, erin_editor):
     annotation = AnnotationFactory(author=alice_journalist)
-    for status, allowed in (("draft", False), ("submitted", True), ("returned", False)):
+    for status, allowed in (
+        ("draft", False),
+        ("submitted", True),
+        ("returned", False),
+        ("published", False),
+    ):
         annotation.status = status
-        assert rules.can_review_annotation(erin_editor, annotation) is allowed, status
+        assert transitions.allowed(erin_editor, annotation, "publish") is allowed, status
