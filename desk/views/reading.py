@@ -26,7 +26,7 @@ from desk.reader import (
 from desk.views import assigning
 from desk.views._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 from intelligence.analysis import analyse
-from publication.history import claim_history
+from publication.history import claim_history, count_edits
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -258,6 +258,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel for htmx requests."""
     user = request.user
     claim = visible_claim(user, pk, Claim.objects.with_details(user))
+    count_edits(claim.visible_annotations)
     annotations = [
         {
             "annotation": a,

@@ -133,3 +133,22 @@ def test_seeded_annotations_are_not_an_annotator(client, erin_editor, desk):
     client.force_login(erin_editor)
     page = client.get(AGREEMENT).content.decode()
     assert f">{SEED_ACCOUNT}<" not in page and f'value="{SEED_ACCOUNT}"' not in page
+
+
+def test_agreement_page_explains_itself_and_labels_every_column_whole(
+    client, erin_editor, desk
+):
+    """It sent editors to the README, cut "journalist" logins to "journalis" and filled the
+    κ matrix with "–"."""
+    from agreement import charts
+
+    client.force_login(erin_editor)
+    page = client.get(AGREEMENT).content.decode()
+    assert "README" not in page and "How to read these figures" in page
+    pairs = [{"a": "alice_journalist", "b": "bob_journalist", "units": 3, "kappa_verdict": None}]
+    chart = charts.heat_map(pairs)
+    assert chart["label"] >= charts.CHAR * len("alice_journalist")
+    # The last column's label, turned 45°, stays inside the drawing.
+    last = chart["rows"][-1]["x"]
+    assert last + 0.7 * charts.CHAR * len("bob_journalist") <= chart["width"]
+    assert {cell["text"] for cell in chart["cells"]} == {"3"}
