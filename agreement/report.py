@@ -23,8 +23,9 @@ Row = tuple[int, int, str, str, Decimal | float]
 
 def counted_annotations(claims: QuerySet[Claim], statuses: Sequence[str]) -> QuerySet:
     """The living annotations by people with one of `statuses` of those `claims` that have
-    at least two of them: the units of agreement. The units' ids are read first, in a query of their own:
-    a filtered `claims` may carry SQL (full-text search) that cannot run as a subquery."""
+    at least two of them: the units of agreement. The units' ids are read first, in a query
+    of their own: a filtered `claims` may carry SQL (full-text search) that cannot run as a
+    subquery."""
     # Seeded examples are Claimdesk's, not an annotator's: they would count as a person.
     counted = (
         Annotation.objects.alive()

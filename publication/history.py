@@ -139,7 +139,8 @@ def readable_change(field: str, old, new) -> dict:
         if old is None:
             return _sentence(gettext("in capture %(number)s") % {"number": new})
         return _sentence(
-            gettext("moved to capture %(number)s (from capture %(old)s)") % {"number": new, "old": old}
+            gettext("moved to capture %(number)s (from capture %(old)s)")
+            % {"number": new, "old": old}
         )
     if field == "anchor_score":
         return _sentence(gettext("found again %(score)s alike") % {"score": _percent(new)})
@@ -164,15 +165,13 @@ def readable_change(field: str, old, new) -> dict:
 
 
 def _values(field: str, old, new) -> dict:
-    """"confidence 60 % → 70 %", "verdict: accurate" (when it had none)."""
+    """ "confidence 60 % → 70 %", "verdict: accurate" (when it had none)."""
     what = FIELD_LABELS.get(field, field.replace("_", " "))
     if old in (None, ""):
         return _sentence(gettext("%(what)s: %(new)s") % {"what": what, "new": new})
     if new in (None, ""):
         return _sentence(gettext("%(what)s %(old)s removed") % {"what": what, "old": old})
-    return _sentence(
-        gettext("%(what)s %(old)s → %(new)s") % {"what": what, "old": old, "new": new}
-    )
+    return _sentence(gettext("%(what)s %(old)s → %(new)s") % {"what": what, "old": old, "new": new})
 
 
 def _percent(value: float | None) -> str | None:

@@ -18,6 +18,7 @@ from archive.ingest.documents import CapturePayload, normalize_text, parse_text_
 from archive.models import Capture, text_sha256
 from archive.services import archive_article
 
+
 def system_user() -> User:
     """The account that owns seeded material: an admin no one can log in as."""
     user, created = User.objects.get_or_create(

@@ -135,9 +135,7 @@ def test_seeded_annotations_are_not_an_annotator(client, erin_editor, desk):
     assert f">{SEED_ACCOUNT}<" not in page and f'value="{SEED_ACCOUNT}"' not in page
 
 
-def test_agreement_page_explains_itself_and_labels_every_column_whole(
-    client, erin_editor, desk
-):
+def test_agreement_page_explains_itself_and_labels_every_column_whole(client, erin_editor, desk):
     """It sent editors to the README, cut "journalist" logins to "journalis" and filled the
     κ matrix with "–"."""
     from agreement import charts
