@@ -139,6 +139,8 @@ def speak(page, language: str, live_server) -> None:
 
 def open_as(new_page, live_server, user, language: str, width: int):
     page = new_page(user)
+    # The agreement page's bootstrap takes seconds on a busy machine.
+    page.set_default_navigation_timeout(60_000)
     speak(page, language, live_server)
     page.set_viewport_size(SIZES[width])
     return page
