@@ -151,7 +151,7 @@ TOO_WIDE_JS = """
 () => Array.from(document.querySelectorAll("body *"))
   .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
   .slice(0, 5)
-  .map((e) => e.tagName.toLowerCase() + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))
+  .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${e.getBoundingClientRect().right}`)
 """
 
 
@@ -162,9 +162,9 @@ def fits(page, width: int) -> bool | list[str]:
     return page.evaluate(TOO_WIDE_JS)
 
 
-# The navigation's height and the top of the list's first claim, as laid out.
+# The navigation's height and the bottom of the list's first claim, as laid out.
 NAV_HEIGHT_JS = "document.querySelector('.site-header').getBoundingClientRect().height"
-FIRST_CLAIM_JS = "document.querySelector('.claim-list > li.claim-row').getBoundingClientRect().bottom"
+FIRST_CLAIM_JS = "document.querySelector('.claim-row').getBoundingClientRect().bottom"
 # Whether the main navigation's entries all show, without scrolling it sideways.
 NAV_FITS_JS = "(n => n.scrollWidth <= n.clientWidth)(document.querySelector('.primary-nav'))"
 
