@@ -23,9 +23,7 @@ pytestmark = [
 LIGHTHOUSE_PACKAGE = "lighthouse@12"
 LIGHTHOUSE_DIR = Path(
     os.environ.get("CLAIMDESK_LIGHTHOUSE_DIR")
-    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    / "claimdesk"
-    / "lighthouse"
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "claimdesk" / "lighthouse"
 )
 CATEGORIES = ("accessibility", "best-practices")
 
@@ -83,7 +81,9 @@ def scores(cli: Path, url: str, cookie: str = "") -> dict[str, tuple[float, list
 
 
 def test_main_pages_score_100_for_accessibility_and_best_practices(
-    lighthouse, live_server, newsroom  # noqa: F811
+    lighthouse,
+    live_server,
+    newsroom,  # noqa: F811
 ):
     require_chromium()
     editor = Client()
