@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from accounts.actors import SEED_ACCOUNT
 from annotations import services
 from annotations.models import Annotation, Claim
 from archive import imports
@@ -34,6 +35,19 @@ SENTENCES = {
 }
 
 
+# Claims from other articles, as a desk would have them.
+AGREEMENT_CLAIMS = [
+    "Bishkek says the exercise was cancelled for technical reasons.",
+    "Russia has 4,000 troops stationed at the Kant air base.",
+    "The CSTO has not held an exercise in Kyrgyzstan since 2019.",
+    "Kazakhstan refused to send troops to support the invasion of Ukraine.",
+    "The Tajik border clashes left more than 100 dead.",
+    "Japarov did not attend the summit in Saint Petersburg on 7 October.",
+    "The EU mission will monitor the Armenia–Azerbaijan border for two months.",
+    "Moscow did not answer Yerevan's request for help.",
+]
+
+
 def person(username: str, first: str, last: str, role: str = "journalist"):
     user = (factories.editor if role == "editor" else factories.journalist)(username)
     user.first_name, user.last_name = first, last
@@ -52,7 +66,20 @@ def newsroom(transactional_db, settings):
     alice = person("alice_journalist", "Alice", "Martin")
     bob = person("bob_journalist", "Bob", "Dupont")
     erin = person("erin_editor", "Erin", "Lefèvre", role="editor")
-    seed_claim = Claim.objects.get()
+    # Claims both journalists assessed, older than the week's: the agreement page has
+    # something to measure.
+    verdicts = ["accurate", "misleading", "false", "unverifiable"]
+    for n, text in enumerate(AGREEMENT_CLAIMS):
+        claim = factories.ClaimFactory(created_by=alice, text=text)
+        for author, shift in ((alice, 0), (bob, n % 3 == 0)):
+            factories.AnnotationFactory(
+                claim=claim,
+                author=author,
+                verdict=verdicts[(n + shift) % 4],
+                confidence=f"0.{5 + n % 4}",
+                status=Annotation.Status.SUBMITTED,
+            )
+    seed_claim = Claim.objects.get(created_by__username=SEED_ACCOUNT)
     capture = seed_claim.appearances.get().capture
     claims = {
         status: factories.mark_sentence(alice, capture, sentence)
@@ -85,18 +112,6 @@ def newsroom(transactional_db, settings):
         reason="The referendum results were announced later than the article says.",
         expected_version=retracted.version,
     )
-    # Claims both journalists assessed: the agreement page has something to measure.
-    verdicts = ["accurate", "misleading", "false", "unverifiable"]
-    for n in range(8):
-        claim = factories.ClaimFactory(created_by=alice, text=f"Claim under test {n}")
-        for author, shift in ((alice, 0), (bob, n % 3 == 0)):
-            factories.AnnotationFactory(
-                claim=claim,
-                author=author,
-                verdict=verdicts[(n + shift) % 4],
-                confidence=f"0.{5 + n % 4}",
-                status=Annotation.Status.SUBMITTED,
-            )
     for title in (
         "Bichkek dément toute pression de Moscou",
         "Astana refuse de reconnaître les référendums",
