@@ -3,7 +3,8 @@ re-anchoring). Services that take `actor=` accept either; the rules say what eac
 
 from dataclasses import dataclass
 
-from .roles import AnyUser
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,17 @@ IMPORT = SystemActor("import")  # manage.py archive
 SEEDS = SystemActor("seeds")  # manage.py load_seeds
 REANCHORING = SystemActor("re-anchoring")  # appearances following a new capture
 
-Actor = AnyUser | SystemActor
+# The user row that owns seeded material (load_seeds): an admin no one can log in as.
+SEED_ACCOUNT = "claimdesk"
+# Names that are Claimdesk itself, never a person: not offered, listed or counted as one.
+SYSTEM_NAMES = frozenset({SEED_ACCOUNT, IMPORT.name, SEEDS.name, REANCHORING.name})
+
+Actor = User | AnonymousUser | SystemActor
+
+
+def people(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` without Claimdesk's own accounts."""
+    return users.exclude(username__in=SYSTEM_NAMES)
 
 
 def is_system(actor: object) -> bool:

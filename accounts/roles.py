@@ -9,6 +9,8 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from .actors import people
+
 JOURNALISTS = "journalists"
 EDITORS = "editors"
 ROLE_GROUPS = (JOURNALISTS, EDITORS)
@@ -41,9 +43,10 @@ def is_journalist(user: AnyUser) -> bool:
 
 
 def journalists():
-    """The active users who may annotate (journalists, editors, admins), by username."""
+    """The active people who may annotate (journalists, editors, admins), by username; the
+    system's own accounts are not people."""
     return (
-        User.objects.filter(is_active=True)
+        people(User.objects.filter(is_active=True))
         .filter(
             Q(groups__name__in=[JOURNALISTS, EDITORS]) | Q(is_staff=True) | Q(is_superuser=True)
         )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext, ngettext
 from agreement.metrics import Ratings, reason_text
 
 CELL = 44  # px, one square of the heat map
-LABEL = 120  # px, room for usernames
+CHAR = 7  # px, a generous width of one character of a 12 px label
 PLOT = 320  # px, the scatter's square
 MARGIN = 40
 MAX_POINTS = 2000  # beyond this the scatter samples (deterministically) for page weight
@@ -33,10 +33,14 @@ def heat_map(pairs: list[dict]) -> dict | None:
     if len(names) < 2:
         return None
     index = {name: i for i, name in enumerate(names)}
+    # Room for the longest name, whole: left of the rows and, turned 45°, above the columns
+    # (the last column's label reaches past the grid to the right).
+    longest = CHAR * max(len(name) for name in names)
+    label = max(60, longest + 12)
     cells = []
     for pair in pairs:
         kappa = pair["kappa_verdict"]
-        text = "–" if kappa is None else number_format(kappa, 2)
+        text = number_format(kappa, 2) if kappa is not None else str(pair["units"])
         title = ngettext(
             "%(a)s and %(b)s: κ %(kappa)s on %(units)d shared claim",
             "%(a)s and %(b)s: κ %(kappa)s on %(units)d shared claims",
@@ -47,27 +51,29 @@ def heat_map(pairs: list[dict]) -> dict | None:
         for row, col in ((pair["a"], pair["b"]), (pair["b"], pair["a"])):
             cells.append(
                 {
-                    "x": LABEL + index[col] * CELL,
-                    "y": LABEL + index[row] * CELL,
+                    "x": label + index[col] * CELL,
+                    "y": label + index[row] * CELL,
                     "fill": kappa_colour(kappa),
                     "text": text,
                     "title": title,
                     "dark": kappa is not None and abs(kappa) > 0.6,
+                    # No κ: the cell shows how many claims the two share, in italics.
+                    "shared_only": kappa is None,
                 }
             )
-    size = LABEL + len(names) * CELL
+    size = label + len(names) * CELL
     return {
-        "width": size + 4,
+        "width": size + round(0.71 * longest) + 4,
         "height": size + 4,
         "cell": CELL,
         "half": CELL // 2,
         "cells": cells,
         "rows": [
-            {"name": n, "y": LABEL + i * CELL + CELL // 2 + 4, "x": LABEL + i * CELL + CELL // 2}
+            {"name": n, "y": label + i * CELL + CELL // 2 + 4, "x": label + i * CELL + CELL // 2}
             for i, n in enumerate(names)
         ],
-        "label": LABEL,
-        "diagonal": [{"x": LABEL + i * CELL, "y": LABEL + i * CELL} for i in range(len(names))],
+        "label": label,
+        "diagonal": [{"x": label + i * CELL, "y": label + i * CELL} for i in range(len(names))],
     }
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
+from accounts.actors import SYSTEM_NAMES
 from agreement import metrics
 from annotations.models import Annotation, Claim
 
@@ -21,10 +22,16 @@ Row = tuple[int, int, str, str, Decimal | float]
 
 
 def counted_annotations(claims: QuerySet[Claim], statuses: Sequence[str]) -> QuerySet:
-    """The living annotations with one of `statuses` of those `claims` that have at least two
-    of them: the units of agreement. The units' ids are read first, in a query of their own:
-    a filtered `claims` may carry SQL (full-text search) that cannot run as a subquery."""
-    counted = Annotation.objects.alive().filter(status__in=statuses)
+    """The living annotations by people with one of `statuses` of those `claims` that have
+    at least two of them: the units of agreement. The units' ids are read first, in a query
+    of their own: a filtered `claims` may carry SQL (full-text search) that cannot run as a
+    subquery."""
+    # Seeded examples are Claimdesk's, not an annotator's: they would count as a person.
+    counted = (
+        Annotation.objects.alive()
+        .filter(status__in=statuses)
+        .exclude(author__username__in=SYSTEM_NAMES)
+    )
     per_claim = (
         counted.filter(claim=OuterRef("pk"))
         .order_by()

@@ -1,15 +1,18 @@
-"""History as the pages show it: journal events with their changes made readable
-(a confidence as 60 % → 70 %, tags added and removed, texts as a word diff)."""
+"""History as the pages show it: journal events with their changes in sentences, without
+field names ("marked at characters 1392–1532", "confidence 60 % → 70 %", tags added and
+removed, texts as a word diff), and how often an annotation was edited."""
 
 from collections.abc import Iterable
 
+from django.db.models import Count
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
 from accounts import roles
 from annotations import visibility
 from annotations.models import Annotation, Appearance, Evidence
 from archive.diff import diff_texts
+from archive.models import language_name
 from journal.history import EVENT_FIELDS, event
 from journal.models import Entry
 
@@ -56,7 +59,6 @@ FIELD_LABELS = {
     "confidence": pgettext_lazy("history field", "confidence"),
     "tags": pgettext_lazy("history field", "tags"),
     "verdict": pgettext_lazy("history field", "verdict"),
-    "status": pgettext_lazy("history field", "status"),
     "evidence": pgettext_lazy("history field", "evidence"),
     "language": pgettext_lazy("history field", "language"),
     "title": pgettext_lazy("history field", "title"),
@@ -65,12 +67,6 @@ FIELD_LABELS = {
     "description": pgettext_lazy("history field", "description"),
     "category": pgettext_lazy("history field", "category"),
     "name": pgettext_lazy("history field", "name"),
-    "capture": pgettext_lazy("history field", "capture"),
-    "start": pgettext_lazy("history field", "start"),
-    "end": pgettext_lazy("history field", "end"),
-    "anchor_status": pgettext_lazy("history field", "anchoring"),
-    "anchor_method": pgettext_lazy("history field", "anchoring method"),
-    "anchor_score": pgettext_lazy("history field", "anchoring score"),
     "assignee": pgettext_lazy("history field", "assignee"),
     "blind": pgettext_lazy("history field", "blind"),
     "show_published": pgettext_lazy("history field", "shows published annotations"),
@@ -83,38 +79,129 @@ VALUE_LABELS = {
     "anchor_method": dict(Appearance.Method.choices),
     "stance": dict(Evidence.Stance.choices),
 }
+# Where an object was created with these, they are its defaults, not news.
+QUIET_ON_CREATION = {"status", "anchor_status", "anchor_method", "anchor_score"}
+# The journal actions that change an annotation's assessment: what "changed twice" counts.
+EDIT_ACTIONS = ("edited", "reverted")
 
 
-def readable_change(change: dict) -> dict:
-    """One {"field", "from", "to"} as the template shows it: `kind` says how."""
-    field, old, new = change["field"], change["from"], change["to"]
-    if field == "confidence":
-        return {"field": field, "kind": "values", "from": _percent(old), "to": _percent(new)}
+def readable_changes(changes: list[dict]) -> list[dict]:
+    """An event's {"field", "from", "to"} changes as the template shows them, in sentences
+    without field names: `kind` is "sentence" (`text`), "diff" (`label`, `html`) or "tags"
+    (`added`, `removed`). A span's start and end make one sentence."""
+    by_field = {change["field"]: change for change in changes}
+    shown = []
+    if "start" in by_field and "end" in by_field:
+        start, end = by_field.pop("start"), by_field.pop("end")
+        shown.append(_sentence(_span(start["from"], end["from"], start["to"], end["to"])))
+    for field, change in by_field.items():
+        old, new = change["from"], change["to"]
+        if old is None and field in QUIET_ON_CREATION:
+            continue
+        shown.append(readable_change(field, old, new))
+    return shown
+
+
+def _sentence(text: str) -> dict:
+    return {"kind": "sentence", "text": text}
+
+
+def _span(old_start, old_end, new_start, new_end) -> str:
+    if old_start is None:
+        return gettext("marked at characters %(start)s–%(end)s") % {
+            "start": new_start,
+            "end": new_end,
+        }
+    return gettext("moved from characters %(old_start)s–%(old_end)s to %(start)s–%(end)s") % {
+        "old_start": old_start,
+        "old_end": old_end,
+        "start": new_start,
+        "end": new_end,
+    }
+
+
+def readable_change(field: str, old, new) -> dict:
+    """One field's change as a sentence (or a word diff, or tags added and removed)."""
     if field == "tags":
         old, new = old or [], new or []
         return {
-            "field": field,
             "kind": "tags",
             "added": [t for t in new if t not in old],
             "removed": [t for t in old if t not in new],
         }
-    if field in TEXT_FIELDS and isinstance(old, str) and isinstance(new, str):
-        return {"field": field, "kind": "diff", "html": diff_texts(old, new).as_html()}
+    if field in TEXT_FIELDS and isinstance(old, str) and isinstance(new, str) and old:
+        label = FIELD_LABELS.get(field, field)
+        return {"kind": "diff", "label": label, "html": diff_texts(old, new).as_html()}
+    if field in TEXT_FIELDS and new:
+        return _sentence(
+            gettext("%(what)s: “%(text)s”") % {"what": FIELD_LABELS[field], "text": new}
+        )
     if field == "evidence":
         item = new or old
-        label = item.get("url") or item.get("document") or f"capture {item.get('capture')}"
-        return {"field": field, "kind": "evidence", "added": new is not None, "label": label}
+        label = item.get("url") or item.get("document")
+        label = label or gettext("archived capture %(number)s") % {"number": item.get("capture")}
+        if new is not None:
+            return _sentence(gettext("evidence added: %(what)s") % {"what": label})
+        return _sentence(gettext("evidence removed: %(what)s") % {"what": label})
+    if field == "capture":
+        if old is None:
+            return _sentence(gettext("in capture %(number)s") % {"number": new})
+        return _sentence(
+            gettext("moved to capture %(number)s (from capture %(old)s)")
+            % {"number": new, "old": old}
+        )
+    if field == "anchor_score":
+        return _sentence(gettext("found again %(score)s alike") % {"score": _percent(new)})
+    if field == "anchor_method" and new != Appearance.Method.NONE:
+        return _sentence(gettext("found by %(method)s") % {"method": VALUE_LABELS[field][new]})
+    if field in ("status", "anchor_status", "anchor_method"):
+        labels = VALUE_LABELS[field]
+        return _sentence(
+            gettext("now %(new)s, was %(old)s")
+            % {"new": labels.get(new, new), "old": labels.get(old, old)}
+        )
+    if field == "language":
+        return _values(field, language_name(old or ""), language_name(new or ""))
+    if field == "confidence":
+        return _values(field, _percent(old), _percent(new))
     labels = VALUE_LABELS.get(field, {})
-    return {
-        "field": field,
-        "kind": "values",
-        "from": labels.get(old, old) if isinstance(old, str) else old,
-        "to": labels.get(new, new) if isinstance(new, str) else new,
-    }
+    return _values(
+        field,
+        labels.get(old, old) if isinstance(old, str) else old,
+        labels.get(new, new) if isinstance(new, str) else new,
+    )
+
+
+def _values(field: str, old, new) -> dict:
+    """ "confidence 60 % → 70 %", "verdict: accurate" (when it had none)."""
+    what = FIELD_LABELS.get(field, field.replace("_", " "))
+    if old in (None, ""):
+        return _sentence(gettext("%(what)s: %(new)s") % {"what": what, "new": new})
+    if new in (None, ""):
+        return _sentence(gettext("%(what)s %(old)s removed") % {"what": what, "old": old})
+    return _sentence(gettext("%(what)s %(old)s → %(new)s") % {"what": what, "old": old, "new": new})
 
 
 def _percent(value: float | None) -> str | None:
     return None if value is None else f"{round(value * 100)} %"
+
+
+def count_edits(annotations: Iterable[Annotation]) -> None:
+    """Set `edits` on each annotation: how often its assessment was edited (or reverted),
+    from the journal, in one query. Creation, evidence and review steps are not edits."""
+    annotations = list(annotations)
+    counts = dict(
+        Entry.objects.filter(
+            kind="annotation",
+            object_id__in=[a.pk for a in annotations],
+            action__in=EDIT_ACTIONS,
+        )
+        .order_by()
+        .values_list("object_id")
+        .annotate(n=Count("id"))
+    )
+    for annotation in annotations:
+        annotation.edits = counts.get(annotation.pk, 0)
 
 
 def readable_events(entries: Iterable[dict]) -> list[dict]:
@@ -125,13 +212,13 @@ def readable_events(entries: Iterable[dict]) -> list[dict]:
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
         item["action_label"] = ACTION_LABELS.get(item["action"], item["action"])
         # What an object was created with: its values, not the empty ones.
-        item["changes"] = [
-            readable_change(change)
-            for change in item["changes"]
-            if change["from"] is not None or change["to"] not in ("", None, [])
-        ]
-        for change in item["changes"]:
-            change["field_label"] = FIELD_LABELS.get(change["field"], change["field"])
+        item["changes"] = readable_changes(
+            [
+                change
+                for change in item["changes"]
+                if change["from"] is not None or change["to"] not in ("", None, [])
+            ]
+        )
         shown.append(item)
     return shown
 

@@ -106,8 +106,8 @@ def test_makemessages_finds_no_string_missing_from_the_french_catalogue(tmp_path
 
 @pytest.fixture
 def newsroom(db, alice_journalist, erin_editor):
-    """The seed's claim, marked by Alice, annotated, edited twice and submitted (three
-    changes after its creation)."""
+    """The seed's claim, marked by Alice, annotated, edited twice and submitted (two edits
+    after its creation; submitting is no edit)."""
     TagFactory(slug="unverified", label="Unverified")
     capture = CaptureFactory(article__language="fr")
     claim = mark_sentence(alice_journalist, capture)
@@ -163,7 +163,7 @@ def test_annotation_cards_say_when_they_were_saved_in_french(client, newsroom, e
     client.force_login(erin_editor)
     html = french(client, f"/claims/{newsroom['claim'].pk}/")
     assert "enregistrée <time" in html and ">il y a " in html
-    assert "modifiée 3\xa0fois" in html or "modifiée 3 fois" in html
+    assert "modifiée deux fois" in html
     assert "Français" in html  # the article's language by its French name
 
 
@@ -233,7 +233,7 @@ def test_an_import_page_speaks_french(client, alice_journalist):
     client.force_login(alice_journalist)
     html = french(client, f"/imports/{job.pk}/")
     assert "Import en attente." in html and "Avancement\xa0:" in html
-    assert "En attente qu’un worker le lance" in html
+    assert "Votre import est dans la file d’attente." in html and "worker" not in html
     listing = french(client, "/imports/")
     assert "Mes imports" in listing and "2 entrées" in listing
     ImportJob.objects.filter(pk=job.pk).update(

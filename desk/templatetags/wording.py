@@ -1,5 +1,5 @@
 """Words for people instead of internal numbers and codes: `{% load wording %}` gives
-`{{ annotation.version|changes }}` ("changed twice"), `{{ code|language_name }}` ("French")
+`{{ annotation.edits|changes }}` ("changed twice"), `{{ code|language_name }}` ("French")
 `{{ annotation.updated_at|ago }}` ("3 minutes ago"), `{{ measure.reason|reason_text }}` and
 `{{ suggestion.reason|suggestion_reason }}`, each in the reader's language."""
 
@@ -20,10 +20,12 @@ register.filter("reason_text", reason_text)
 
 
 @register.filter
-def changes(version: int) -> str:
-    """How often an annotation was saved after it was created, from its version number: "not
-    changed since", "changed once", "changed twice", "changed 5 times"."""
-    count = max(int(version or 1) - 1, 0)
+def changes(edits: int | None) -> str:
+    """How often an annotation's assessment was edited since it was created (its `edits`,
+    counted from the journal by `publication.history.count_edits`; submitting, reviewing or
+    adding evidence is no edit): "not changed since", "changed once", "changed twice",
+    "changed 5 times"."""
+    count = max(int(edits or 0), 0)
     if count == 0:
         return pgettext("annotation", "not changed since")
     if count == 1:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.people import display_name
 from annotations import rules, visibility
 from annotations.filters import ArticleFilter, ClaimListFilter
 from annotations.models import Annotation, Appearance, AppearanceAnchor, Assignment, Claim, Tag
@@ -19,6 +20,7 @@ from desk.reader import (
     claim_status,
     claim_tag_labels,
     highlights_for,
+    leading_annotation,
     page_of,
     paragraphs,
     text_pages,
@@ -26,7 +28,7 @@ from desk.reader import (
 from desk.views import assigning
 from desk.views._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 from intelligence.analysis import analyse
-from publication.history import claim_history
+from publication.history import claim_history, count_edits
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -238,19 +240,39 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     claims = Claim.objects.visible_to(user).with_details(user).order_by("-updated_at", "-pk")
     filterset = ClaimListFilter(request.GET or None, queryset=claims, request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {"claim": c, "status": claim_status(c), "tags": claim_tag_labels(c)}
-        for c in page.object_list
-    ]
+    can_assign = rules.can_assign(user)
+    claims = list(page.object_list)
+    # Who was asked, for the editors who ask (one query for the page).
+    asked = assignees_of(claims) if can_assign else {}
+    rows = []
+    for claim in claims:
+        leading = leading_annotation(claim)
+        rows.append(
+            {
+                "claim": claim,
+                "status": claim_status(claim),
+                "tags": claim_tag_labels(claim),
+                "verdict": leading.get_verdict_display() if leading and leading.verdict else "",
+                "assignees": asked.get(claim.pk, []),
+            }
+        )
     context = {
         "filter": filterset,
         "page": page,
         "rows": rows,
         "query": query_without_page(request),
     }
-    if rules.can_assign(user):
+    if can_assign:
         context["assign_form"] = AssignForm()
     return render(request, "annotations/claim_list.html", context)
+
+
+def assignees_of(claims: list[Claim]) -> dict[int, list[str]]:
+    """The names of the people each claim is assigned to, by claim id."""
+    names: dict[int, list[str]] = {}
+    for assignment in Assignment.objects.filter(claim__in=claims).select_related("assignee"):
+        names.setdefault(assignment.claim_id, []).append(display_name(assignment.assignee))
+    return names
 
 
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -258,6 +280,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel for htmx requests."""
     user = request.user
     claim = visible_claim(user, pk, Claim.objects.with_details(user))
+    count_edits(claim.visible_annotations)
     # Retraction is public: whoever sees the claim sees that, and why, an assessment of it
     # was withdrawn (blind mode aside).
     retractions = (

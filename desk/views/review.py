@@ -25,6 +25,7 @@ from archive.validation import as_text
 from core.exceptions import PreconditionRequired
 from desk.forms import ReturnForm
 from desk.views._shared import PAGE_SIZE, STALE_MESSAGE, claim_url, next_url, visible_annotation
+from publication.history import count_edits
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -142,6 +143,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    count_edits(page.object_list)
     return render(
         request,
         "annotations/review_queue.html",

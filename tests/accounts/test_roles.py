@@ -70,3 +70,18 @@ def test_editor_publishes_only_a_submitted_annotation(alice_journalist, erin_edi
     ):
         annotation.status = status
         assert transitions.allowed(erin_editor, annotation, "publish") is allowed, status
+
+
+def test_the_seed_account_is_no_person_to_ask_or_count(db, alice_journalist):
+    """load_seeds' "claimdesk" account is staff, so it passed for an editor: it was offered in
+    "Ask for an opinion" and counted as an annotator."""
+    from django.core.management import call_command
+
+    from accounts.actors import SEED_ACCOUNT
+    from accounts.roles import journalists
+    from desk.forms import AssignForm
+
+    call_command("load_seeds", verbosity=0)
+    offered = {user.username for user in AssignForm().fields["assignees"].queryset}
+    assert SEED_ACCOUNT not in offered and "alice_journalist" in offered
+    assert SEED_ACCOUNT not in journalists().values_list("username", flat=True)

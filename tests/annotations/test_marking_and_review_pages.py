@@ -376,8 +376,9 @@ def test_review_queue_queries_do_not_grow_with_rows(
         )
     client.force_login(erin_editor)
     # session, user, the editor's groups, count, annotations with claim and author, tags,
-    # evidence, appearances with capture and article, and the navigation's count of what waits.
-    with django_assert_num_queries(9):
+    # evidence, appearances with capture and article, the journal's count of their edits, and
+    # the navigation's count of what waits.
+    with django_assert_num_queries(10):
         client.get("/review/")
 
 

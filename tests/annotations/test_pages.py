@@ -4,6 +4,7 @@ checked at 1 and at several rows for a constant number of queries."""
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -332,3 +333,53 @@ def test_pages_have_no_inline_scripts_styles_or_handlers(client, alice_journalis
             assert "src=" in script or "nonce=" in script, (url, script)
         assert not re.search(r"\sstyle=\"", html), url
         assert not re.search(r"\son[a-z]+=\"", html), url
+
+
+# The face (issue #24): what a newcomer found, checked without a browser.
+STYLESHEET = (settings.BASE_DIR / "static" / "css" / "claimdesk.css").read_text()
+
+
+def test_a_retracted_highlight_has_its_own_colour_and_a_place_in_the_legend(
+    client, alice_journalist
+):
+    """`status-retracted` had no style: the browser's yellow, easy to take for "awaiting
+    review", and no entry in the legend."""
+    capture = CaptureFactory()
+    annotated_claim(alice_journalist, capture=capture, status="retracted")
+    rule = re.search(r"mark\.status-retracted \{([^}]*)\}", STYLESHEET)
+    assert rule and "var(--retracted)" in rule.group(1)
+    assert re.search(r"--retracted: #[0-9a-f]{6}", STYLESHEET)
+    client.force_login(alice_journalist)
+    page = client.get(f"/articles/{capture.article_id}/").text
+    assert "hl status-retracted" in page
+    legend = page[page.index('class="legend') :]
+    assert '<span class="badge status-retracted">retracted</span>' in legend
+
+
+def test_the_navigation_has_at_most_six_entries_and_a_menu_for_the_rest(client, adam_admin):
+    client.force_login(adam_admin)
+    page = client.get("/").text
+    masthead = page[page.index('class="primary-nav"') : page.index('class="menu-panel"')]
+    entries = masthead.count("<li>") + masthead.count('<details class="menu"')
+    assert entries <= 6, entries
+    menu = page[page.index('class="menu-panel"') : page.index("</details>")]
+    for path in ("/articles/add/", "/imports/", "/agreement/", "/accounts/name/", "/admin/"):
+        assert f'href="{path}"' in menu, path
+
+
+def test_pages_have_a_favicon_and_a_wordmark_of_their_own(client):
+    page = client.get("/").text
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    assert 'src="/static/img/wordmark.svg"' in page
+    for name in ("favicon.svg", "wordmark.svg"):
+        assert (settings.BASE_DIR / "static" / "img" / name).read_text().startswith("<svg")
+
+
+def test_cancel_and_clear_links_look_like_the_buttons_beside_them(client, alice_journalist):
+    """They were plain links in the text's serif beside sans-serif buttons."""
+    capture = CaptureFactory()
+    client.force_login(alice_journalist)
+    claims = client.get("/claims/?q=raison").text
+    assert '<a class="button quiet" href="?">Clear</a>' in claims
+    mark = client.get(f"/articles/{capture.article_id}/mark/?capture={capture.pk}&start=0&end=5")
+    assert re.search(r'<a class="button quiet" href="[^"]+">Cancel</a>', mark.text)

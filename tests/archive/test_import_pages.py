@@ -54,7 +54,7 @@ def test_the_polled_part_updates_the_status_region_in_place(client, alice_journa
     assert 'hx-swap-oob="innerHTML">Import succeeded: 2 items done, 0 failed.</p>' in part
 
 
-def test_a_queued_job_says_it_waits_for_a_worker(client, alice_journalist):
+def test_a_queued_job_says_what_happens_next_not_a_command(client, alice_journalist):
     job = imports.create_import(
         actor=alice_journalist, inputs=imports.url_inputs(["https://example.org/a"])
     )
@@ -62,7 +62,8 @@ def test_a_queued_job_says_it_waits_for_a_worker(client, alice_journalist):
 
     page = client.get(f"/imports/{job.pk}/").text
 
-    assert "Waiting for a worker to start it" in page
+    assert "Your import is in the queue." in page and "you can leave this page" in page
+    assert "manage.py" not in page and "worker" not in page
     assert '<progress id="import-progress-bar" max="100">counting the items…</progress>' in page
 
 

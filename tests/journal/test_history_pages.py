@@ -15,7 +15,8 @@ def test_claim_page_shows_changes_readably_to_editors(client, erin_editor, story
     page = client.get(f"/claims/{story.claim_id}/").content.decode()
     assert 'id="history"' in page
     assert "60 % → 70 %" in page
-    assert "+no-source" in page and "−disputed" in page
+    assert '<ins class="tag">no-source</ins>' in page
+    assert '<del class="tag">disputed</del>' in page
     assert "<del>Draft thinking.</del>" in page or "<del>Draft thinking</del>" in page
 
 
@@ -54,3 +55,27 @@ def test_editor_retracts_from_the_claim_page(client, erin_editor, story):  # noq
     assert story.status == "retracted"
     page = client.get(f"/claims/{story.claim_id}/").content.decode()
     assert "retracted: Bad data." in page
+
+
+def test_history_speaks_in_sentences_without_field_names(client, erin_editor, story):  # noqa: F811
+    """Marking showed "start — → 1392", "anchoring score — → 1.0"; it reads as a sentence."""
+    client.force_login(erin_editor)
+    page = client.get(f"/claims/{story.claim_id}/").content.decode()
+    appearance = story.claim.appearances.get()
+    assert f"marked at characters {appearance.start}–{appearance.end}" in page
+    assert "confidence 60 % → 70 %" in page
+    assert "tags added:" in page and "tags removed:" in page
+    for internal in ("start", "anchoring score", "anchoring method", "— →", "→ —"):
+        assert internal not in _history_of(page), internal
+
+
+def _history_of(page: str) -> str:
+    return page[page.index('id="history"') :]
+
+
+def test_changed_counts_edits_only_from_the_journal(client, erin_editor, story):  # noqa: F811
+    """Created, edited once, submitted, published: version 4, but changed once."""
+    client.force_login(erin_editor)
+    page = client.get(f"/claims/{story.claim_id}/").content.decode()
+    assert story.version == 4
+    assert "changed once" in page and "changed 3 times" not in page

@@ -11,20 +11,18 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.actors import SEEDS
+from accounts.actors import SEED_ACCOUNT, SEEDS
 from annotations import services
 from annotations.models import Appearance, AppearanceAnchor, Tag, TagPattern
 from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
 from archive.models import Capture, text_sha256
 from archive.services import archive_article
 
-SYSTEM_USERNAME = "claimdesk"
-
 
 def system_user() -> User:
     """The account that owns seeded material: an admin no one can log in as."""
     user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
+        username=SEED_ACCOUNT,
         defaults={"is_staff": True, "first_name": "Claimdesk", "last_name": "seed"},
     )
     if created:

@@ -116,3 +116,37 @@ def test_the_agreement_page_survives_bad_filters(client, erin_editor, desk):
     client.force_login(erin_editor)
     for params in ({"created_after": "never"}, {"status": "nonsense"}, {"tag": "nope"}):
         assert client.get(AGREEMENT, params).status_code == 200
+
+
+def test_seeded_annotations_are_not_an_annotator(client, erin_editor, desk):
+    """The seed account's published example must not count as a person on the agreement
+    page: one seeded annotation on a claim ann and bea annotated leaves two annotators."""
+    from accounts.actors import SEED_ACCOUNT
+    from agreement import report
+    from annotations.models import Claim
+    from tests.annotations.agreement.conftest import annotate
+
+    seed = factories.UserFactory(username=SEED_ACCOUNT, is_staff=True)
+    annotate(desk[0], seed, "false", "0.900", status="published")
+    ratings = report.load(Claim.objects.all(), report.DEFAULT_STATUSES)
+    assert SEED_ACCOUNT not in ratings.coders
+    client.force_login(erin_editor)
+    page = client.get(AGREEMENT).content.decode()
+    assert f">{SEED_ACCOUNT}<" not in page and f'value="{SEED_ACCOUNT}"' not in page
+
+
+def test_agreement_page_explains_itself_and_labels_every_column_whole(client, erin_editor, desk):
+    """It sent editors to the README, cut "journalist" logins to "journalis" and filled the
+    κ matrix with "–"."""
+    from agreement import charts
+
+    client.force_login(erin_editor)
+    page = client.get(AGREEMENT).content.decode()
+    assert "README" not in page and "How to read these figures" in page
+    pairs = [{"a": "alice_journalist", "b": "bob_journalist", "units": 3, "kappa_verdict": None}]
+    chart = charts.heat_map(pairs)
+    assert chart["label"] >= charts.CHAR * len("alice_journalist")
+    # The last column's label, turned 45°, stays inside the drawing.
+    last = chart["rows"][-1]["x"]
+    assert last + 0.7 * charts.CHAR * len("bob_journalist") <= chart["width"]
+    assert {cell["text"] for cell in chart["cells"]} == {"3"}
