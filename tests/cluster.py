@@ -450,6 +450,15 @@ class Client:
     def get(self, server: str, path: str, **kwargs) -> httpx.Response:
         return self.request("GET", server, path, **kwargs)
 
+    def every_page(self, url: str) -> list[dict]:
+        """The results of a paged list, following its `next` links from `url` (absolute)."""
+        results = []
+        while url:
+            page = self.http.get(url, headers=self.headers).json()
+            results += page["results"]
+            url = page["next"]
+        return results
+
 
 _addresses = iter(range(1, 1_000_000))
 
@@ -745,7 +754,7 @@ def check_imports_survive_a_killed_worker(cluster: Cluster, world: World) -> Non
             report["progress"] == {"done": len(names), "total": len(names)},
             f"import {job}: progress {report['progress']}",
         )
-        items = report["items"]
+        items = journalist.every_page(report["items_url"] + "?page_size=100")
         expect(
             sorted(item["name"] for item in items) == sorted(names),
             f"import {job} reports other items than it was given",

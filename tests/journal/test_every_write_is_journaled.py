@@ -26,6 +26,10 @@ NOT_WRITES = {
     # Queues an import job; the articles it brings are written (and journaled) by
     # archive.services.archive_documents, which has its scenario.
     "archive.imports.create_import",
+    # The same for uploaded files (saved for the worker first), and the admin's "run again"
+    # of a finished import, which queues a copy of it.
+    "archive.imports.create_upload_import",
+    "archive.imports.run_import_again",
 }
 
 
