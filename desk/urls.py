@@ -23,6 +23,7 @@ urlpatterns = [
     path("assignments/<int:pk>/withdraw/", assigning.unassign, name="unassign"),
     path("agreement/", agreement.agreement, name="agreement"),
     path("tags/", tags.tag_list, name="tag-list"),
+    path("tags/<slug:slug>/translations/", tags.translations_set, name="tag-translations"),
     path("tags/<slug:slug>/patterns/", tags.pattern_add, name="tag-pattern-add"),
     path(
         "tags/<slug:slug>/patterns/<int:pk>/remove/",

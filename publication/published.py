@@ -35,7 +35,7 @@ COPY_FROM = 100
 # The fields of a tag, an article and a source that a claim's representation shows (as the
 # journal names them): a change to any other field refreshes nothing.
 SHOWN_FIELDS = {
-    "tag": {"slug", "label"},
+    "tag": {"slug", "label", "labels"},
     "article": {"title", "url", "language", "published_at", "source"},
     "source": {"slug", "name", "country"},
 }

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from accounts import roles
-from annotations.models import Annotation, Appearance, Claim, Evidence
+from annotations.models import Annotation, Appearance, Claim, Evidence, in_every_language
 
 # Where evidence documents are stored, for their URLs.
 DOCUMENTS = Evidence._meta.get_field("document").storage
@@ -20,7 +20,7 @@ DOCUMENTS = Evidence._meta.get_field("document").storage
 ARTICLE = "capture__article__"
 SOURCE = ARTICLE + "source__"
 
-TAG_FIELDS = ("slug", "label")
+TAG_FIELDS = ("slug", "label", "labels")
 EVIDENCE_FIELDS = (
     "id",
     "annotation_id",
@@ -129,8 +129,12 @@ def article_brief(row: Mapping, prefix: str = "") -> dict:
     }
 
 
-def tag(row: Mapping) -> dict:
-    return {"slug": row["slug"], "label": row["label"]}
+def tag(row: Mapping, prefix: str = "") -> dict:
+    return {
+        "slug": row[prefix + "slug"],
+        "label": row[prefix + "label"],
+        "labels": in_every_language(row[prefix + "label"], row[prefix + "labels"]),
+    }
 
 
 def evidence(row: Mapping) -> dict:
@@ -234,9 +238,7 @@ def add_tags_and_evidence(annotations: Mapping[int, dict]) -> None:
         .order_by("tag__category", "tag__label")
         .values("annotation_id", *(f"tag__{name}" for name in TAG_FIELDS))
     ):
-        annotations[row["annotation_id"]]["tags"].append(
-            {name: row[f"tag__{name}"] for name in TAG_FIELDS}
-        )
+        annotations[row["annotation_id"]]["tags"].append(tag(row, "tag__"))
     for row in (
         Evidence.objects.alive()
         .filter(annotation_id__any=annotations)

@@ -146,7 +146,7 @@ def _suggestion_context(analysis) -> dict:
     if analysis is None or not (analysis.suggestions or analysis.tags):
         return {"suggestions": [], "capture_tags": []}
     slugs = {slug for s in analysis.suggestions for slug in s.tags} | set(analysis.tags)
-    labels = dict(Tag.objects.filter(slug__in=slugs).values_list("slug", "label"))
+    labels = {tag.slug: tag.label_in() for tag in Tag.objects.filter(slug__in=slugs)}
     return {
         "suggestions": [(s, [labels.get(t, t) for t in s.tags]) for s in analysis.suggestions],
         "capture_tags": [(slug, labels.get(slug, slug)) for slug in analysis.tags],

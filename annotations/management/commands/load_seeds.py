@@ -17,6 +17,7 @@ from annotations.models import Appearance, AppearanceAnchor, Tag, TagPattern
 from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
 from archive.models import Capture, text_sha256
 from archive.services import archive_article
+from journal import services as journal
 
 SYSTEM_USERNAME = "claimdesk"
 
@@ -31,6 +32,27 @@ def system_user() -> User:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def add_translations(tag: Tag, item: dict) -> None:
+    """Give a tag seeded before the vocabulary was translated the seed's translations for
+    the languages it has none in (never replacing an editor's), journaled as the seeds'."""
+    before = {"labels": dict(tag.labels), "descriptions": dict(tag.descriptions)}
+    after = {
+        field: item.get(field, {}) | before[field] for field in ("labels", "descriptions")
+    }
+    if after == before:
+        return
+    tag.labels, tag.descriptions = after["labels"], after["descriptions"]
+    tag.save(update_fields=["labels", "descriptions", "updated_at"])
+    journal.record(
+        actor=SEEDS,
+        kind="tag",
+        object_id=tag.pk,
+        public=True,
+        action="edited",
+        changes=journal.changes(before, after),
+    )
 
 
 def loaded_capture(location: str, text: str) -> Capture | None:
@@ -97,10 +119,14 @@ class Command(BaseCommand):
                 defaults={
                     "label": item["label"],
                     "description": item.get("description", ""),
+                    "labels": item.get("labels", {}),
+                    "descriptions": item.get("descriptions", {}),
                     "category": item.get("category", ""),
                 },
             )
             counts["tags"] += created
+            if not created:
+                add_translations(tag, item)
             for language, phrases in item.get("patterns", {}).items():
                 for phrase in phrases:
                     # get_or_create: the seeded patterns are a starting set editors extend.
