@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0011_appearance_reanchoring'),
+        ("annotations", "0011_appearance_reanchoring"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tag',
-            name='descriptions',
-            field=models.JSONField(blank=True, default=dict, help_text='The description in the other interface languages.'),
+            model_name="tag",
+            name="descriptions",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="The description in the other interface languages.",
+            ),
         ),
         migrations.AddField(
-            model_name='tag',
-            name='labels',
-            field=models.JSONField(blank=True, default=dict, help_text='The label in the other interface languages.'),
+            model_name="tag",
+            name="labels",
+            field=models.JSONField(
+                blank=True, default=dict, help_text="The label in the other interface languages."
+            ),
         ),
     ]

@@ -38,9 +38,7 @@ def add_translations(tag: Tag, item: dict) -> None:
     """Give a tag seeded before the vocabulary was translated the seed's translations for
     the languages it has none in (never replacing an editor's), journaled as the seeds'."""
     before = {"labels": dict(tag.labels), "descriptions": dict(tag.descriptions)}
-    after = {
-        field: item.get(field, {}) | before[field] for field in ("labels", "descriptions")
-    }
+    after = {field: item.get(field, {}) | before[field] for field in ("labels", "descriptions")}
     if after == before:
         return
     tag.labels, tag.descriptions = after["labels"], after["descriptions"]
