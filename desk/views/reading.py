@@ -6,6 +6,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Su
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -27,6 +28,7 @@ from desk.views import assigning
 from desk.views._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 from intelligence.analysis import analyse
 from publication.history import claim_history
+from publication.public import claim_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -290,4 +292,24 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "annotations/claim_detail.html"
     if request.htmx:
         template += "#claim-panel"
+    else:
+        context.update(_public_head(claim.pk))
     return render(request, template, context)
+
+
+def _public_head(claim_id: int) -> dict:
+    """The page's canonical link, summary, Open Graph data and ClaimReview, when anonymous
+    readers may see the claim (three queries)."""
+    public = claim_page(claim_id)
+    if public is None:
+        return {}
+    text = Truncator(public.claim["text"]).chars(150)
+    if public.verdicts:
+        names = ", ".join(str(Annotation.Verdict(code).label) for code in public.verdicts)
+        description = _("Fact-check of the claim “%(claim)s”: %(verdicts)s.") % {
+            "claim": text,
+            "verdicts": names,
+        }
+    else:
+        description = _("The claim “%(claim)s”, with its published assessments.") % {"claim": text}
+    return {"public": public, "description": description}

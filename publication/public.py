@@ -1,0 +1,47 @@
+"""What the public record tells readers and search engines about a claim's page: its
+canonical address (from CLAIMDESK_PUBLIC_URL), its ClaimReview JSON-LD (the API's, built by
+the same code from the anonymous representation) and a one-line summary of its verdicts.
+
+Read from the published read model, so a claim an anonymous reader may not see has none."""
+
+from dataclasses import dataclass
+
+import orjson
+from django.urls import reverse
+
+from annotations.models import Annotation
+from publication import jsonld, published
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    canonical: str  # the page's one public address
+    claim: dict  # the anonymous representation
+    claim_review: dict  # the JSON-LD graph (empty when nothing has a published verdict)
+    verdicts: list[str]  # the published verdicts' codes, oldest first, once each
+
+
+def canonical_url(path: str) -> str:
+    return jsonld.Links.public().absolute(path)
+
+
+def claim_page(claim_id: int) -> ClaimPage | None:
+    """The public facts of claim `claim_id`'s page, or None when anonymous readers may not see
+    it: three queries (the stored document; the articles' authors and the reviewers' names
+    for the ClaimReview)."""
+    document = published.stored_documents([claim_id]).get(claim_id)
+    if document is None:
+        return None
+    claim = orjson.loads(document)
+    links = jsonld.Links.public()
+    verdicts = [
+        annotation["verdict"]
+        for annotation in claim["annotations"]
+        if annotation["status"] == Annotation.Status.PUBLISHED and annotation["verdict"]
+    ]
+    return ClaimPage(
+        canonical=links.absolute(reverse("annotations:claim-detail", args=[claim_id])),
+        claim=claim,
+        claim_review=jsonld.claim_reviews(claim, links),
+        verdicts=list(dict.fromkeys(verdicts)),
+    )
