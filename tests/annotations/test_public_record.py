@@ -184,7 +184,9 @@ def test_the_claim_page_summarises_the_claim_and_its_verdict_for_sharing(client,
     french = Head(client.get(f"/claims/{claim.pk}/", **FRENCH).text).metas
 
     assert english["description"] == [f"Fact-check of the claim “{claim.text}”: false."]
-    assert french["description"] == [f"Vérification de l’affirmation « {claim.text} » : faux."]
+    assert french["description"] == [
+        f"Vérification de l’affirmation «\xa0{claim.text}\xa0»\xa0: faux."
+    ]
     assert english["og:type"] == ["article"]
     assert english["og:title"] == english["twitter:title"] == [claim.text]
     assert english["og:description"] == english["twitter:description"]
@@ -305,7 +307,7 @@ def test_the_corrections_page_shows_each_with_its_reason_and_a_link_to_the_claim
 
 def test_the_corrections_page_speaks_french(client, corrected):
     page = client.get("/corrections/", **FRENCH).text
-    assert "Rectificatifs" in page and "Motif : Source misread" in page and "Retiré" in page
+    assert "Rectificatifs" in page and "Motif\xa0: Source misread" in page and "Retiré" in page
 
 
 def test_the_corrections_page_is_paged_in_constant_queries(
