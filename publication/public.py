@@ -7,9 +7,12 @@ Read from the published read model, so a claim an anonymous reader may not see h
 from dataclasses import dataclass
 
 import orjson
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from annotations.models import Annotation
+from journal.models import Entry
 from publication import jsonld, published
 
 
@@ -45,3 +48,36 @@ def claim_page(claim_id: int) -> ClaimPage | None:
         claim_review=jsonld.claim_reviews(claim, links),
         verdicts=list(dict.fromkeys(verdicts)),
     )
+
+
+def claim_pages():
+    """The claims with a public page (those the read model holds: a withdrawn claim has
+    none), oldest first, as rows of `pk`, `updated_at` and `last_change` (the time of their
+    last public journal entry): one query."""
+    last_change = (
+        Entry.objects.filter(claim_id=OuterRef("pk"), public=True).order_by("-at").values("at")[:1]
+    )
+    return (
+        published.claims()
+        .annotate(last_change=Subquery(last_change))
+        .order_by("pk")
+        .values("pk", "updated_at", "last_change")
+    )
+
+
+def fact_checks(*, tag: str = "", language: str = ""):
+    """The published assessments anonymous readers see, newest first, with their claims and
+    authors, and their tags prefetched (two queries); `tag` (a slug) and `language` (the
+    claim's) narrow them."""
+    assessments = (
+        Annotation.objects.visible_to(AnonymousUser())
+        .filter(claim__in=published.claims().values("pk"))
+        .select_related("claim", "author")
+        .prefetch_related("tags")
+        .order_by("-published_at", "-pk")
+    )
+    if tag:
+        assessments = assessments.filter(tags__slug=tag)
+    if language:
+        assessments = assessments.filter(claim__language=language)
+    return assessments

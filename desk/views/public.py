@@ -5,11 +5,9 @@ robots.txt. Every address they give is absolute from CLAIMDESK_PUBLIC_URL."""
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,12 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from annotations.models import Annotation
 from archive.models import LANGUAGE_CHOICES
 from desk.views._shared import PAGE_SIZE, claim_url, query_without_page
-from journal.models import Entry
-from publication import corrections, published
-from publication.public import canonical_url
+from publication import corrections
+from publication.public import canonical_url, claim_pages, fact_checks
 
 # Items in each Atom feed: the newest.
 FEED_SIZE = 50
@@ -134,20 +130,7 @@ class ClaimsFeed(Feed):
         return canonical_url(reverse("annotations:claims-feed"))
 
     def items(self, narrowed):
-        """Two queries whatever the number of items: the assessments with their claims and
-        authors, then their tags."""
-        assessments = (
-            Annotation.objects.visible_to(AnonymousUser())
-            .filter(claim__in=published.claims().values("pk"))
-            .select_related("claim", "author")
-            .prefetch_related("tags")
-            .order_by("-published_at", "-pk")
-        )
-        if narrowed["tag"]:
-            assessments = assessments.filter(tags__slug=narrowed["tag"])
-        if narrowed["language"]:
-            assessments = assessments.filter(claim__language=narrowed["language"])
-        return assessments[:FEED_SIZE]
+        return fact_checks(**narrowed)[:FEED_SIZE]
 
     def item_title(self, annotation):
         return Truncator(annotation.claim.text).chars(150)
@@ -179,17 +162,7 @@ class ClaimSitemap(Sitemap):
     leaves), each with the time of its last public change."""
 
     def items(self):
-        last_change = (
-            Entry.objects.filter(claim_id=OuterRef("pk"), public=True)
-            .order_by("-at")
-            .values("at")[:1]
-        )
-        return (
-            published.claims()
-            .annotate(last_change=Subquery(last_change))
-            .order_by("pk")
-            .values("pk", "updated_at", "last_change")
-        )
+        return claim_pages()
 
     def location(self, item):
         return claim_url(item["pk"])

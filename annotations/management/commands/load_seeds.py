@@ -17,7 +17,6 @@ from annotations.models import Appearance, AppearanceAnchor, Tag, TagPattern
 from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
 from archive.models import Capture, text_sha256
 from archive.services import archive_article
-from journal import services as journal
 
 SYSTEM_USERNAME = "claimdesk"
 
@@ -34,22 +33,22 @@ def system_user() -> User:
     return user
 
 
-def add_translations(tag: Tag, item: dict) -> None:
+def add_translations(owner: User, tag: Tag, item: dict) -> None:
     """Give a tag seeded before the vocabulary was translated the seed's translations for
-    the languages it has none in (never replacing an editor's), journaled as the seeds'."""
-    before = {"labels": dict(tag.labels), "descriptions": dict(tag.descriptions)}
-    after = {field: item.get(field, {}) | before[field] for field in ("labels", "descriptions")}
-    if after == before:
+    the languages it has none in (never replacing an editor's), through the tag service."""
+    labels = item.get("labels", {}) | tag.labels
+    descriptions = item.get("descriptions", {}) | tag.descriptions
+    if (labels, descriptions) == (tag.labels, tag.descriptions):
         return
-    tag.labels, tag.descriptions = after["labels"], after["descriptions"]
-    tag.save(update_fields=["labels", "descriptions", "updated_at"])
-    journal.record(
-        actor=SEEDS,
-        kind="tag",
-        object_id=tag.pk,
-        public=True,
-        action="edited",
-        changes=journal.changes(before, after),
+    services.save_tag(
+        user=owner,
+        tag=tag,
+        slug=tag.slug,
+        label=tag.label,
+        description=tag.description,
+        category=tag.category,
+        labels=labels,
+        descriptions=descriptions,
     )
 
 
@@ -124,7 +123,7 @@ class Command(BaseCommand):
             )
             counts["tags"] += created
             if not created:
-                add_translations(tag, item)
+                add_translations(owner, tag, item)
             for language, phrases in item.get("patterns", {}).items():
                 for phrase in phrases:
                     # get_or_create: the seeded patterns are a starting set editors extend.
