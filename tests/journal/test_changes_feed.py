@@ -128,7 +128,22 @@ def test_a_tag_relabelled_changes_the_claims_it_is_on(api, capture, alice_journa
     _, since = read_all(api)
     services.save_tag(user=erin_editor, tag=tag, slug="disputed", label="Contested")
     [change] = read_all(api, since)[0]
-    assert change["claim"]["annotations"][0]["tags"] == [{"slug": "disputed", "label": "Contested"}]
+    assert change["claim"]["annotations"][0]["tags"] == [
+        {"slug": "disputed", "label": "Contested", "labels": {"en": "Contested"}}
+    ]
+
+
+def test_a_tag_translated_changes_the_claims_it_is_on(api, capture, alice_journalist, erin_editor):
+    tag = TagFactory(slug="disputed", label="Disputed")
+    claim = mark(alice_journalist, capture, capture.text.split(".")[0])
+    publish(claim, alice_journalist, erin_editor, tags=["disputed"])
+    _, since = read_all(api)
+    services.save_tag(
+        user=erin_editor, tag=tag, slug="disputed", label="Disputed", labels={"fr": "Contesté"}
+    )
+    [change] = read_all(api, since)[0]
+    [shown] = change["claim"]["annotations"][0]["tags"]
+    assert shown["labels"] == {"en": "Disputed", "fr": "Contesté"}
 
 
 def test_nothing_new_keeps_the_position_and_says_no_more(api):
