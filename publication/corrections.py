@@ -50,7 +50,7 @@ def entries():
 
 
 def kind_of(entry: Mapping) -> str:
-    """ "retracted", "removed" or "corrected"."""
+    """Which correction an entry is: one of "retracted", "removed" or "corrected"."""
     return WITHDRAWALS.get((entry["kind"], entry["action"]), "corrected")
 
 

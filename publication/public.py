@@ -1,6 +1,7 @@
-"""What the public record tells readers and search engines about a claim's page: its
-canonical address (from CLAIMDESK_PUBLIC_URL), its ClaimReview JSON-LD (the API's, built by
-the same code from the anonymous representation) and a one-line summary of its verdicts.
+"""What the public record tells readers and search engines: a claim page's canonical address
+(from CLAIMDESK_PUBLIC_URL), its ClaimReview JSON-LD (the API's, built by the same code from
+the anonymous representation) and its verdicts; the claims with a public page (the sitemap);
+the published fact-checks (the Atom feed).
 
 Read from the published read model, so a claim an anonymous reader may not see has none."""
 
