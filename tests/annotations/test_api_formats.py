@@ -307,14 +307,7 @@ def test_claim_review_rates_verdicts_and_names_the_outlet(api, alice_journalist)
     )
     claim = ClaimFactory(claimant="Ministry of Defence", language="en")
     factories.AppearanceFactory(claim=claim, capture=capture)
-    AnnotationFactory(
-        claim=claim,
-        author=alice_journalist,
-        status=Annotation.Status.PUBLISHED,
-        published_at=timezone.now(),
-        verdict=Annotation.Verdict.FALSE,
-    )
-    [review] = api.get(f"/api/claims/{claim.pk}/claimreview/").json()["@graph"]
+    [review] = _false_verdict_review(api, claim, alice_journalist)
     assert review["reviewRating"]["ratingValue"] == 1
     assert review["reviewRating"]["alternateName"] == "False"
     assert review["itemReviewed"]["author"] == {"@type": "Thing", "name": "Ministry of Defence"}
@@ -409,12 +402,17 @@ def test_claim_review_names_the_verdict_in_the_claims_language_when_the_interfac
     api, alice_journalist, language, name
 ):
     claim = ClaimFactory(language=language)
+    [review] = _false_verdict_review(api, claim, alice_journalist)
+    assert review["reviewRating"]["alternateName"] == name
+
+
+def _false_verdict_review(api, claim, author) -> list[dict]:
+    """The ClaimReview graph of `claim` once `author`'s "false" verdict on it is published."""
     AnnotationFactory(
         claim=claim,
-        author=alice_journalist,
+        author=author,
         status=Annotation.Status.PUBLISHED,
         published_at=timezone.now(),
         verdict=Annotation.Verdict.FALSE,
     )
-    [review] = api.get(f"/api/claims/{claim.pk}/claimreview/").json()["@graph"]
-    assert review["reviewRating"]["alternateName"] == name
+    return api.get(f"/api/claims/{claim.pk}/claimreview/").json()["@graph"]

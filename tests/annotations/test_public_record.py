@@ -391,17 +391,6 @@ def test_the_claims_feed_narrows_by_tag_and_language(client, fact_check):
     assert titles("language=en") == []
 
 
-@pytest.mark.parametrize("count", [1, 8])
-def test_the_claims_feed_costs_the_same_queries_whatever_its_length(
-    client, count, django_assert_num_queries
-):
-    factories.annotated_claims(count)
-    # The assessments with their claims and authors; their tags.
-    with django_assert_num_queries(2):
-        response = client.get("/claims.atom")
-    assert response.content.count(b"<entry>") == count * 3
-
-
 # Sitemap and robots.txt
 
 
@@ -421,15 +410,19 @@ def test_the_sitemap_lists_published_claim_pages_with_their_last_change(client, 
     assert urls[f"{PUBLIC}/claims/{reworded.pk}/"].text == reworded.updated_at.date().isoformat()
 
 
+# The claims feed: the assessments with their claims and authors, then their tags. The
+# sitemap: the count (for its pages), then the claims with their last public change.
+@pytest.mark.parametrize(
+    ("path", "item", "per_claim"), [("/claims.atom", b"<entry>", 3), ("/sitemap.xml", b"<url>", 1)]
+)
 @pytest.mark.parametrize("count", [1, 8])
-def test_the_sitemap_costs_the_same_queries_whatever_its_length(
-    client, count, django_assert_num_queries
+def test_the_feed_and_the_sitemap_cost_the_same_queries_whatever_their_length(
+    client, path, item, per_claim, count, django_assert_num_queries
 ):
     factories.annotated_claims(count)
-    # The count (for the sitemap's pages) and the claims with their last public change.
     with django_assert_num_queries(2):
-        response = client.get("/sitemap.xml")
-    assert response.content.count(b"<url>") == count
+        response = client.get(path)
+    assert response.content.count(item) == count * per_claim
 
 
 def test_robots_txt_names_the_sitemap(client):
