@@ -35,7 +35,7 @@ class TagAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["label", "slug", "category"]
     list_filter = ["category"]
     search_fields = ["label", "slug", "description"]
-    fields = ["slug", "label", "description", "category"]
+    fields = ["slug", "label", "description", "labels", "descriptions", "category"]
     prepopulated_fields = {"slug": ["label"]}
 
     def create(self, request, data):

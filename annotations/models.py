@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from rapidfuzz import fuzz
 
 from accounts import roles
@@ -26,12 +26,33 @@ from . import (
 from .search import search_claims
 
 
+def translated(default: str, translations: dict, language: str | None = None) -> str:
+    """`default` (the interface's default language's text) in `language` (the active one if
+    None): its entry in `translations` when there is one."""
+    language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return translations.get(language) or default
+
+
+def in_every_language(default: str, translations: dict) -> dict[str, str]:
+    """The default language's text and its translations, by language code: the default
+    first, then the others in code order (the same bytes whatever the database)."""
+    return {settings.LANGUAGE_CODE: default} | dict(sorted(translations.items()))
+
+
 class Tag(TimestampedModel):
-    """A term of the shared vocabulary, curated by editors."""
+    """A term of the shared vocabulary, curated by editors. `label` and `description` are in
+    the interface's default language (English); `labels` and `descriptions` hold their
+    translations into the other interface languages, by language code ({"fr": "…"})."""
 
     slug = models.SlugField(max_length=100, unique=True)
     label = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
+    labels = models.JSONField(
+        default=dict, blank=True, help_text="The label in the other interface languages."
+    )
+    descriptions = models.JSONField(
+        default=dict, blank=True, help_text="The description in the other interface languages."
+    )
     category = models.CharField(
         max_length=100, blank=True, help_text="Groups related tags, e.g. “sourcing”."
     )
@@ -43,7 +64,46 @@ class Tag(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return self.label_in()
+
+    def clean(self):
+        super().clean()
+        others = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
+        for field, longest in (("labels", 200), ("descriptions", None)):
+            value = getattr(self, field)
+            if not isinstance(value, dict):
+                raise ValidationError({field: gettext("Give an object of texts by language code.")})
+            for language, text in value.items():
+                if language not in others:
+                    raise ValidationError(
+                        {
+                            field: gettext(
+                                "“%(language)s” is not an interface language to translate into; "
+                                "use one of %(languages)s."
+                            )
+                            % {"language": language, "languages": ", ".join(sorted(others))}
+                        }
+                    )
+                if not isinstance(text, str) or not text.strip():
+                    raise ValidationError(
+                        {field: gettext("Give a text for “%(language)s”.") % {"language": language}}
+                    )
+                if longest and len(text) > longest:
+                    raise ValidationError(
+                        {
+                            field: gettext(
+                                "The “%(language)s” text is longer than %(longest)s characters."
+                            )
+                            % {"language": language, "longest": longest}
+                        }
+                    )
+
+    def label_in(self, language: str | None = None) -> str:
+        """The label in `language` (the active one if None), else the default one."""
+        return translated(self.label, self.labels, language)
+
+    def description_in(self, language: str | None = None) -> str:
+        return translated(self.description, self.descriptions, language)
 
 
 # How many of the quote's longest words `similar_to` looks for, and how many candidates

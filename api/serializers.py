@@ -7,7 +7,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations import transitions
-from annotations.models import Annotation, Appearance, Claim, Evidence, Tag, TagPattern
+from annotations.models import (
+    Annotation,
+    Appearance,
+    Claim,
+    Evidence,
+    Tag,
+    TagPattern,
+    in_every_language,
+)
 from archive.models import Capture
 from archive.serializers import ArticleBriefSerializer
 from core.api.schema import ID_SCHEMA
@@ -47,15 +55,44 @@ class IdField(serializers.PrimaryKeyRelatedField):
 
 
 class TagSerializer(serializers.ModelSerializer):
+    labels = serializers.SerializerMethodField(
+        help_text="The label by interface language code, the default language's first."
+    )
+    descriptions = serializers.SerializerMethodField(
+        help_text="The description by interface language code, the default language's first."
+    )
+
     class Meta:
         model = Tag
-        fields = ["slug", "label", "description", "category", "created_at", "updated_at"]
+        fields = [
+            "slug",
+            "label",
+            "labels",
+            "description",
+            "descriptions",
+            "category",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_labels(self, tag: Tag) -> dict[str, str]:
+        return in_every_language(tag.label, tag.labels)
+
+    def get_descriptions(self, tag: Tag) -> dict[str, str]:
+        return in_every_language(tag.description, tag.descriptions)
 
 
 class TagBriefSerializer(serializers.ModelSerializer):
+    labels = serializers.SerializerMethodField(
+        help_text="The label by interface language code, the default language's first."
+    )
+
     class Meta:
         model = Tag
-        fields = ["slug", "label"]
+        fields = ["slug", "label", "labels"]
+
+    def get_labels(self, tag: Tag) -> dict[str, str]:
+        return in_every_language(tag.label, tag.labels)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -325,11 +362,22 @@ class EvidenceCreateSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _translations(what: str) -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=f"The {what} by interface language code; in a PATCH, only the languages "
+        "named change, and a blank text removes that translation.",
+    )
+
+
 class TagWriteSerializer(StrictInputMixin, serializers.Serializer):
     slug = serializers.SlugField(max_length=100)
     label = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    labels = _translations("label")
+    descriptions = _translations("description")
 
 
 class TagUpdateSerializer(StrictInputMixin, serializers.Serializer):
@@ -337,6 +385,8 @@ class TagUpdateSerializer(StrictInputMixin, serializers.Serializer):
     label = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    labels = _translations("label")
+    descriptions = _translations("description")
 
 
 class TagPatternSerializer(serializers.ModelSerializer):

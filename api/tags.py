@@ -49,12 +49,16 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         tag = self.get_object()
         serializer = TagUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        changes = serializer.validated_data
         fields = {
             "slug": tag.slug,
             "label": tag.label,
             "description": tag.description,
             "category": tag.category,
-            **serializer.validated_data,
+            **changes,
+            # Translations change per language: the languages not named keep theirs.
+            "labels": tag.labels | changes.get("labels", {}),
+            "descriptions": tag.descriptions | changes.get("descriptions", {}),
         }
         tag = services.save_tag(user=request.user, tag=tag, **fields)
         return Response(TagSerializer(tag).data)

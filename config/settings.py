@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
@@ -322,6 +323,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = CLAIMDESK_IMPORT_MAX_FILES
 CLAIMDESK_IMPORT_DIR = Path(os.environ.get("CLAIMDESK_IMPORT_DIR", MEDIA_ROOT / "imports"))
 
 # Languages the archive recognises for articles and claims (ISO 639-1), in the order offered.
+# The site's public address (scheme, host, and a path prefix if any), from which the public
+# pages' canonical links, embedded ClaimReview, feeds and sitemap name their pages: readers and
+# search engines must see one address whatever host a request came through.
+_first_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host != "*"), "")
+CLAIMDESK_PUBLIC_URL = os.environ.get("CLAIMDESK_PUBLIC_URL", "").rstrip("/") or (
+    f"https://{_first_host}" if _first_host and not (DEBUG or TESTING) else "http://127.0.0.1:8000"
+)
 CLAIMDESK_LANGUAGES = env_list("CLAIMDESK_LANGUAGES", "fr,en,ru,uk,de,es,kk,ky")
 # Re-anchoring: the least similarity (0–1) at which a reworded quote is still the same claim.
 CLAIMDESK_ANCHOR_THRESHOLD = env_number("CLAIMDESK_ANCHOR_THRESHOLD", 0.75)

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from api.linked_data import claimdesk_context
 from desk.views.people import your_name
+from desk.views.public import SITEMAPS, robots_txt
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,6 +17,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("api.urls")),
     path("ns/claimdesk.jsonld", claimdesk_context, name="claimdesk-context"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("archive.urls")),
     path("", include("desk.urls")),
 ]

@@ -6,8 +6,9 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language_info, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -116,7 +117,7 @@ class AnnotationForm(forms.Form):
             del self.fields["reason"]
         tags = list(Tag.objects.all())
         # One query for the vocabulary, reused for the choices and the picker.
-        self.fields["tags"].choices = [(t.slug, t.label) for t in tags]
+        self.fields["tags"].choices = [(t.slug, t.label_in()) for t in tags]
         self.vocabulary = tags
 
     def selected_tags(self) -> set[str]:
@@ -260,3 +261,45 @@ class TagPatternForm(forms.Form):
         max_length=300,
         help_text=_("Matched on lemmas: “aucune raison officielle” also matches its inflections."),
     )
+
+
+class TagTranslationsForm(forms.Form):
+    """A tag's label and description in each interface language other than the default one
+    (`label_fr`, `description_fr`), as the tag page sets them; blank removes a translation."""
+
+    def __init__(self, *args, tag: Tag, **kwargs):
+        kwargs.setdefault("initial", {})
+        for language in translation_languages():
+            kwargs["initial"].setdefault(f"label_{language}", tag.labels.get(language, ""))
+            kwargs["initial"].setdefault(
+                f"description_{language}", tag.descriptions.get(language, "")
+            )
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+        for language in translation_languages():
+            name = get_language_info(language)["name_translated"]
+            self.fields[f"label_{language}"] = forms.CharField(
+                label=gettext("Label in %(language)s") % {"language": name},
+                max_length=200,
+                required=False,
+            )
+            self.fields[f"description_{language}"] = forms.CharField(
+                label=gettext("Description in %(language)s") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The service's `labels` and `descriptions` from the cleaned data."""
+        return {
+            field + "s": {
+                language: self.cleaned_data[f"{field}_{language}"]
+                for language in translation_languages()
+            }
+            for field in ("label", "description")
+        }
+
+
+def translation_languages() -> list[str]:
+    """The interface languages a tag's label and description are translated into."""
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]

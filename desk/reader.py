@@ -63,9 +63,10 @@ def claim_status(claim: Claim) -> str:
 
 
 def claim_tag_labels(claim: Claim) -> list[str]:
-    """The tag labels of the claim's leading annotation (the one its status comes from)."""
+    """The tag labels of the claim's leading annotation (the one its status comes from), in
+    the active language."""
     leading = leading_annotation(claim)
-    return [tag.label for tag in leading.tags.all()] if leading else []
+    return [tag.label_in() for tag in leading.tags.all()] if leading else []
 
 
 @dataclass

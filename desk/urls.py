@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from desk.views import agreement, annotating, assigning, marking, reading, review, suggestions, tags
+from desk.views import (
+    agreement,
+    annotating,
+    assigning,
+    marking,
+    public,
+    reading,
+    review,
+    suggestions,
+    tags,
+)
 
 app_name = "annotations"
 
@@ -15,6 +25,9 @@ urlpatterns = [
     path("articles/<int:pk>/history/", reading.capture_history, name="capture-history"),
     path("claims/", reading.claim_list, name="claim-list"),
     path("claims/<int:pk>/", reading.claim_detail, name="claim-detail"),
+    path("claims.atom", public.ClaimsFeed(), name="claims-feed"),
+    path("corrections/", public.corrections_log, name="corrections"),
+    path("corrections.atom", public.CorrectionsFeed(), name="corrections-feed"),
     path("claims/<int:pk>/annotate/", annotating.annotate, name="annotate"),
     path("annotations/<int:pk>/edit/", annotating.annotation_edit, name="annotation-edit"),
     path("annotations/<int:pk>/evidence/", annotating.evidence_add, name="evidence-add"),
@@ -23,6 +36,7 @@ urlpatterns = [
     path("assignments/<int:pk>/withdraw/", assigning.unassign, name="unassign"),
     path("agreement/", agreement.agreement, name="agreement"),
     path("tags/", tags.tag_list, name="tag-list"),
+    path("tags/<slug:slug>/translations/", tags.translations_set, name="tag-translations"),
     path("tags/<slug:slug>/patterns/", tags.pattern_add, name="tag-pattern-add"),
     path(
         "tags/<slug:slug>/patterns/<int:pk>/remove/",

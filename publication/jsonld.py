@@ -12,8 +12,10 @@ article's authors).
 
 from collections.abc import Iterable, Mapping
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
 from annotations.models import Annotation, Evidence
 from archive.models import Article
@@ -42,12 +44,20 @@ def claimdesk_context(vocabulary: str) -> dict:
 
 
 class Links:
-    """Absolute IRIs of this server's resources for one request."""
+    """Absolute IRIs of this server's resources: as the request reached it, or (`base`, for
+    what the public pages embed) from the site's public address, CLAIMDESK_PUBLIC_URL."""
 
-    def __init__(self, request):
+    def __init__(self, request=None, *, base: str = ""):
         self.request = request
+        self.base = base.rstrip("/")
+
+    @classmethod
+    def public(cls) -> "Links":
+        return cls(base=settings.CLAIMDESK_PUBLIC_URL)
 
     def absolute(self, path: str) -> str:
+        if self.base:
+            return self.base + path
         return self.request.build_absolute_uri(path)
 
     def annotation(self, annotation_id: int) -> str:
@@ -296,13 +306,16 @@ def claim_reviews(claim: dict, links: Links) -> dict:
     if claim["claimant"]:
         item_reviewed["author"] = {"@type": "Thing", "name": claim["claimant"]}
     verdicts = dict(Annotation.Verdict.choices)
+    # The verdict is named in the claim's language when the interface speaks it.
+    interface = {code for code, _name in settings.LANGUAGES}
+    language = claim["language"] if claim["language"] in interface else settings.LANGUAGE_CODE
     graph = []
     for annotation in reviews:
+        with translation.override(language):
+            name = str(verdicts.get(annotation["verdict"], annotation["verdict"])).capitalize()
         rating = {
             "@type": "Rating",
-            "alternateName": str(
-                verdicts.get(annotation["verdict"], annotation["verdict"])
-            ).capitalize(),
+            "alternateName": name,
             "worstRating": 1,
             "bestRating": 5,
         }

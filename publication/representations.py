@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from accounts import roles
-from annotations.models import Annotation, Appearance, Claim, Evidence
+from annotations.models import Annotation, Appearance, Claim, Evidence, in_every_language
 from journal.models import Entry
 
 # Where evidence documents are stored, for their URLs.
@@ -47,7 +47,7 @@ class Shown:
 # assignment) touch their claim whatever they change.
 SHOWN = {
     # The category orders an annotation's tags.
-    "tag": Shown(("slug", "label", "category"), paths=("annotations__tags",)),
+    "tag": Shown(("slug", "label", "labels", "category"), paths=("annotations__tags",)),
     # The authors are ClaimReview's.
     "article": Shown(
         ("title", "url", "language", "published_at", "source", "authors"),
@@ -65,7 +65,7 @@ SHOWN = {
         ),
     ),
 }
-TAG_FIELDS = ("slug", "label")
+TAG_FIELDS = ("slug", "label", "labels")
 EVIDENCE_FIELDS = (
     "id",
     "annotation_id",
@@ -174,8 +174,12 @@ def article_brief(row: Mapping, prefix: str = "") -> dict:
     }
 
 
-def tag(row: Mapping) -> dict:
-    return {"slug": row["slug"], "label": row["label"]}
+def tag(row: Mapping, prefix: str = "") -> dict:
+    return {
+        "slug": row[prefix + "slug"],
+        "label": row[prefix + "label"],
+        "labels": in_every_language(row[prefix + "label"], row[prefix + "labels"]),
+    }
 
 
 def evidence(row: Mapping) -> dict:
@@ -279,9 +283,7 @@ def add_tags_and_evidence(annotations: Mapping[int, dict]) -> None:
         .order_by("tag__category", "tag__label")
         .values("annotation_id", *(f"tag__{name}" for name in TAG_FIELDS))
     ):
-        annotations[row["annotation_id"]]["tags"].append(
-            {name: row[f"tag__{name}"] for name in TAG_FIELDS}
-        )
+        annotations[row["annotation_id"]]["tags"].append(tag(row, "tag__"))
     for row in (
         Evidence.objects.alive()
         .filter(annotation_id__any=annotations)

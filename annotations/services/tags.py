@@ -1,7 +1,9 @@
 """The tag vocabulary, its patterns (which phrases suggest a tag) and capture-level tags."""
 
 import re
+from collections.abc import Mapping
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,13 +29,22 @@ def save_tag(
     label: str,
     description: str = "",
     category: str = "",
+    labels: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
     tag: Tag | None = None,
 ) -> Tag:
-    """Create a tag, or change `tag`; editors curate the vocabulary."""
+    """Create a tag, or change `tag`; editors curate the vocabulary. `labels` and
+    `descriptions` are the translations by language code (all of them: a language left out
+    or blank has none); an entry for the default language replaces `label`/`description`.
+    None keeps the tag's translations."""
     rules.require(rules.can_curate_tags(user), _("Only editors curate the tag vocabulary."))
     created = tag is None
     tag = tag or Tag()
     before = {} if created else _tag_state(tag)
+    label, tag.labels = _translations(label, tag.labels if labels is None else labels)
+    description, tag.descriptions = _translations(
+        description, tag.descriptions if descriptions is None else descriptions
+    )
     tag.slug, tag.label, tag.description, tag.category = slug, label, description, category
     tag.full_clean()
     tag.save()
@@ -85,8 +96,30 @@ def delete_tag(*, user: User, tag: Tag) -> None:
     )
 
 
+def _translations(default: str, texts: Mapping[str, str]) -> tuple[str, dict]:
+    """The default language's text (from `texts` if it names it) and the other languages'
+    non-blank texts, in code order."""
+    texts = dict(texts)
+    default = texts.pop(settings.LANGUAGE_CODE, None) or default
+    kept = {
+        language: text.strip() if isinstance(text, str) else text
+        for language, text in sorted(texts.items())
+        if not isinstance(text, str) or text.strip()
+    }
+    return default, kept
+
+
 def _tag_state(tag: Tag) -> dict:
-    return journal.state(tag, "slug", "label", "description", "category")
+    # Copies: the dicts are replaced, never changed in place, but a state must not follow them.
+    return journal.state(
+        tag,
+        "slug",
+        "label",
+        "description",
+        "category",
+        labels=dict(tag.labels),
+        descriptions=dict(tag.descriptions),
+    )
 
 
 def _record_patterns(user: User, tag: Tag, before: list[str], reason: str = "") -> None:

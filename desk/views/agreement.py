@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from agreement import charts, report
 from annotations import rules
 from annotations.filters import AgreementPageFilter
-from annotations.models import Claim
+from annotations.models import Claim, Tag
 
 
 @login_required
@@ -26,8 +26,11 @@ def agreement(request: HttpRequest) -> HttpResponse:
         figures = report.build(ratings)
         pair = _chosen_pair(request, ratings) or charts.busiest_pair(ratings)
         claims = Claim.objects.in_bulk([d["claim"] for d in figures["disagreements"]])
+        tags = Tag.objects.filter(slug__in=[t["slug"] for t in figures["tags"]])
+        labels = {tag.slug: tag.label_in() for tag in tags}
         context.update(
             figures=figures,
+            tag_measures=[(labels.get(t["slug"], t["slug"]), t) for t in figures["tags"]],
             heat_map=charts.heat_map(figures["pairs"]),
             scatter=charts.scatter(ratings, *pair) if pair else None,
             coders=ratings.coders,

@@ -6,6 +6,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Su
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -29,6 +30,7 @@ from desk.views import assigning
 from desk.views._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 from intelligence.analysis import analyse
 from publication.history import claim_history, count_edits
+from publication.public import claim_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -148,7 +150,7 @@ def _suggestion_context(analysis) -> dict:
     if analysis is None or not (analysis.suggestions or analysis.tags):
         return {"suggestions": [], "capture_tags": []}
     slugs = {slug for s in analysis.suggestions for slug in s.tags} | set(analysis.tags)
-    labels = dict(Tag.objects.filter(slug__in=slugs).values_list("slug", "label"))
+    labels = {tag.slug: tag.label_in() for tag in Tag.objects.filter(slug__in=slugs)}
     return {
         "suggestions": [(s, [labels.get(t, t) for t in s.tags]) for s in analysis.suggestions],
         "capture_tags": [(slug, labels.get(slug, slug)) for slug in analysis.tags],
@@ -302,4 +304,24 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "annotations/claim_detail.html"
     if request.htmx:
         template += "#claim-panel"
+    else:
+        context.update(_public_head(claim.pk))
     return render(request, template, context)
+
+
+def _public_head(claim_id: int) -> dict:
+    """The page's canonical link, summary, Open Graph data and ClaimReview, when anonymous
+    readers may see the claim (three queries)."""
+    public = claim_page(claim_id)
+    if public is None:
+        return {}
+    text = Truncator(public.claim["text"]).chars(150)
+    if public.verdicts:
+        names = ", ".join(str(Annotation.Verdict(code).label) for code in public.verdicts)
+        description = _("Fact-check of the claim “%(claim)s”: %(verdicts)s.") % {
+            "claim": text,
+            "verdicts": names,
+        }
+    else:
+        description = _("The claim “%(claim)s”, with its published assessments.") % {"claim": text}
+    return {"public": public, "description": description}

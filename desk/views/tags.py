@@ -1,5 +1,6 @@
 """The tag vocabulary page: every tag with its patterns per language, which editors add to
-and remove from here."""
+and remove from here, and its label and description in the other interface languages, which
+editors set here."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from annotations import rules, services
 from annotations.models import Tag, TagPattern
 from archive.validation import as_text
-from desk.forms import TagPatternForm
+from desk.forms import TagPatternForm, TagTranslationsForm
 
 
 def _form(tag: Tag, data=None) -> TagPatternForm:
@@ -21,12 +22,28 @@ def _form(tag: Tag, data=None) -> TagPatternForm:
     return TagPatternForm(data, auto_id=f"pattern-{tag.slug}-%s")
 
 
-def _page(request: HttpRequest, invalid: TagPatternForm | None = None, status: int = 200):
+def _translations_form(tag: Tag, data=None) -> TagTranslationsForm:
+    return TagTranslationsForm(data, tag=tag, auto_id=f"translations-{tag.slug}-%s")
+
+
+def _page(
+    request: HttpRequest,
+    invalid: TagPatternForm | TagTranslationsForm | None = None,
+    status: int = 200,
+):
     tags = list(Tag.objects.order_by("category", "label").prefetch_related("patterns"))
     can_curate = rules.can_curate_tags(request.user)
     if can_curate:
         for tag in tags:
-            tag.pattern_form = invalid if invalid and invalid.tag == tag else _form(tag)
+            mine = invalid is not None and invalid.tag == tag
+            tag.pattern_form = (
+                invalid if mine and isinstance(invalid, TagPatternForm) else _form(tag)
+            )
+            tag.translations_form = (
+                invalid
+                if mine and isinstance(invalid, TagTranslationsForm)
+                else _translations_form(tag)
+            )
     context = {"tags": tags, "can_curate": can_curate}
     return render(request, "annotations/tag_list.html", context, status=status)
 
@@ -55,7 +72,7 @@ def pattern_add(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("“%(tag)s” now suggested by “%(phrase)s”.")
-                % {"tag": tag.label, "phrase": pattern.phrase},
+                % {"tag": tag.label_in(), "phrase": pattern.phrase},
             )
             return _back(tag)
     return _page(request, invalid=form, status=400)
@@ -69,6 +86,33 @@ def pattern_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("Removed “%(phrase)s” from “%(tag)s”.")
-        % {"phrase": pattern.phrase, "tag": pattern.tag.label},
+        % {"phrase": pattern.phrase, "tag": pattern.tag.label_in()},
     )
     return _back(pattern.tag)
+
+
+@login_required
+@require_POST
+def translations_set(request: HttpRequest, slug: str) -> HttpResponse:
+    """Set the tag's label and description in the other interface languages."""
+    tag = get_object_or_404(Tag, slug=slug)
+    form = _translations_form(tag, request.POST)
+    if form.is_valid():
+        try:
+            services.save_tag(
+                user=request.user,
+                tag=tag,
+                slug=tag.slug,
+                label=tag.label,
+                description=tag.description,
+                category=tag.category,
+                **form.translations(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, as_text(exc))
+        else:
+            messages.success(
+                request, _("Saved the translations of “%(tag)s”.") % {"tag": tag.label_in()}
+            )
+            return _back(tag)
+    return _page(request, invalid=form, status=400)

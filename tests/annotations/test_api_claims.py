@@ -93,6 +93,10 @@ def test_seed_claim_payload_is_complete(api, seeded):
                             {
                                 "slug": "no-official-reason-given",
                                 "label": "No official reason given",
+                                "labels": {
+                                    "en": "No official reason given",
+                                    "fr": "Aucune raison officielle donnée",
+                                },
                             }
                         ],
                         "confidence": 0.8,

@@ -288,7 +288,7 @@ def test_claim_review_has_the_required_fields(api, seeded):
         },
         "reviewRating": {
             "@type": "Rating",
-            "alternateName": "Unverifiable",
+            "alternateName": "Invérifiable",  # the French claim's verdict, in French
             "worstRating": 1,
             "bestRating": 5,
         },
@@ -305,16 +305,9 @@ def test_claim_review_rates_verdicts_and_names_the_outlet(api, alice_journalist)
         article__published_at=timezone.now(),
         article__authors=["Jeanne Dupont"],
     )
-    claim = ClaimFactory(claimant="Ministry of Defence")
+    claim = ClaimFactory(claimant="Ministry of Defence", language="en")
     factories.AppearanceFactory(claim=claim, capture=capture)
-    AnnotationFactory(
-        claim=claim,
-        author=alice_journalist,
-        status=Annotation.Status.PUBLISHED,
-        published_at=timezone.now(),
-        verdict=Annotation.Verdict.FALSE,
-    )
-    [review] = api.get(f"/api/claims/{claim.pk}/claimreview/").json()["@graph"]
+    [review] = _false_verdict_review(api, claim, alice_journalist)
     assert review["reviewRating"]["ratingValue"] == 1
     assert review["reviewRating"]["alternateName"] == "False"
     assert review["itemReviewed"]["author"] == {"@type": "Thing", "name": "Ministry of Defence"}
@@ -402,3 +395,24 @@ def test_format_parameter_chooses_the_rendering(api, rich_annotation):
         "format": ["Give one of: json, jsonld; or leave the parameter out."]
     }
     assert api.get(url + "?format=xml").status_code == 404
+
+
+@pytest.mark.parametrize(("language", "name"), [("fr", "Faux"), ("en", "False"), ("ru", "False")])
+def test_claim_review_names_the_verdict_in_the_claims_language_when_the_interface_speaks_it(
+    api, alice_journalist, language, name
+):
+    claim = ClaimFactory(language=language)
+    [review] = _false_verdict_review(api, claim, alice_journalist)
+    assert review["reviewRating"]["alternateName"] == name
+
+
+def _false_verdict_review(api, claim, author) -> list[dict]:
+    """The ClaimReview graph of `claim` once `author`'s "false" verdict on it is published."""
+    AnnotationFactory(
+        claim=claim,
+        author=author,
+        status=Annotation.Status.PUBLISHED,
+        published_at=timezone.now(),
+        verdict=Annotation.Verdict.FALSE,
+    )
+    return api.get(f"/api/claims/{claim.pk}/claimreview/").json()["@graph"]

@@ -133,7 +133,22 @@ def test_a_tag_relabelled_changes_the_claims_it_is_on(api, capture, alice_journa
     tag, since = tagged_and_read(api, capture, alice_journalist, erin_editor)
     services.save_tag(user=erin_editor, tag=tag, slug="disputed", label="Contested")
     [change] = read_all(api, since)[0]
-    assert change["claim"]["annotations"][0]["tags"] == [{"slug": "disputed", "label": "Contested"}]
+    assert change["claim"]["annotations"][0]["tags"] == [
+        {"slug": "disputed", "label": "Contested", "labels": {"en": "Contested"}}
+    ]
+
+
+def test_a_tag_translated_changes_the_claims_it_is_on(api, capture, alice_journalist, erin_editor):
+    tag = TagFactory(slug="disputed", label="Disputed")
+    claim = mark(alice_journalist, capture, capture.text.split(".")[0])
+    publish(claim, alice_journalist, erin_editor, tags=["disputed"])
+    _, since = read_all(api)
+    services.save_tag(
+        user=erin_editor, tag=tag, slug="disputed", label="Disputed", labels={"fr": "Contesté"}
+    )
+    [change] = read_all(api, since)[0]
+    [shown] = change["claim"]["annotations"][0]["tags"]
+    assert shown["labels"] == {"en": "Disputed", "fr": "Contesté"}
 
 
 def test_a_change_no_claim_shows_is_not_in_the_feed(api, capture, alice_journalist, erin_editor):

@@ -332,6 +332,11 @@ def web_writes(world) -> dict:
             f"/tags/disputed/patterns/{world['pattern'].pk}/remove/",
             {},
         ),
+        "web: translate tag": (
+            "post",
+            "/tags/disputed/translations/",
+            {"label_fr": "Contesté", "description_fr": ""},
+        ),
     }
 
 
@@ -346,6 +351,9 @@ READ_ONLY_PAGES = {
     "annotations:review-queue",
     "annotations:agreement",
     "annotations:tag-list",
+    "annotations:claims-feed",
+    "annotations:corrections",
+    "annotations:corrections-feed",
     "archive:capture-warc",
     "archive:import-list",
     "archive:import-detail",
@@ -366,6 +374,7 @@ WEB_PAGES = {
     "web: revert annotation": "annotations:annotation-revert",
     "web: add tag pattern": "annotations:tag-pattern-add",
     "web: remove tag pattern": "annotations:tag-pattern-remove",
+    "web: translate tag": "annotations:tag-translations",
 }
 
 
@@ -460,6 +469,7 @@ ALLOWED = {
     "web: withdraw assignment": dict.fromkeys(["erin", "adam"], 302),
     "web: add tag pattern": dict.fromkeys(["erin", "adam"], 302),
     "web: remove tag pattern": dict.fromkeys(["erin", "adam"], 302),
+    "web: translate tag": dict.fromkeys(["erin", "adam"], 302),
     # The admin deletes only what has a delete service (a claim softly, though it has
     # anchorings, which are read-only); Django's own models are the admin's.
     **{

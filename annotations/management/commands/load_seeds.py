@@ -31,6 +31,25 @@ def system_user() -> User:
     return user
 
 
+def add_translations(owner: User, tag: Tag, item: dict) -> None:
+    """Give a tag seeded before the vocabulary was translated the seed's translations for
+    the languages it has none in (never replacing an editor's), through the tag service."""
+    labels = item.get("labels", {}) | tag.labels
+    descriptions = item.get("descriptions", {}) | tag.descriptions
+    if (labels, descriptions) == (tag.labels, tag.descriptions):
+        return
+    services.save_tag(
+        user=owner,
+        tag=tag,
+        slug=tag.slug,
+        label=tag.label,
+        description=tag.description,
+        category=tag.category,
+        labels=labels,
+        descriptions=descriptions,
+    )
+
+
 def loaded_capture(location: str, text: str) -> Capture | None:
     """The capture an earlier run stored from this seed file with this text, if any: it
     stays the seed's capture even once the article has later ones, so the seed text is not
@@ -95,10 +114,14 @@ class Command(BaseCommand):
                 defaults={
                     "label": item["label"],
                     "description": item.get("description", ""),
+                    "labels": item.get("labels", {}),
+                    "descriptions": item.get("descriptions", {}),
                     "category": item.get("category", ""),
                 },
             )
             counts["tags"] += created
+            if not created:
+                add_translations(owner, tag, item)
             for language, phrases in item.get("patterns", {}).items():
                 for phrase in phrases:
                     # get_or_create: the seeded patterns are a starting set editors extend.
