@@ -200,7 +200,9 @@ def test_a_claim_anonymous_readers_cannot_see_has_no_public_head(client, alice_j
     claim = factories.mark_sentence(alice_journalist, factories.CaptureFactory())
     client.force_login(alice_journalist)
     head = Head(client.get(f"/claims/{claim.pk}/").text)
-    assert head.json_ld == [] and head.link("canonical") == [] and "description" not in head.metas
+    assert head.json_ld == [] and head.link("canonical") == []
+    # The site's own description, not one that would tell the claim to a crawler.
+    assert [claim.text not in d for d in head.metas["description"]] == [True]
 
 
 def test_a_published_claim_without_a_verdict_has_a_head_but_no_claimreview(

@@ -81,6 +81,8 @@ def another(field: models.Field, value):
     if isinstance(field, models.DateTimeField):
         return (value or timezone.now()) + dt.timedelta(days=1)
     if isinstance(field, models.JSONField):
+        if isinstance(value, dict):  # translations by language (a tag's labels)
+            return {**value, "de": "another"}
         return [*(value or []), "another"]
     text = "z" + (value or "")  # "z": an order by this field changes too
     return text[: field.max_length] if field.max_length else text
