@@ -304,7 +304,10 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "annotations/claim_detail.html"
     if request.htmx:
         template += "#claim-panel"
-    else:
+    elif not user.is_authenticated:
+        # The public record's head (ClaimReview, summary, canonical link) is what anonymous
+        # readers and crawlers see: a signed-in reader may see less of it (an assignee in
+        # blind mode), so it is theirs only as an anonymous visit.
         context.update(_public_head(claim.pk))
     return render(request, template, context)
 
