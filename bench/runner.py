@@ -620,7 +620,7 @@ def _import(options: Options, postgresql: bool, pg_only: str) -> dict:
                 "(parse_text_document) and stored with archive.services.archive_article, "
                 "the service the command calls"
             )
-        result["import_articles_per_s"] = round(count / seconds)
+        result["import_articles_per_s"] = round(count / seconds, 1)  # a tiny run may be < 1/s
         result.update(_import_job(paths[:IMPORT_JOB_FILES], folder))
         result["import_path"] = path_used
         result["import_note"] = (
@@ -693,7 +693,7 @@ def _import_job(paths: list[Path], folder: str) -> dict:
         raise _Rollback
     return {
         "import_job_files": len(paths),
-        "import_job_articles_per_s": round(len(paths) / seconds),
+        "import_job_articles_per_s": round(len(paths) / seconds, 1),
         "import_job_note": (
             "one multipart POST of the files to /api/imports/ (a journalist's token), then "
             "the job run as one worker runs it, item by item, each in its own savepoint with "
