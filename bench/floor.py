@@ -51,7 +51,7 @@ WHERE a.claim_id = ANY(%s) AND a.deleted_at IS NULL AND a.status = 'published'
 ORDER BY a.created_at, a.id
 """
 TAGS_SQL = """
-SELECT at.annotation_id, t.slug, t.label
+SELECT at.annotation_id, t.slug, t.label, t.labels::text AS labels
 FROM annotations_annotation_tags at JOIN annotations_tag t ON t.id = at.tag_id
 WHERE at.annotation_id = ANY(%s) ORDER BY t.category, t.label
 """
@@ -147,7 +147,14 @@ def claims_json(cursor, claim_rows: list[dict], media_url: str = "/media/") -> l
         annotation_ids = list(by_id)
         cursor.execute(TAGS_SQL, [annotation_ids])
         for r in cursor.fetchall():
-            by_id[r["annotation_id"]]["tags"].append({"slug": r["slug"], "label": r["label"]})
+            by_id[r["annotation_id"]]["tags"].append(
+                {
+                    "slug": r["slug"],
+                    "label": r["label"],
+                    # English first, then the translations in language order.
+                    "labels": {"en": r["label"], **dict(sorted(orjson.loads(r["labels"]).items()))},
+                }
+            )
         cursor.execute(EVIDENCE_SQL, [annotation_ids])
         for r in cursor.fetchall():
             by_id[r["annotation_id"]]["evidence"].append(
