@@ -121,7 +121,6 @@ def record_annotation(
     extra_changes: Iterable[dict] = (),
     reason: str = "",
     from_version: int | None = None,
-    was_published: bool = False,
 ) -> None:
     """Journal a write to `annotation` (its state before is `before`): public when it was or
     is now published, otherwise readable by its author and editors only."""
@@ -132,7 +131,7 @@ def record_annotation(
         action,
         before,
         annotation_state(annotation),
-        public=was_published or annotation.status == Annotation.Status.PUBLISHED,
+        public=Annotation.Status.PUBLISHED in (before.get("status"), annotation.status),
         version=annotation.version,
         from_version=from_version,
         reason=reason,
