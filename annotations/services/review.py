@@ -21,7 +21,7 @@ JOURNALED_AS = {
 
 
 @transaction.atomic
-def take_step(
+def _take_step(
     action: str, *, user: User, annotation: Annotation, expected_version: int | None, why: str = ""
 ) -> Annotation:
     """Take the workflow step `action` on the version the user read, if the table allows it,
@@ -45,20 +45,22 @@ def take_step(
 def submit_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
-    return take_step("submit", user=user, annotation=annotation, expected_version=expected_version)
+    return _take_step("submit", user=user, annotation=annotation, expected_version=expected_version)
 
 
 def publish_annotation(
     *, user: User, annotation: Annotation, expected_version: int | None
 ) -> Annotation:
-    return take_step("publish", user=user, annotation=annotation, expected_version=expected_version)
+    return _take_step(
+        "publish", user=user, annotation=annotation, expected_version=expected_version
+    )
 
 
 def return_annotation(
     *, user: User, annotation: Annotation, comment: str, expected_version: int | None
 ) -> Annotation:
     """Send an annotation back to its author with a comment (also a published one)."""
-    return take_step(
+    return _take_step(
         "return", user=user, annotation=annotation, expected_version=expected_version, why=comment
     )
 
@@ -68,6 +70,6 @@ def retract_annotation(
 ) -> Annotation:
     """Withdraw a published annotation, publicly and with a `reason`: it stops being current
     for readers who see published material only, and keeps its history."""
-    return take_step(
+    return _take_step(
         "retract", user=user, annotation=annotation, expected_version=expected_version, why=reason
     )
