@@ -1,6 +1,8 @@
 """Admin access follows the roles (accounts.roles), not per-model permission rows: admins are
 staff, and staff may manage everything in the admin."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext, gettext_lazy
@@ -101,6 +103,26 @@ class WritesThroughServicesMixin:
                 formset.new_objects.append(
                     self.save_inline_row(request, form.instance, inline_form.cleaned_data)
                 )
+
+
+class SaveAndDeleteServicesMixin(WritesThroughServicesMixin):
+    """`WritesThroughServicesMixin` for the common pair of services: `save_service` creates
+    an object, or changes the one it is given, and `delete_service` removes it; both take the
+    acting user as `actor_argument` and the object as `object_argument` (keyword arguments)."""
+
+    save_service: Callable
+    delete_service: Callable
+    actor_argument = "user"
+    object_argument: str
+
+    def create(self, request, data):
+        return self.save_service(**{self.actor_argument: request.user}, **data)
+
+    def update(self, request, obj, data):
+        self.save_service(**{self.actor_argument: request.user, self.object_argument: obj}, **data)
+
+    def delete(self, request, obj):
+        self.delete_service(**{self.actor_argument: request.user, self.object_argument: obj})
 
 
 admin.site.site_header = "Claimdesk administration"

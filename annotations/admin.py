@@ -9,7 +9,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
-from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
+from accounts.admin import (
+    AdminRoleMixin,
+    ReadOnlyAdminMixin,
+    SaveAndDeleteServicesMixin,
+    WritesThroughServicesMixin,
+)
 from archive.validation import as_text
 
 from . import services, transitions
@@ -31,21 +36,15 @@ def _report(request, exc: Exception) -> None:
 
 
 @admin.register(Tag)
-class TagAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+class TagAdmin(SaveAndDeleteServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["label", "slug", "category"]
     list_filter = ["category"]
     search_fields = ["label", "slug", "description"]
     fields = ["slug", "label", "description", "labels", "descriptions", "category"]
     prepopulated_fields = {"slug": ["label"]}
-
-    def create(self, request, data):
-        return services.save_tag(user=request.user, **data)
-
-    def update(self, request, obj, data):
-        services.save_tag(user=request.user, tag=obj, **data)
-
-    def delete(self, request, obj):
-        services.delete_tag(user=request.user, tag=obj)
+    save_service = staticmethod(services.save_tag)
+    delete_service = staticmethod(services.delete_tag)
+    object_argument = "tag"
 
     def get_deleted_objects(self, objs, request):
         # A tag in use is not removed (services.delete_tag): the admin's confirmation page
@@ -77,22 +76,16 @@ admin.site.register(User, PersonAdmin)
 
 
 @admin.register(TagPattern)
-class TagPatternAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+class TagPatternAdmin(SaveAndDeleteServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     """The phrases that suggest each tag, per language (matched on lemmas)."""
 
     list_display = ["phrase", "tag", "language"]
     list_filter = ["language", "tag"]
     search_fields = ["phrase", "tag__slug", "tag__label"]
     fields = ["tag", "language", "phrase"]
-
-    def create(self, request, data):
-        return services.save_tag_pattern(user=request.user, **data)
-
-    def update(self, request, obj, data):
-        services.save_tag_pattern(user=request.user, pattern=obj, **data)
-
-    def delete(self, request, obj):
-        services.delete_tag_pattern(user=request.user, pattern=obj)
+    save_service = staticmethod(services.save_tag_pattern)
+    delete_service = staticmethod(services.delete_tag_pattern)
+    object_argument = "pattern"
 
 
 @admin.register(CaptureAnalysis)

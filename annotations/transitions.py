@@ -142,6 +142,11 @@ def available_transitions(user: AnyUser, annotation: Annotation) -> frozenset[st
     return frozenset(a for a in ACTIONS if allowed(user, annotation, a))
 
 
+def target(action: str) -> str | None:
+    """The status `action` moves an annotation to (None: its status stays)."""
+    return next(t.target for t in TRANSITIONS if t.action == action)
+
+
 def reason_fields(action: str) -> tuple[str, ...]:
     """The fields in which `action` takes its reason (none, or one)."""
     return tuple(dict.fromkeys(t.reason for t in TRANSITIONS if t.action == action and t.reason))

@@ -11,7 +11,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy, ngettext
 from django_tasks_db.models import DBTaskResult
 
-from accounts.admin import AdminRoleMixin, ReadOnlyAdminMixin, WritesThroughServicesMixin
+from accounts.admin import (
+    AdminRoleMixin,
+    ReadOnlyAdminMixin,
+    SaveAndDeleteServicesMixin,
+    WritesThroughServicesMixin,
+)
 
 from . import imports, services
 from .ingest.documents import CapturePayload
@@ -23,23 +28,17 @@ admin.site.unregister(DBTaskResult)
 
 
 @admin.register(Source)
-class SourceAdmin(WritesThroughServicesMixin, AdminRoleMixin, admin.ModelAdmin):
+class SourceAdmin(SaveAndDeleteServicesMixin, AdminRoleMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "country", "language", "article_count"]
     list_filter = ["country", "language"]
     search_fields = ["name", "slug", "notes"]
     prepopulated_fields = {"slug": ["name"]}
+    save_service = staticmethod(services.save_source)
+    delete_service = staticmethod(services.delete_source)
+    actor_argument, object_argument = "actor", "source"
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_article_counts()
-
-    def create(self, request, data):
-        return services.save_source(actor=request.user, **data)
-
-    def update(self, request, obj, data):
-        services.save_source(actor=request.user, source=obj, **data)
-
-    def delete(self, request, obj):
-        services.delete_source(actor=request.user, source=obj)
 
     @admin.display(ordering="article_count", description=gettext_lazy("articles"))
     def article_count(self, obj):

@@ -112,16 +112,9 @@ def capture_state(capture: Capture) -> dict:
     )
 
 
-def _entry(actor: Actor, kind: str, obj, action: str, before: dict, after: dict):
+def _entry(actor: Actor, kind: str, obj, action: str, before: dict, after: dict | None):
     # The archive is public: its entries are readable by everyone.
-    return journal.entry(
-        actor=actor,
-        kind=kind,
-        object_id=obj.pk,
-        action=action,
-        public=True,
-        changes=journal.changes(before, after),
-    )
+    return journal.change(actor, kind, obj, action, before, after, public=True)
 
 
 def _record(actor: Actor, kind: str, obj, action: str, before: dict, after: dict) -> None:
@@ -339,16 +332,10 @@ def delete_source(*, actor: Actor, source: Source) -> None:
     """Remove a source; one with articles is protected (ProtectedError). Its history stays
     in the journal."""
     rules.require(rules.can_manage_sources(actor), _("Only admins manage sources."))
-    pk, before = source.pk, source_state(source)
+    # Made before the row is deleted, which takes its id.
+    deleted = _entry(actor, "source", source, "deleted", source_state(source), None)
     source.delete()
-    journal.record(
-        actor=actor,
-        kind="source",
-        object_id=pk,
-        action="deleted",
-        public=True,
-        changes=journal.removal(before),
-    )
+    journal.record_all([deleted])
 
 
 # Storing documents read by archive.ingest

@@ -108,9 +108,36 @@ def entry(
     )
 
 
+def change(
+    actor: Actor,
+    kind: str,
+    obj: models.Model,
+    action: str,
+    before: Mapping[str, object],
+    after: Mapping[str, object] | None,
+    **details,
+) -> Entry:
+    """An unsaved entry for `action` on `obj` (a `kind`, by its id) that took its journaled
+    state from `before` to `after` (None: removed it; make the entry before the delete takes
+    the id); `details` are `entry`'s other arguments."""
+    changed = removal(before) if after is None else changes(before, after)
+    return entry(
+        actor=actor, kind=kind, object_id=obj.pk, action=action, changes=changed, **details
+    )
+
+
 def record(**details) -> Entry:
     """Record one write (the arguments of `entry`); the caller holds the transaction."""
-    stored = entry(**details)
+    return record_entry(entry(**details))
+
+
+def record_change(*args, **details) -> Entry:
+    """Record one write (the arguments of `change`); the caller holds the transaction."""
+    return record_entry(change(*args, **details))
+
+
+def record_entry(stored: Entry) -> Entry:
+    """Record one unsaved entry (from `entry` or `change`); the caller holds the transaction."""
     stored.save()
     _notify([stored])
     replica.note_write()

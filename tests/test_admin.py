@@ -177,8 +177,13 @@ def test_admin_source_and_article_writes_go_through_the_archive_services(
 
         monkeypatch.setattr(services, name, call)
 
+    from archive.admin import SourceAdmin
+
+    # The source admin names its services when its class is made: it is given the spy too.
+    assert SourceAdmin.save_service is services.save_source
     for name in ("save_source", "update_article"):
         spy(name)
+    monkeypatch.setattr(SourceAdmin, "save_service", staticmethod(services.save_source))
     client.force_login(adam_admin)
     response = client.post(
         admin_url(Source, "add"),

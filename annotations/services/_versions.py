@@ -5,13 +5,14 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
 from core.exceptions import PreconditionFailed, PreconditionRequired
 from journal import services as journal
+from journal.models import Entry
 
 from ..models import Annotation, Tag
 
@@ -84,6 +85,33 @@ def annotation_state(annotation: Annotation) -> dict:
     }
 
 
+# Per kind of a claim's objects, whose work it is: the person who may read its entries before
+# they are public.
+OWNERS = {
+    "claim": "created_by_id",
+    "appearance": "created_by_id",
+    "annotation": "author_id",
+    "assignment": "assignee_id",
+}
+
+
+def claim_change(
+    user: Actor, kind: str, obj: Model, action: str, before: dict, after: dict | None, **details
+) -> Entry:
+    """`journal.change` for a claim or one of its objects (an `OWNERS` kind): the entry names
+    the claim, for its history, and the object's owner."""
+    claim_id = obj.pk if kind == "claim" else obj.claim_id
+    owner_id = getattr(obj, OWNERS[kind])
+    return journal.change(
+        user, kind, obj, action, before, after, claim_id=claim_id, owner_id=owner_id, **details
+    )
+
+
+def record_claim_change(*args, **details) -> Entry:
+    """Record `claim_change(...)`; the caller holds the transaction."""
+    return journal.record_entry(claim_change(*args, **details))
+
+
 def record_annotation(
     annotation: Annotation,
     *,
@@ -93,23 +121,23 @@ def record_annotation(
     extra_changes: Iterable[dict] = (),
     reason: str = "",
     from_version: int | None = None,
-    was_published: bool = False,
 ) -> None:
     """Journal a write to `annotation` (its state before is `before`): public when it was or
     is now published, otherwise readable by its author and editors only."""
-    journal.record(
-        actor=user,
-        kind="annotation",
-        object_id=annotation.pk,
-        claim_id=annotation.claim_id,
-        owner_id=annotation.author_id,
-        public=was_published or annotation.status == Annotation.Status.PUBLISHED,
-        action=action,
+    entry = claim_change(
+        user,
+        "annotation",
+        annotation,
+        action,
+        before,
+        annotation_state(annotation),
+        public=Annotation.Status.PUBLISHED in (before.get("status"), annotation.status),
         version=annotation.version,
         from_version=from_version,
         reason=reason,
-        changes=[*journal.changes(before, annotation_state(annotation)), *extra_changes],
     )
+    entry.changes += extra_changes
+    journal.record_entry(entry)
 
 
 def require_precondition(expected_version: int | None) -> int:

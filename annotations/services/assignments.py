@@ -16,6 +16,7 @@ from journal import services as journal
 
 from .. import rules
 from ..models import Assignment, Claim
+from ._versions import claim_change
 
 
 @transaction.atomic
@@ -64,11 +65,10 @@ def assign_claims(
                 },
             )
             assignments.append(assignment)
-            before = stored.get((claim.pk, assignee.pk), {})
-            changes = journal.changes(before, _state(assignment))
-            if changes:
+            before, after = stored.get((claim.pk, assignee.pk), {}), _state(assignment)
+            if after != before:
                 action = "assigned" if created else "edited"
-                entries.append(_entry(user, assignment, action, changes))
+                entries.append(claim_change(user, "assignment", assignment, action, before, after))
     journal.record_all(entries)
     return assignments
 
@@ -77,9 +77,8 @@ def assign_claims(
 def unassign(*, user: User, assignment: Assignment) -> None:
     """Withdraw an assignment (the assignee's annotation, if any, stays)."""
     rules.require(rules.can_assign(user), "Only editors withdraw assignments.")
-    before = _state(assignment)
     # Made before the row is deleted, which takes its id.
-    withdrawn = _entry(user, assignment, "withdrawn", journal.removal(before))
+    withdrawn = claim_change(user, "assignment", assignment, "withdrawn", _state(assignment), None)
     assignment.delete()
     journal.record_all([withdrawn])
 
@@ -89,16 +88,4 @@ def _state(assignment: Assignment) -> dict:
     who was asked."""
     return journal.state(
         assignment, "blind", "show_published", assignee=assignment.assignee.get_username()
-    )
-
-
-def _entry(user: User, assignment: Assignment, action: str, changes: list[dict]):
-    return journal.entry(
-        actor=user,
-        kind="assignment",
-        object_id=assignment.pk,
-        claim_id=assignment.claim_id,
-        owner_id=assignment.assignee_id,
-        action=action,
-        changes=changes,
     )

@@ -12,6 +12,7 @@ from journal import services as journal
 
 from .. import rules
 from ..models import Appearance, Claim
+from ._versions import record_claim_change
 
 
 def claim_language(capture: Capture) -> str:
@@ -93,25 +94,11 @@ def create_claim(*, user: User, text: str, language: str, claimant: str = "") ->
     return _save_claim(user=user, text=text, language=language, claimant=claimant)
 
 
-def _record_claim(claim: Claim, user: User, action: str, **details) -> None:
-    """Journal a write to `claim` itself, on behalf of its creator (`details`: public, reason,
-    changes)."""
-    journal.record(
-        actor=user,
-        kind="claim",
-        object_id=claim.pk,
-        claim_id=claim.pk,
-        owner_id=claim.created_by_id,
-        action=action,
-        **details,
-    )
-
-
 def _save_claim(*, user: User, text: str, language: str, claimant: str) -> Claim:
     claim = Claim(text=text, language=language, claimant=claimant, created_by=user)
     claim.full_clean()
     claim.save()
-    _record_claim(claim, user, "created", changes=journal.changes({}, claim_state(claim)))
+    record_claim_change(user, "claim", claim, "created", {}, claim_state(claim))
     return claim
 
 
@@ -144,8 +131,8 @@ def update_claim(
         if value is not None:
             setattr(claim, field, value)
     claim.full_clean()
-    changed = journal.changes(before, claim_state(claim))
-    if not changed:
+    after = claim_state(claim)
+    if after == before:
         return claim
     reason = reason.strip()
     if published and not reason:
@@ -153,7 +140,9 @@ def update_claim(
             {"reason": _("This claim has a published assessment: say why its wording changes.")}
         )
     claim.save()
-    _record_claim(claim, user, "edited", public=published, reason=reason, changes=changed)
+    record_claim_change(
+        user, "claim", claim, "edited", before, after, public=published, reason=reason
+    )
     return claim
 
 
@@ -175,7 +164,7 @@ def delete_claim(*, user: User, claim: Claim, reason: str = "") -> None:
             {"reason": _("This claim has a published assessment: say why it is removed.")}
         )
     Claim.objects.filter(pk=claim.pk).update(deleted_at=timezone.now(), updated_at=timezone.now())
-    _record_claim(claim, user, "deleted", public=published, reason=reason)
+    record_claim_change(user, "claim", claim, "deleted", {}, {}, public=published, reason=reason)
 
 
 @transaction.atomic
@@ -234,14 +223,8 @@ def mark_claim(
     appearance.full_clean()
     appearance.save()
     Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
-    journal.record(
-        actor=user,
-        kind="appearance",
-        object_id=appearance.pk,
-        claim_id=claim.pk,
-        owner_id=user.pk,
-        public=is_published(claim),
-        action="created",
-        changes=journal.changes({}, appearance_state(appearance)),
+    after = appearance_state(appearance)
+    record_claim_change(
+        user, "appearance", appearance, "created", {}, after, public=is_published(claim)
     )
     return appearance, True

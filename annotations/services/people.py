@@ -43,16 +43,9 @@ def _rename(actor: User, person: User, **names: str) -> User:
         setattr(person, name, value)
     others = [field.name for field in person._meta.fields if field.name not in names]
     person.full_clean(exclude=others)
-    changes = journal.changes(before, journal.state(person, *NAME_FIELDS))
-    if not changes:
+    after = journal.state(person, *NAME_FIELDS)
+    if after == before:
         return person
     person.save(update_fields=list(names))
-    journal.record(
-        actor=actor,
-        kind="person",
-        object_id=person.pk,
-        action="edited",
-        public=True,
-        changes=changes,
-    )
+    journal.record_change(actor, "person", person, "edited", before, after, public=True)
     return person

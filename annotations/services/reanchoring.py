@@ -12,6 +12,7 @@ from journal import services as journal
 
 from ..anchoring import best_fuzzy_score, find_quote
 from ..models import Annotation, Appearance, AppearanceAnchor, Claim
+from ._versions import claim_change
 from .claims import appearance_state, quote_context
 
 
@@ -139,17 +140,19 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
                 )
             )
         appearance.save()
+        after = appearance_state(appearance)
+        reason = f"new capture {capture.pk}: {appearance.get_anchor_method_display()}"
+        public = appearance.claim_id in published
         entries.append(
-            journal.entry(
-                actor=REANCHORING,
-                kind="appearance",
-                object_id=appearance.pk,
-                claim_id=appearance.claim_id,
-                owner_id=appearance.created_by_id,
-                public=appearance.claim_id in published,
-                action="re-anchored",
-                reason=f"new capture {capture.pk}: {appearance.get_anchor_method_display()}",
-                changes=journal.changes(before, appearance_state(appearance)),
+            claim_change(
+                REANCHORING,
+                "appearance",
+                appearance,
+                "re-anchored",
+                before,
+                after,
+                public=public,
+                reason=reason,
             )
         )
     AppearanceAnchor.objects.bulk_create(records)

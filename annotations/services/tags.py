@@ -48,14 +48,8 @@ def save_tag(
     tag.slug, tag.label, tag.description, tag.category = slug, label, description, category
     tag.full_clean()
     tag.save()
-    journal.record(
-        actor=user,
-        kind="tag",
-        object_id=tag.pk,
-        public=True,
-        action="created" if created else "edited",
-        changes=journal.changes(before, _tag_state(tag)),
-    )
+    action = "created" if created else "edited"
+    journal.record_change(user, "tag", tag, action, before, _tag_state(tag), public=True)
     return tag
 
 
@@ -84,16 +78,10 @@ def delete_tag(*, user: User, tag: Tag) -> None:
     refusal = tag_in_use(tag)
     if refusal:
         raise Conflict(refusal)
-    pk, before = tag.pk, _tag_state(tag)
+    # Made before the row is deleted, which takes its id.
+    deleted = journal.change(user, "tag", tag, "deleted", _tag_state(tag), None, public=True)
     tag.delete()
-    journal.record(
-        actor=user,
-        kind="tag",
-        object_id=pk,
-        public=True,
-        action="deleted",
-        changes=journal.removal(before),
-    )
+    journal.record_all([deleted])
 
 
 def _translations(default: str, texts: Mapping[str, str]) -> tuple[str, dict]:
@@ -125,15 +113,8 @@ def _tag_state(tag: Tag) -> dict:
 def _record_patterns(user: User, tag: Tag, before: list[str], reason: str = "") -> None:
     """Journal a change of `tag`'s patterns, as the list of "language: phrase" before and
     after."""
-    journal.record(
-        actor=user,
-        kind="tag",
-        object_id=tag.pk,
-        public=True,
-        action="edited",
-        changes=journal.changes({"patterns": before}, {"patterns": _patterns_of(tag)}),
-        reason=reason,
-    )
+    patterns = {"patterns": before}, {"patterns": _patterns_of(tag)}
+    journal.record_change(user, "tag", tag, "edited", *patterns, public=True, reason=reason)
 
 
 def _patterns_of(tag: Tag) -> list[str]:
