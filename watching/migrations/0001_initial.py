@@ -7,79 +7,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('archive', '0005_import_job_task'),
+        ("archive", "0005_import_job_task"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Watch',
+            name="Watch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('url', models.URLField(max_length=2000, unique=True, verbose_name='web address')),
-                ('kind', models.CharField(choices=[('feed', 'feed'), ('page', 'page')], max_length=4)),
-                ('interval_seconds', models.PositiveIntegerField(default=3600)),
-                ('active', models.BooleanField(default=True)),
-                ('next_check_at', models.DateTimeField(default=django.db.models.functions.datetime.Now())),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('articles_found', models.PositiveIntegerField(default=0)),
-                ('leased_until', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, help_text='The outlet its articles are archived under.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='watches', to='archive.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("url", models.URLField(max_length=2000, unique=True, verbose_name="web address")),
+                (
+                    "kind",
+                    models.CharField(choices=[("feed", "feed"), ("page", "page")], max_length=4),
+                ),
+                ("interval_seconds", models.PositiveIntegerField(default=3600)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "next_check_at",
+                    models.DateTimeField(default=django.db.models.functions.datetime.Now()),
+                ),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("articles_found", models.PositiveIntegerField(default=0)),
+                ("leased_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The outlet its articles are archived under.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="watches",
+                        to="archive.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['url'],
+                "ordering": ["url"],
             },
         ),
         migrations.CreateModel(
-            name='WatchItem',
+            name="WatchItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=2000)),
-                ('found_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='archive.article')),
-                ('watch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='watching.watch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=2000)),
+                ("found_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="archive.article",
+                    ),
+                ),
+                (
+                    "watch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="watching.watch",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Recapture',
+            name="Recapture",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('next_check_at', models.DateTimeField(blank=True, null=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('checks', models.PositiveIntegerField(default=0)),
-                ('captures', models.PositiveIntegerField(default=0)),
-                ('leased_until', models.DateTimeField(blank=True, null=True)),
-                ('article', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='recapture', to='archive.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("next_check_at", models.DateTimeField(blank=True, null=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("checks", models.PositiveIntegerField(default=0)),
+                ("captures", models.PositiveIntegerField(default=0)),
+                ("leased_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "article",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recapture",
+                        to="archive.article",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['next_check_at'], name='watching_recapture_due')],
+                "indexes": [models.Index(fields=["next_check_at"], name="watching_recapture_due")],
             },
         ),
         migrations.AddIndex(
-            model_name='watch',
-            index=models.Index(fields=['active', 'next_check_at'], name='watching_watch_due'),
+            model_name="watch",
+            index=models.Index(fields=["active", "next_check_at"], name="watching_watch_due"),
         ),
         migrations.AddConstraint(
-            model_name='watch',
-            constraint=models.CheckConstraint(condition=models.Q(('interval_seconds__gte', 300)), name='watching_watch_interval_at_least_300', violation_error_message='A watch is checked every 300 seconds at most.'),
+            model_name="watch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("interval_seconds__gte", 300)),
+                name="watching_watch_interval_at_least_300",
+                violation_error_message="A watch is checked every 300 seconds at most.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='watch',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['feed', 'page'])), name='watching_watch_kind_valid'),
+            model_name="watch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["feed", "page"])), name="watching_watch_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='watchitem',
-            constraint=models.UniqueConstraint(fields=('watch', 'key'), name='watching_watchitem_once'),
+            model_name="watchitem",
+            constraint=models.UniqueConstraint(
+                fields=("watch", "key"), name="watching_watchitem_once"
+            ),
         ),
     ]
