@@ -72,15 +72,12 @@ class WatchWriteSerializer(serializers.Serializer):
         min_value=MIN_INTERVAL,
         default=DEFAULT_INTERVAL,
         help_text=f"Seconds between checks, at least {MIN_INTERVAL}.",
+        error_messages={
+            "min_value": f"Check at most every {MIN_INTERVAL} seconds (5 minutes): "
+            f"interval_seconds must be at least {MIN_INTERVAL}."
+        },
     )
     active = serializers.BooleanField(default=True, help_text="false pauses it.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["interval_seconds"].error_messages["min_value"] = (
-            f"Check at most every {MIN_INTERVAL} seconds (5 minutes): "
-            "interval_seconds must be at least {min_value}."
-        )
 
 
 class WatchPagination(CursorPagination):
