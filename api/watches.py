@@ -73,7 +73,7 @@ class WatchWriteSerializer(serializers.Serializer):
         default=DEFAULT_INTERVAL,
         help_text=f"Seconds between checks, at least {MIN_INTERVAL}.",
         error_messages={
-            "min_value": f"Check at most every {MIN_INTERVAL} seconds (5 minutes): "
+            "min_value": f"Checks must be at least {MIN_INTERVAL} seconds (5 minutes) apart: "
             f"interval_seconds must be at least {MIN_INTERVAL}."
         },
     )

@@ -64,7 +64,7 @@ class Watch(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(interval_seconds__gte=MIN_INTERVAL),
                 name="watching_watch_interval_at_least_300",
-                violation_error_message="A watch is checked every 300 seconds at most.",
+                violation_error_message="Checks must be at least 300 seconds apart.",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["feed", "page"]), name="watching_watch_kind_valid"

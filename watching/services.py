@@ -63,7 +63,7 @@ def _validate(watch: Watch) -> None:
     if watch.interval_seconds < MIN_INTERVAL:
         raise ValidationError(
             {
-                "interval_seconds": _("Check at most every %(min)s seconds (5 minutes).")
+                "interval_seconds": _("Checks must be at least %(min)s seconds (5 minutes) apart.")
                 % {"min": MIN_INTERVAL}
             },
             code="min_value",

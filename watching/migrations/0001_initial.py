@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("interval_seconds__gte", 300)),
                 name="watching_watch_interval_at_least_300",
-                violation_error_message="A watch is checked every 300 seconds at most.",
+                violation_error_message="Checks must be at least 300 seconds apart.",
             ),
         ),
         migrations.AddConstraint(
