@@ -85,7 +85,8 @@ def test_a_watch_is_checked_hourly_with_no_source_by_default(editor_api):
         (
             {"url": FEED, "kind": "feed", "interval_seconds": 299},
             "interval_seconds",
-            "Checks must be at least 300 seconds (5 minutes) apart: interval_seconds must be at least 300.",
+            "Checks must be at least 300 seconds (5 minutes) apart: "
+            "interval_seconds must be at least 300.",
         ),
         (
             {"url": "ftp://example.org/feed", "kind": "feed"},
