@@ -174,19 +174,25 @@ def _check_feed(watch: Watch) -> tuple[int, str]:
         if not renew(watch):
             break  # the lease ran out and another worker has the watch now
         article = Article.objects.filter(url=item.link).first()
+        document = None
         try:
             document = None if article else fetch_url(item.link)
-            with transaction.atomic():
-                if document is not None:
-                    article = archive.archive_document(
-                        document, actor=WATCHER, source=watch.source
-                    ).article
-                WatchItem.objects.create(watch=watch, key=item.key, article=article)
+            if document is not None:
+                article = archive.archive_document(
+                    document, actor=WATCHER, source=watch.source
+                ).article
         except IngestError as exc:
-            errors.append(str(exc))
-            continue
+            # Another worker (another watch of the same story) may have archived it meanwhile.
+            urls = {item.link, document.url if document else item.link}
+            article = Article.objects.filter(url__in=urls).first()
+            if article is None:
+                errors.append(str(exc))
+                continue
+        try:
+            with transaction.atomic():
+                WatchItem.objects.create(watch=watch, key=item.key, article=article)
         except IntegrityError:
-            continue  # archived by another worker meanwhile
+            continue  # recorded meanwhile by a worker that took the watch after our lease
         found += 1
     if errors:
         return found, (
