@@ -126,8 +126,9 @@ class WatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=None,
-        responses={202: WatchSerializer},
-        description="Check it at the next worker tick, whatever its schedule or back-off.",
+        responses={202: WatchSerializer, 409: None},
+        description="Check it at the next worker tick, whatever its schedule or back-off; "
+        "409 if it is paused (resume it instead).",
     )
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):

@@ -504,6 +504,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "annotations.models.Evidence.Kind",
         "ImportStatusEnum": "archive.models.ImportJob.Status",
         "ImportOutcomeEnum": "archive.models.ImportItem.Outcome",
+        "WatchKindEnum": "watching.models.Watch.Kind",
     },
 }
 

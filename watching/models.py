@@ -104,6 +104,8 @@ class Recapture(models.Model):
     changed text (a new capture)."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="recapture")
+    # On the decaying schedule (it holds a published claim); else fetched on demand only.
+    scheduled = models.BooleanField(default=False)
     next_check_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -11,7 +11,8 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 import journal.services as journal
@@ -207,25 +208,39 @@ def _check_feed(watch: Watch) -> tuple[int, str]:
 
 def enrol_fact_checked() -> int:
     """Put on the re-capture schedule the articles with a web address that hold a published
-    claim and are not on it yet; how many."""
+    claim and are not on it yet (those only ever re-captured on demand included); how many."""
     articles = (
         Article.objects.exclude(url="")
         .filter(
             captures__appearances__claim__annotations__status=Annotation.Status.PUBLISHED,
             captures__appearances__claim__deleted_at__isnull=True,
-            recapture__isnull=True,
         )
+        .exclude(recapture__scheduled=True)
         .annotate(first_captured_at=Min("captures__captured_at"))
         .values_list("pk", "first_captured_at")
     )
     now = timezone.now()
-    rows = [
-        # One whose schedule is already over is checked once, now.
-        Recapture(article_id=pk, next_check_at=next_recapture_at(first, now) or now)
-        for pk, first in articles
-    ]
-    Recapture.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    # One whose schedule is already over is checked once, now.
+    due = {pk: next_recapture_at(first, now) or now for pk, first in articles}
+    if not due:
+        return 0
+    enrolled = len(due)
+    on_demand = Recapture.objects.filter(article_id__in=list(due)).only("article_id")
+    with transaction.atomic():
+        for recapture in on_demand:
+            next_at = Value(due.pop(recapture.article_id))
+            # Asked for already: the sooner of that and the schedule's first time.
+            Recapture.objects.filter(pk=recapture.pk, scheduled=False).update(
+                scheduled=True, next_check_at=Coalesce(Least("next_check_at", next_at), next_at)
+            )
+        Recapture.objects.bulk_create(
+            [
+                Recapture(article_id=pk, scheduled=True, next_check_at=next_at)
+                for pk, next_at in due.items()
+            ],
+            ignore_conflicts=True,
+        )
+    return enrolled
 
 
 def check_recapture(recapture: Recapture) -> None:
@@ -249,7 +264,7 @@ def check_recapture(recapture: Recapture) -> None:
         else:
             failures = 0
             first = article.captures.aggregate(first=Min("captured_at"))["first"]
-            next_at = next_recapture_at(first, now)
+            next_at = next_recapture_at(first, now) if recapture.scheduled else None
             changed = result.outcome != archive.Outcome.UNCHANGED
             if not changed:
                 journal.record(

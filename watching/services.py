@@ -15,6 +15,7 @@ import journal.services as journal
 from accounts.actors import Actor
 from archive.ingest.fetch import PrivateAddressError, vetted_addresses
 from archive.models import Article, Source
+from core.exceptions import Conflict
 
 from . import rules
 from .models import MIN_INTERVAL, Recapture, Watch
@@ -158,8 +159,11 @@ def delete_watch(*, actor: Actor, watch: Watch) -> None:
 
 @transaction.atomic
 def check_watch_now(*, actor: Actor, watch: Watch) -> Watch:
-    """Have the next worker tick check `watch`, whatever its schedule or back-off."""
+    """Have the next worker tick check `watch`, whatever its schedule or back-off (Conflict
+    if it is paused: resuming it has it checked)."""
     rules.require(rules.can_manage_watches(actor), _("Only editors manage watches."))
+    if not watch.active:
+        raise Conflict(_("This watch is paused: resume it to have it checked."))
     Watch.objects.filter(pk=watch.pk).update(next_check_at=timezone.now())
     watch.refresh_from_db()
     _record(actor, watch, "check_requested", {}, {})

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from archive.models import Article
 from archive.validation import as_text
+from core.exceptions import Conflict
 from desk.forms import WatchForm
 from watching import rules, services
 from watching.models import Watch
@@ -95,8 +96,15 @@ def watch_active(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def watch_check(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
-    watch = services.check_watch_now(actor=request.user, watch=get_object_or_404(Watch, pk=pk))
-    messages.success(request, _("A worker checks %(url)s within a minute.") % {"url": watch.url})
+    watch = get_object_or_404(Watch, pk=pk)
+    try:
+        services.check_watch_now(actor=request.user, watch=watch)
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("A worker checks %(url)s within a minute.") % {"url": watch.url}
+        )
     return _back(watch.pk)
 
 

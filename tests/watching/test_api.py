@@ -277,3 +277,13 @@ def test_a_journalist_cannot_ask_for_a_recapture(as_user, alice_journalist):
 
     assert response.status_code == 403
     assert not Recapture.objects.exists()
+
+
+def test_a_paused_watch_is_resumed_rather_than_checked(editor_api):
+    watch = Watch.objects.create(url=FEED, kind="feed", active=False)
+
+    response = editor_api.post(f"/api/watches/{watch.pk}/check/")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This watch is paused: resume it to have it checked."}
+    assert not Entry.objects.exists()

@@ -99,7 +99,7 @@ def test_identical_text_records_the_check_and_stores_no_capture(news, settings):
     url = news.url("/a/1")
     capture = fact_checked(url)
     news.serve("/a/1", story(capture.article.title, capture.text))
-    Recapture.objects.create(article=capture.article, next_check_at=timezone.now())
+    Recapture.objects.create(article=capture.article, scheduled=True, next_check_at=timezone.now())
     run_due()  # the page as the extractor reads it: a capture of its own
     Recapture.objects.update(next_check_at=timezone.now())
 
@@ -118,7 +118,7 @@ def test_changed_text_is_a_new_capture_the_claim_follows(news, settings):
     url = news.url("/a/1")
     capture = fact_checked(url)
     news.serve("/a/1", story(capture.article.title, "Un chapeau ajouté.\n" + capture.text))
-    Recapture.objects.create(article=capture.article, next_check_at=timezone.now())
+    Recapture.objects.create(article=capture.article, scheduled=True, next_check_at=timezone.now())
 
     run_due()
 
@@ -145,3 +145,26 @@ def test_a_failed_recapture_says_why_and_is_tried_again_later(news):
     )
     assert recapture.failures == 1
     assert recapture.next_check_at == recapture.last_checked_at + dt.timedelta(seconds=600)
+
+
+def test_an_article_fetched_on_demand_only_is_not_put_on_the_schedule(news):
+    capture = CaptureFactory(article__url=news.url("/a/1"), captured_at=T0)
+    news.serve("/a/1", story(capture.article.title, capture.text))
+    Recapture.objects.create(article=capture.article, next_check_at=timezone.now())
+
+    run_due()
+
+    recapture = Recapture.objects.get()
+    assert (recapture.checks, recapture.next_check_at, recapture.scheduled) == (1, None, False)
+
+
+def test_an_article_asked_for_then_fact_checked_joins_the_schedule(settings):
+    settings.CLAIMDESK_RECAPTURE_AFTER = (3600, 10**9)
+    capture = fact_checked("https://example.org/later")
+    Recapture.objects.create(article=capture.article, next_check_at=None)
+
+    assert enrol_fact_checked() == 1
+
+    recapture = Recapture.objects.get()
+    assert recapture.scheduled is True
+    assert recapture.next_check_at == T0 + dt.timedelta(seconds=10**9)
