@@ -76,10 +76,10 @@ def _validate(watch: Watch) -> None:
         ) from None
 
 
-def _save(watch: Watch) -> None:
+def _save(watch: Watch, **options) -> None:
     try:
         with transaction.atomic():
-            watch.save()
+            watch.save(**options)
     except IntegrityError:  # the same address added at the same moment
         raise ValidationError(
             {"url": _("This address is watched already.")}, code="unique"
@@ -137,7 +137,8 @@ def update_watch(*, actor: Actor, watch: Watch, **fields: object) -> Watch:
     after = watch_state(watch)
     if after == before:
         return watch
-    _save(watch)
+    # Only what an editor sets: a worker's bookkeeping (last check, lease) stays its own.
+    _save(watch, update_fields=[*EDITABLE, "next_check_at", "failures", "updated_at"])
     action = {
         (True, False): "paused",
         (False, True): "resumed",
