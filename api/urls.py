@@ -15,6 +15,7 @@ from .changes import changes, changes_jsonl
 from .claims import ClaimViewSet
 from .evidence import EvidenceViewSet
 from .tags import TagViewSet
+from .watches import WatchViewSet, recapture
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -28,6 +29,7 @@ router.register("appearances", AppearanceViewSet, basename="appearance")
 router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("tokens", APITokenViewSet, basename="token")
+router.register("watches", WatchViewSet, basename="watch")
 
 app_name = "api"
 urlpatterns = [
@@ -38,6 +40,7 @@ urlpatterns = [
     ),
     path("agreement/", AgreementView.as_view(), name="agreement"),
     path("captures/<int:pk>/analysis/", CaptureAnalysisView.as_view(), name="capture-analysis"),
+    path("articles/<int:pk>/recapture/", recapture, name="article-recapture"),
     path("changes/", changes, name="changes"),
     path("changes.jsonl", changes_jsonl, name="changes-jsonl"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -51,6 +51,23 @@ def env_count(name: str, default: int) -> int:
     return int(value)
 
 
+def env_delays(name: str, default: str) -> tuple[int, ...]:
+    """Comma-separated whole numbers of seconds, each larger than the one before."""
+    value = os.environ.get(name, default)
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not all(item.isdigit() and int(item) > 0 for item in items):
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers of seconds > 0, separated by commas "
+            f"(e.g. {default}), not {value!r}."
+        )
+    delays = tuple(int(item) for item in items)
+    if list(delays) != sorted(set(delays)):
+        raise ImproperlyConfigured(
+            f"{name} must list its delays in increasing order (e.g. {default}), not {value!r}."
+        )
+    return delays
+
+
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 DEBUG = env_bool("DJANGO_DEBUG")
 
@@ -92,6 +109,7 @@ INSTALLED_APPS = [
     "intelligence",
     "agreement",
     "publication",
+    "watching",
     "api",
     "desk",
 ]
@@ -370,6 +388,15 @@ CLAIMDESK_IMPORT_ORPHAN_AFTER = env_number("CLAIMDESK_IMPORT_ORPHAN_AFTER", 3600
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
 
+# Watching the news (watching/). Every worker looks for due watches and re-captures this often
+# (seconds), between its jobs, in a thread of its own.
+CLAIMDESK_SCHEDULE_INTERVAL = env_number("CLAIMDESK_SCHEDULE_INTERVAL", 10)
+# An article holding a published claim is re-captured this many seconds after its first
+# capture (comma-separated, increasing); set empty, on demand only.
+CLAIMDESK_RECAPTURE_AFTER = env_delays(
+    "CLAIMDESK_RECAPTURE_AFTER", "3600,21600,86400,259200,604800,2592000"
+)
+
 # The change feed (/api/changes/): how long a cursor stays valid, so that the tombstones it
 # needs are kept (an older one answers 410 Gone: resync from /api/claims/).
 CLAIMDESK_FEED_RETENTION_DAYS = env_count("CLAIMDESK_FEED_RETENTION_DAYS", 30)
@@ -477,6 +504,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "annotations.models.Evidence.Kind",
         "ImportStatusEnum": "archive.models.ImportJob.Status",
         "ImportOutcomeEnum": "archive.models.ImportItem.Outcome",
+        "WatchKindEnum": "watching.models.Watch.Kind",
     },
 }
 

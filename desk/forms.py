@@ -303,3 +303,49 @@ class TagTranslationsForm(forms.Form):
 def translation_languages() -> list[str]:
     """The interface languages a tag's label and description are translated into."""
     return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+class WatchForm(forms.Form):
+    """A new watch: its address, what it is, the source its articles go under, how often."""
+
+    INTERVALS = [
+        (300, pgettext_lazy("watch interval", "every 5 minutes")),
+        (900, pgettext_lazy("watch interval", "every 15 minutes")),
+        (1800, pgettext_lazy("watch interval", "every 30 minutes")),
+        (3600, pgettext_lazy("watch interval", "every hour")),
+        (21600, pgettext_lazy("watch interval", "every 6 hours")),
+        (86400, pgettext_lazy("watch interval", "every day")),
+    ]
+
+    url = forms.URLField(
+        label=_("Web address"),
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("A feed (RSS or Atom) or a page, starting with https:// or http://."),
+    )
+    kind = forms.ChoiceField(
+        label=_("What it is"),
+        choices=[
+            ("feed", pgettext_lazy("watch kind", "A feed: archive each new item")),
+            ("page", pgettext_lazy("watch kind", "A page: capture it again when it changes")),
+        ],
+        initial="feed",
+        widget=forms.RadioSelect,
+    )
+    source = forms.ModelChoiceField(
+        label=_("Source"),
+        queryset=None,
+        required=False,
+        empty_label=pgettext_lazy("source", "None"),
+        to_field_name="slug",
+        help_text=_("The outlet its articles are archived under."),
+    )
+    interval_seconds = forms.TypedChoiceField(
+        label=_("Check"), choices=INTERVALS, coerce=int, initial=3600
+    )
+
+    def __init__(self, *args, **kwargs):
+        from archive.models import Source
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.order_by("name")

@@ -12,6 +12,7 @@ from desk.views import (
     review,
     suggestions,
     tags,
+    watching,
 )
 
 app_name = "annotations"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("articles/<int:pk>/mark/", marking.mark_claim, name="mark-claim"),
     path("articles/<int:pk>/tag-capture/", suggestions.tag_capture, name="tag-capture"),
     path("articles/<int:pk>/history/", reading.capture_history, name="capture-history"),
+    path("articles/<int:pk>/recapture/", watching.article_recapture, name="article-recapture"),
     path("claims/", reading.claim_list, name="claim-list"),
     path("claims/<int:pk>/", reading.claim_detail, name="claim-detail"),
     path("claims.atom", public.ClaimsFeed(), name="claims-feed"),
@@ -35,6 +37,10 @@ urlpatterns = [
     path("assignments/", assigning.assign, name="assign"),
     path("assignments/<int:pk>/withdraw/", assigning.unassign, name="unassign"),
     path("agreement/", agreement.agreement, name="agreement"),
+    path("watches/", watching.watch_list, name="watch-list"),
+    path("watches/<int:pk>/active/", watching.watch_active, name="watch-active"),
+    path("watches/<int:pk>/check/", watching.watch_check, name="watch-check"),
+    path("watches/<int:pk>/delete/", watching.watch_delete, name="watch-delete"),
     path("tags/", tags.tag_list, name="tag-list"),
     path("tags/<slug:slug>/translations/", tags.translations_set, name="tag-translations"),
     path("tags/<slug:slug>/patterns/", tags.pattern_add, name="tag-pattern-add"),

@@ -19,11 +19,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -321,6 +323,9 @@ class Cluster:
                 # A job whose worker stops reporting is taken back after a few seconds.
                 "CLAIMDESK_JOB_STALE_AFTER": "5",
                 "CLAIMDESK_JOB_CHECK_INTERVAL": "1",
+                # The watches check serves its news site on loopback; workers tick every second.
+                "CLAIMDESK_FETCH_ALLOW_PRIVATE": "1",
+                "CLAIMDESK_SCHEDULE_INTERVAL": "1",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -796,11 +801,93 @@ def check_imports_survive_a_killed_worker(cluster: Cluster, world: World) -> Non
     expect(attempts >= 2, f"import {killed_job} was not taken up again after the kill")
 
 
+def news_site() -> tuple[dict[str, bytes], dict[str, int], ThreadingHTTPServer, str]:
+    """A news site on a free loopback port: its pages by path (to change), the requests each
+    path got, the server (to shut down) and its address."""
+    pages: dict[str, bytes] = {}
+    hits: dict[str, int] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits[self.path] = hits.get(self.path, 0) + 1
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html"
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return pages, hits, server, f"http://127.0.0.1:{server.server_port}"
+
+
+def check_watches(cluster: Cluster, world: World) -> None:
+    """A feed watched through one app server: the two workers archive each of its items once
+    between their jobs, and an item added later once "check now" is asked on the other."""
+    pages, hits, server, base = news_site()
+
+    def story(n: int) -> None:
+        pages[f"/a/{n}"] = (
+            f'<html lang="fr"><head><title>Article {n}</title></head><body><article>'
+            f"<h1>Article {n}</h1><p>Le texte de l’article numéro {n} de la veille.</p>"
+            f"<p>Un second paragraphe pour l’article {n}.</p></article></body></html>"
+        ).encode()
+
+    def feed(count: int) -> None:
+        items = "".join(
+            f"<item><guid>urn:cluster:{n}</guid><link>{base}/a/{n}</link>"
+            f"<title>Article {n}</title></item>"
+            for n in range(count, 0, -1)
+        )
+        pages["/feed.xml"] = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Veille</title>'
+            f"<link>{base}/</link><description>x</description>{items}</channel></rss>"
+        ).encode()
+
+    def items_of(watch: int) -> int:
+        query = "SELECT count(*) FROM watching_watchitem WHERE watch_id = %s"
+        return cluster.sql("primary", query, (watch,))[0][0]
+
+    try:
+        story(1)
+        story(2)
+        feed(2)
+        editor = Client(cluster, token=world.tokens["editor"])
+        response = editor.request(
+            "POST", "a", "/api/watches/", json={"url": f"{base}/feed.xml", "kind": "feed"}
+        )
+        expect(response.status_code == 201, f"POST /api/watches/: {response.status_code}")
+        watch = response.json()["id"]
+        wait_for("the workers to archive the feed's 2 items", lambda: items_of(watch) == 2)
+        story(3)
+        feed(3)
+        response = editor.request("POST", "b", f"/api/watches/{watch}/check/")
+        expect(response.status_code == 202, f"check now: {response.status_code}")
+        wait_for("the workers to archive the new item", lambda: items_of(watch) == 3)
+        archived = cluster.sql(
+            "primary", "SELECT count(*) FROM archive_article WHERE url LIKE %s", (base + "/%",)
+        )[0][0]
+        expect(archived == 3, f"{archived} articles archived from 3 items")
+        fetched = [hits.get(f"/a/{n}", 0) for n in (1, 2, 3)]
+        expect(fetched == [1, 1, 1], f"each story fetched once, not {fetched}")
+        say(f"   3 items archived once each by the two workers (watch {watch})")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 CHECKS = {
     "throttle": check_throttle,
     "imports": check_imports_survive_a_killed_worker,
     "read-your-writes": check_read_your_writes,
     "replica-reads": check_replica_serves_anonymous_reads,
+    "watches": check_watches,
 }
 
 

@@ -6,6 +6,7 @@ answering differently to a second look-up (DNS rebinding) cannot lead it elsewhe
 import ipaddress
 import socket
 import time
+from dataclasses import dataclass
 
 import httpcore
 import httpx
@@ -117,10 +118,23 @@ class Deadline:
         request.extensions["timeout"] = self.timeouts
 
 
-def fetch_url(url: str) -> Document:
-    """Fetch an HTML page (following redirects, which are recorded) and extract its article,
-    within CLAIMDESK_FETCH_TIMEOUT seconds in all (connect, redirects and body) and
-    CLAIMDESK_FETCH_MAX_BYTES."""
+@dataclass(frozen=True)
+class Fetched:
+    """What one guarded fetch read: the body, the address it ended at, the redirects
+    followed on the way and the declared content type."""
+
+    body: bytes
+    url: str
+    redirects: list[str]
+    content_type: str
+
+
+def fetch(url: str, *, accept: str, content_types: tuple[str, ...] | None = None) -> Fetched:
+    """GET `url` (following redirects) within CLAIMDESK_FETCH_TIMEOUT seconds in all (connect,
+    redirects and body) and CLAIMDESK_FETCH_MAX_BYTES, connecting only to vetted public
+    addresses; refused (IngestError, in plain words) on an HTTP error, a content type not
+    among `content_types` (any, when None), a deadline or size passed, or a non-public
+    address."""
     limit = size_limit()
     timeout = settings.CLAIMDESK_FETCH_TIMEOUT
     deadline = Deadline(timeout)
@@ -128,7 +142,7 @@ def fetch_url(url: str) -> Document:
         follow_redirects=True,
         max_redirects=10,
         timeout=timeout,
-        headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
+        headers={"User-Agent": USER_AGENT, "Accept": accept},
         # Every connection, redirects' included, to an address vetted from one look-up.
         transport=PinnedTransport(),
         event_hooks={"request": [deadline.limit]},
@@ -138,7 +152,7 @@ def fetch_url(url: str) -> Document:
             if response.status_code >= 400:
                 raise IngestError(url, f"the server answered HTTP {response.status_code}")
             content_type = response.headers.get("Content-Type", "")
-            if not content_type.lower().startswith(HTML_CONTENT_TYPES):
+            if content_types is not None and not content_type.lower().startswith(content_types):
                 raise IngestError(
                     url, f"not an HTML page (Content-Type: {content_type or 'none given'})"
                 )
@@ -169,13 +183,21 @@ def fetch_url(url: str) -> Document:
         raise IngestError(url, f"not a valid web address: {exc}") from None
     finally:
         client.close()
+    return Fetched(b"".join(chunks), final_url, redirects, content_type)
+
+
+def fetch_url(url: str) -> Document:
+    """Fetch an HTML page (following redirects, which are recorded) and extract its article,
+    within CLAIMDESK_FETCH_TIMEOUT seconds in all (connect, redirects and body) and
+    CLAIMDESK_FETCH_MAX_BYTES."""
+    fetched = fetch(url, accept="text/html,application/xhtml+xml", content_types=HTML_CONTENT_TYPES)
     document = parse_html(
-        b"".join(chunks),
+        fetched.body,
         item=url,
-        url=final_url,
+        url=fetched.url,
         origin=Capture.Origin.URL,
-        content_type=content_type,
+        content_type=fetched.content_type,
     )
     document.origin_location = url
-    document.redirects = redirects
+    document.redirects = fetched.redirects
     return document

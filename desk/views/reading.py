@@ -31,6 +31,8 @@ from desk.views._shared import PAGE_SIZE, article_capture, query_without_page, v
 from intelligence.analysis import analyse
 from publication.history import claim_history, count_edits
 from publication.public import claim_page
+from watching import rules as watching_rules
+from watching.models import Recapture
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -116,6 +118,7 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
     claims = {}
     for appearance in appearances:
         claims.setdefault(appearance.claim_id, appearance)
+    can_recapture = bool(article.url) and watching_rules.can_request_recapture(user)
     context = {
         "article": article,
         "captures": captures,
@@ -139,6 +142,9 @@ def reader(request: HttpRequest, pk: int) -> HttpResponse:
             for a in claims.values()
         ],
         "can_mark": rules.can_create_claim(user),
+        # Editors fetch the article's page again on demand (a worker does it).
+        "can_recapture": can_recapture,
+        "recapture": Recapture.objects.filter(article=article).first() if can_recapture else None,
         "is_latest": bool(captures) and capture is not None and capture.pk == captures[0].pk,
     }
     return render(request, "annotations/reader.html", context)

@@ -16,6 +16,8 @@ from archive.ingest.documents import CapturePayload, Document
 from journal.models import Entry
 from tests.factories import CLAIM_SENTENCE, CaptureFactory, SourceFactory, TagFactory
 from tests.test_architecture import FLOORS, modules
+from watching import services as watching_services
+from watching.models import Watch
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,13 @@ def document(title: str) -> Document:
 
 A = "annotations.services."
 R = "archive.services."
+W = "watching.services."
+
+
+def a_watch(w):
+    return Watch.objects.create(url="https://example.org/page", kind="page")
+
+
 # Each write function → (what calls it, the kind of entry it must record).
 SCENARIOS = {
     A + "create_claim": (
@@ -339,6 +348,30 @@ SCENARIOS = {
     R + "archive_documents": (
         lambda w: list(archive_services.archive_documents([document("Deux")], actor=IMPORT)),
         "capture",
+    ),
+    W + "create_watch": (
+        lambda w: watching_services.create_watch(
+            actor=w["erin"], url="https://example.org/feed.xml", kind="feed"
+        ),
+        "watch",
+    ),
+    W + "update_watch": (
+        lambda w: watching_services.update_watch(actor=w["erin"], watch=a_watch(w), active=False),
+        "watch",
+    ),
+    W + "delete_watch": (
+        lambda w: watching_services.delete_watch(actor=w["erin"], watch=a_watch(w)),
+        "watch",
+    ),
+    W + "check_watch_now": (
+        lambda w: watching_services.check_watch_now(actor=w["erin"], watch=a_watch(w)),
+        "watch",
+    ),
+    W + "request_recapture": (
+        lambda w: watching_services.request_recapture(
+            actor=w["erin"], article=w["capture"].article
+        ),
+        "article",
     ),
 }
 

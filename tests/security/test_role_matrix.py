@@ -23,6 +23,7 @@ from annotations.models import (
 from archive.models import ImportJob, Source
 from journal.models import Entry
 from tests.factories import CLAIM_SENTENCE, ClaimFactory
+from watching.models import Watch
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "a
 # Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
 # with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
 
-SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal"}
+SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal", "watching"}
 
 
 @pytest.fixture
@@ -79,8 +80,10 @@ def matrix_world(world):
         status="failed",
         error="Stopped: used more than 512 MB (CLAIMDESK_JOB_MAX_MEMORY_MB).",
     )
+    watch = Watch.objects.create(url="https://example.org/feed.xml", kind="feed")
     return {
         **world,
+        "watch": watch,
         "import": job,
         "published": published,
         "revertible": revertible,
@@ -213,6 +216,15 @@ def api_writes(world) -> dict:
         "create token": ("post", "/api/tokens/", {"name": "nightly export"}),
         "import articles": ("post", "/api/imports/", {"urls": ["https://example.org/story"]}),
         "revoke token": ("delete", f"/api/tokens/{world['token'].pk}/", None),
+        "create watch": (
+            "post",
+            "/api/watches/",
+            {"url": "https://example.org/other.xml", "kind": "feed", "interval_seconds": 900},
+        ),
+        "edit watch": ("patch", f"/api/watches/{world['watch'].pk}/", {"active": False}),
+        "delete watch": ("delete", f"/api/watches/{world['watch'].pk}/", None),
+        "check watch": ("post", f"/api/watches/{world['watch'].pk}/check/", None),
+        "recapture article": ("post", f"/api/articles/{capture.article_id}/recapture/", None),
     }
 
 
@@ -246,6 +258,11 @@ API_PATHS = {
     "create token": "POST /api/tokens/",
     "import articles": "POST /api/imports/",
     "revoke token": "DELETE /api/tokens/{id}/",
+    "create watch": "POST /api/watches/",
+    "edit watch": "PATCH /api/watches/{id}/",
+    "delete watch": "DELETE /api/watches/{id}/",
+    "check watch": "POST /api/watches/{id}/check/",
+    "recapture article": "POST /api/articles/{id}/recapture/",
 }
 
 
@@ -337,6 +354,15 @@ def web_writes(world) -> dict:
             "/tags/disputed/translations/",
             {"label_fr": "Contesté", "description_fr": ""},
         ),
+        "web: add watch": (
+            "post",
+            "/watches/",
+            {"url": "https://example.org/other.xml", "kind": "feed", "interval_seconds": 3600},
+        ),
+        "web: pause watch": ("post", f"/watches/{world['watch'].pk}/active/", {"active": "false"}),
+        "web: check watch": ("post", f"/watches/{world['watch'].pk}/check/", {}),
+        "web: delete watch": ("post", f"/watches/{world['watch'].pk}/delete/", {}),
+        "web: recapture article": ("post", f"/articles/{capture.article_id}/recapture/", {}),
     }
 
 
@@ -375,6 +401,11 @@ WEB_PAGES = {
     "web: add tag pattern": "annotations:tag-pattern-add",
     "web: remove tag pattern": "annotations:tag-pattern-remove",
     "web: translate tag": "annotations:tag-translations",
+    "web: add watch": "annotations:watch-list",
+    "web: pause watch": "annotations:watch-active",
+    "web: check watch": "annotations:watch-check",
+    "web: delete watch": "annotations:watch-delete",
+    "web: recapture article": "annotations:article-recapture",
 }
 
 
@@ -454,6 +485,22 @@ ALLOWED = {
     "remove tag pattern": {"erin": 204, "adam": 204},
     "create token": {**EVERY_ROLE, "rita_reader": 201},
     "revoke token": {"alice": 204},
+    # Watches and re-captures on demand are editors' acts.
+    "create watch": {"erin": 201, "adam": 201},
+    "edit watch": {"erin": 200, "adam": 200},
+    "delete watch": {"erin": 204, "adam": 204},
+    "check watch": {"erin": 202, "adam": 202},
+    "recapture article": {"erin": 202, "adam": 202},
+    **{
+        f"web: {name}": dict.fromkeys(["erin", "adam"], 302)
+        for name in (
+            "add watch",
+            "pause watch",
+            "check watch",
+            "delete watch",
+            "recapture article",
+        )
+    },
     # The pages answer a write with a redirect to what it made.
     "web: mark claim": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     "web: annotate": dict.fromkeys(["bob", "erin", "adam"], 302),

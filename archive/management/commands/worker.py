@@ -1,6 +1,8 @@
 """Run background jobs with the worker of the configured task backend (TASKS): the database
 backend's `db_worker`, or RQ's `rqworker` for the Redis backend. Beside it, the imports whose
-worker died are queued again, and the database backend's task rows of dead workers expire."""
+worker died are queued again, the database backend's task rows of dead workers expire, and the
+periodic work of `core.schedule` (watches, re-captures) runs every CLAIMDESK_SCHEDULE_INTERVAL
+seconds."""
 
 import logging
 import threading
@@ -13,6 +15,7 @@ from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
 from archive.imports import recover_stale_imports, remove_orphaned_uploads
+from core import schedule
 from core.jobs import expire_stale_tasks
 
 logger = logging.getLogger("archive.imports")
@@ -40,10 +43,21 @@ def recover_forever(stop: threading.Event, interval: float) -> None:
             connection.close()
 
 
+def tick_forever(stop: threading.Event, interval: float) -> None:
+    """Run the periodic work now, then every `interval` seconds until `stop`."""
+    while not stop.is_set():
+        try:
+            schedule.tick()
+        finally:
+            connection.close()
+        stop.wait(interval)
+
+
 class Command(BaseCommand):
     help = (
-        "Run background jobs (imports, re-anchoring) with the configured task backend's worker; "
-        "imports whose worker died are queued again and resume where they stopped."
+        "Run background jobs (imports, re-anchoring) with the configured task backend's worker, "
+        "and the schedule (watches, re-captures) between them; imports whose worker died are "
+        "queued again and resume where they stopped."
     )
 
     def add_arguments(self, parser):
@@ -73,11 +87,20 @@ class Command(BaseCommand):
         if requeued and verbosity:
             self.stdout.write(f"Queued again the imports whose worker died: {requeued}")
         stop = threading.Event()
-        if not batch:
+        if batch:
+            # What is due now (a watch checked on demand, say) is done before exiting.
+            schedule.tick()
+        else:
             threading.Thread(
                 target=recover_forever,
                 args=(stop, settings.CLAIMDESK_JOB_CHECK_INTERVAL),
                 name="claimdesk-import-recovery",
+                daemon=True,
+            ).start()
+            threading.Thread(
+                target=tick_forever,
+                args=(stop, settings.CLAIMDESK_SCHEDULE_INTERVAL),
+                name="claimdesk-schedule",
                 daemon=True,
             ).start()
         try:
