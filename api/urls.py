@@ -15,6 +15,7 @@ from .changes import changes, changes_jsonl
 from .claims import ClaimViewSet
 from .evidence import EvidenceViewSet
 from .tags import TagViewSet
+from .webhooks import WebhookViewSet
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -28,6 +29,7 @@ router.register("appearances", AppearanceViewSet, basename="appearance")
 router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("tokens", APITokenViewSet, basename="token")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 app_name = "api"
 urlpatterns = [

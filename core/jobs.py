@@ -48,6 +48,25 @@ class Ended:
     error: str = ""
 
 
+# What the workers run beside their jobs to take back work whose worker died: registered by
+# the apps above (AppConfig.ready), run by `manage.py worker` when it starts and every
+# CLAIMDESK_JOB_CHECK_INTERVAL seconds.
+_recoveries: list[Callable[[], object]] = []
+
+
+def on_recover(recovery: Callable[[], object]) -> None:
+    """Have the workers call `recovery` when they start and every
+    CLAIMDESK_JOB_CHECK_INTERVAL seconds."""
+    if recovery not in _recoveries:
+        _recoveries.append(recovery)
+
+
+def run_recoveries() -> None:
+    """Call every registered recovery (see `on_recover`)."""
+    for recovery in _recoveries:
+        recovery()
+
+
 def task_lease() -> float:
     """Seconds after which a task row of the database backend still marked running belongs to
     a worker that died: no job runs longer than CLAIMDESK_JOB_MAX_SECONDS, and a live worker

@@ -13,18 +13,21 @@ from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
 from archive.imports import recover_stale_imports, remove_orphaned_uploads
-from core.jobs import expire_stale_tasks
+from core.jobs import expire_stale_tasks, run_recoveries
 
 logger = logging.getLogger("archive.imports")
 
 
 def recover() -> list[int]:
     """Fail the task rows whose worker died (their lease ran out), then queue again the
-    imports whose worker died; the ids of those imports."""
+    imports whose worker died (their ids returned) and the other work the apps take back
+    (`core.jobs.on_recover`: webhook deliveries)."""
     expired = expire_stale_tasks()
     if expired:
         logger.warning("%s task(s) of workers that died were marked failed", expired)
-    return recover_stale_imports()
+    requeued = recover_stale_imports()
+    run_recoveries()
+    return requeued
 
 
 def recover_forever(stop: threading.Event, interval: float) -> None:
