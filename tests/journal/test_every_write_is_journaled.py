@@ -16,6 +16,8 @@ from archive.ingest.documents import CapturePayload, Document
 from journal.models import Entry
 from tests.factories import CLAIM_SENTENCE, CaptureFactory, SourceFactory, TagFactory
 from tests.test_architecture import FLOORS, modules
+from webhooks import services as webhook_services
+from webhooks.models import Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +127,16 @@ def document(title: str) -> Document:
     return Document(item=title, title=title, text=f"{title}: le texte.", origin="file")
 
 
+def webhook(w) -> Webhook:
+    """Erin's webhook, made without the service (whose own scenario is above)."""
+    return Webhook.objects.create(owner=w["erin"], url=PUBLIC_URL, events=["claim.published"])
+
+
 A = "annotations.services."
 R = "archive.services."
+W = "webhooks.services."
+# A literal public address: vetted without a DNS look-up.
+PUBLIC_URL = "https://93.184.215.14/hook"
 # Each write function → (what calls it, the kind of entry it must record).
 SCENARIOS = {
     A + "create_claim": (
@@ -339,6 +349,36 @@ SCENARIOS = {
     R + "archive_documents": (
         lambda w: list(archive_services.archive_documents([document("Deux")], actor=IMPORT)),
         "capture",
+    ),
+    W + "create_webhook": (
+        lambda w: webhook_services.create_webhook(
+            user=w["erin"], url=PUBLIC_URL, events=["claim.published"]
+        ),
+        "webhook",
+    ),
+    W + "update_webhook": (
+        lambda w: webhook_services.update_webhook(user=w["erin"], webhook=webhook(w), active=False),
+        "webhook",
+    ),
+    W + "rotate_secret": (
+        lambda w: webhook_services.rotate_secret(user=w["erin"], webhook=webhook(w)),
+        "webhook",
+    ),
+    W + "delete_webhook": (
+        lambda w: webhook_services.delete_webhook(user=w["erin"], webhook=webhook(w)),
+        "webhook",
+    ),
+    W + "redeliver": (
+        lambda w: webhook_services.redeliver(
+            user=w["erin"],
+            delivery=Delivery.objects.create(
+                webhook=webhook(w),
+                event="claim.published",
+                claim_id=w["claim"].pk,
+                at=w["claim"].created_at,
+            ),
+        ),
+        "webhook",
     ),
 }
 

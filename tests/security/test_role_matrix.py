@@ -23,14 +23,18 @@ from annotations.models import (
 from archive.models import ImportJob, Source
 from journal.models import Entry
 from tests.factories import CLAIM_SENTENCE, ClaimFactory
+from webhooks.models import Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
+
+# A literal public address: the webhook guard vets it without a DNS look-up.
+WEBHOOK_URL = "https://93.184.215.14/hooks/claimdesk"
 
 PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "adam"]
 # Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
 # with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
 
-SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal"}
+SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal", "webhooks"}
 
 
 @pytest.fixture
@@ -72,6 +76,17 @@ def matrix_world(world):
         user=alice, annotation=revertible, confidence="0.55", expected_version=1
     )
     published = Annotation.objects.get(author__username="carol_journalist")
+    # Erin's webhook (an editor's, made with her login) and one of its deliveries.
+    webhook = Webhook.objects.create(
+        owner=world["users"]["erin"], url=WEBHOOK_URL, events=["claim.published"]
+    )
+    delivery = Delivery.objects.create(
+        webhook=webhook,
+        event="claim.published",
+        claim_id=world["claim"].pk,
+        at=world["claim"].created_at,
+        status="failed",
+    )
     job = ImportJob.objects.create(
         created_by=alice,
         created_by_name=alice.username,
@@ -89,6 +104,8 @@ def matrix_world(world):
         "assignment": assignment,
         "analysis": analysis,
         "pattern": pattern,
+        "webhook": webhook,
+        "delivery": delivery,
     }
 
 
@@ -213,6 +230,23 @@ def api_writes(world) -> dict:
         "create token": ("post", "/api/tokens/", {"name": "nightly export"}),
         "import articles": ("post", "/api/imports/", {"urls": ["https://example.org/story"]}),
         "revoke token": ("delete", f"/api/tokens/{world['token'].pk}/", None),
+        "create webhook": (
+            "post",
+            "/api/webhooks/",
+            {"url": WEBHOOK_URL, "events": ["claim.published", "claim.withdrawn"]},
+        ),
+        "edit webhook": ("patch", f"/api/webhooks/{world['webhook'].pk}/", {"active": False}),
+        "delete webhook": ("delete", f"/api/webhooks/{world['webhook'].pk}/", None),
+        "rotate webhook secret": (
+            "post",
+            f"/api/webhooks/{world['webhook'].pk}/rotate-secret/",
+            None,
+        ),
+        "redeliver": (
+            "post",
+            f"/api/webhooks/{world['webhook'].pk}/deliveries/{world['delivery'].uuid}/redeliver/",
+            None,
+        ),
     }
 
 
@@ -246,6 +280,11 @@ API_PATHS = {
     "create token": "POST /api/tokens/",
     "import articles": "POST /api/imports/",
     "revoke token": "DELETE /api/tokens/{id}/",
+    "create webhook": "POST /api/webhooks/",
+    "edit webhook": "PATCH /api/webhooks/{id}/",
+    "delete webhook": "DELETE /api/webhooks/{id}/",
+    "rotate webhook secret": "POST /api/webhooks/{id}/rotate-secret/",
+    "redeliver": "POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
 }
 
 
@@ -454,6 +493,13 @@ ALLOWED = {
     "remove tag pattern": {"erin": 204, "adam": 204},
     "create token": {**EVERY_ROLE, "rita_reader": 201},
     "revoke token": {"alice": 204},
+    # Editors and read-only (partner) tokens have webhooks; each manages only its own.
+    "create webhook": {"erin": 201, "adam": 201, "read_only_token": 201},
+    "edit webhook": {"erin": 200},
+    "delete webhook": {"erin": 204},
+    "rotate webhook secret": {"erin": 200},
+    # Queued (the test's transaction never commits, so no worker is told).
+    "redeliver": {"erin": 202},
     # The pages answer a write with a redirect to what it made.
     "web: mark claim": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     "web: annotate": dict.fromkeys(["bob", "erin", "adam"], 302),
@@ -501,6 +547,11 @@ REFUSED = {
     "add evidence": {"bob": 400, "rita_reader": 400},
     "remove evidence": HIDDEN,
     "revoke token": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
+    # Erin's webhook is not her read-only token's, nor Adam's.
+    **{
+        name: {"read_only_token": 404, "adam": 404}
+        for name in ("edit webhook", "delete webhook", "rotate webhook secret", "redeliver")
+    },
     "web: annotate": {"alice": 302},  # to her own annotation of it
     "web: edit annotation": HIDDEN,
     "web: add evidence": HIDDEN,
