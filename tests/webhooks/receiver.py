@@ -11,6 +11,7 @@ class Received:
     path: str
     headers: dict
     body: bytes
+    status: int  # what the receiver answered
 
 
 @dataclass
@@ -26,8 +27,8 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
-                    receiver.received.append(Received(self.path, dict(self.headers), body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    receiver.received.append(Received(self.path, dict(self.headers), body, status))
                 answer = b"ok" if status < 300 else b"down for maintenance " * 100
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(answer)))
