@@ -402,3 +402,24 @@ def test_only_the_events_subscribed_are_delivered(receiver, erin_editor, public_
     services.delete_claim(user=erin_editor, claim=public_claim, reason="Duplicate.")
 
     assert sent(hook) == [("claim.withdrawn", public_claim.pk)]
+
+
+def test_the_webhook_listeners_run_around_the_read_models_refresh():
+    """What was public is read before the read model follows a write, what is, after."""
+    from journal.services import _listeners
+    from publication.published import refresh_for_entries
+    from webhooks.events import deliveries_for_entries, note_public_before
+
+    order = [_listeners.index(f) for f in (note_public_before, refresh_for_entries)]
+    assert order == sorted(order)
+    assert _listeners.index(deliveries_for_entries) > _listeners.index(refresh_for_entries)
+
+
+def test_renaming_a_tag_a_public_claim_shows_delivers_claim_updated(
+    partner, public_claim, erin_editor
+):
+    tag = public_claim.annotations.get().tags.get()
+
+    services.save_tag(user=erin_editor, tag=tag, slug=tag.slug, label="Contested")
+
+    assert sent(partner)[-1] == ("claim.updated", public_claim.pk)
