@@ -40,6 +40,7 @@ def _touches_claims(entries: Sequence[Entry]) -> bool:
 
 
 def _pending() -> dict:
+    """The batch being recorded in this thread, by id, with what was public before it."""
     if not hasattr(_state, "before"):
         _state.before = {}
     return _state.before
@@ -53,8 +54,10 @@ def note_public_before(entries: Sequence[Entry]) -> None:
         return
     affected = claims_affected_by(entries)
     touched = set().union(*affected)
-    # Kept with the batch itself (the same list reaches every listener).
-    _pending()[id(entries)] = (entries, affected, published.stored_documents(touched))
+    # Kept with the batch itself (the same list reaches every listener). Listeners record
+    # nothing, so one batch at a time is in flight: a batch whose write failed between the
+    # two listeners is forgotten here.
+    _state.before = {id(entries): (entries, affected, published.stored_documents(touched))}
 
 
 def deliveries_for_entries(entries: Sequence[Entry]) -> None:

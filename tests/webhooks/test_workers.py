@@ -37,7 +37,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_worker(name: str) -> subprocess.Popen:
+def start_worker(name: str, log: Path) -> subprocess.Popen:
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -52,9 +52,8 @@ def start_worker(name: str) -> subprocess.Popen:
         [sys.executable, "manage.py", "worker", "--interval", "0.2", "--worker-id", name],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
         # Its own SIGINT handler, whatever the shell that started the suite ignores.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
@@ -77,7 +76,7 @@ def publish(journalist, editor, count: int) -> list[int]:
 
 
 def test_two_workers_deliver_each_event_exactly_once_retrying_a_failure(
-    settings, receiver, alice_journalist, erin_editor
+    settings, receiver, alice_journalist, erin_editor, tmp_path
 ):
     if connection.vendor != "postgresql":
         pytest.skip("two worker processes share a PostgreSQL database (DATABASE_URL)")
@@ -90,13 +89,16 @@ def test_two_workers_deliver_each_event_exactly_once_retrying_a_failure(
     claims = publish(alice_journalist, erin_editor, 6)
     assert Delivery.objects.filter(webhook=hook).count() == 6
 
-    workers = [start_worker("one"), start_worker("two")]
+    logs = [tmp_path / "one.log", tmp_path / "two.log"]
+    workers = [start_worker("one", logs[0]), start_worker("two", logs[1])]
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if not Delivery.objects.exclude(status="succeeded").exists():
                 break
-            assert all(worker.poll() is None for worker in workers), workers[0].stderr.read()
+            assert all(worker.poll() is None for worker in workers), [
+                log.read_text() for log in logs
+            ]
             time.sleep(0.3)
         time.sleep(1)  # anything sent twice would arrive by now
     finally:
