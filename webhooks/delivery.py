@@ -111,9 +111,13 @@ def attempt(delivery_id: int) -> dt.datetime | None:
     started = timezone.now()
     if not take(delivery_id, started):
         return None
-    delivery = Delivery.objects.select_related("webhook__owner", "webhook__token").get(
-        pk=delivery_id
+    delivery = (
+        Delivery.objects.select_related("webhook__owner", "webhook__token")
+        .filter(pk=delivery_id)
+        .first()
     )
+    if delivery is None:  # its webhook was deleted meanwhile
+        return None
     webhook = delivery.webhook
     body = delivery.body
     if still_receives(webhook) and body is None:
