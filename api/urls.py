@@ -16,6 +16,7 @@ from .claims import ClaimViewSet
 from .evidence import EvidenceViewSet
 from .tags import TagViewSet
 from .watches import WatchViewSet, recapture
+from .webhooks import WebhookViewSet
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -30,6 +31,7 @@ router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("tokens", APITokenViewSet, basename="token")
 router.register("watches", WatchViewSet, basename="watch")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 app_name = "api"
 urlpatterns = [

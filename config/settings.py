@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "agreement",
     "publication",
     "watching",
+    # After publication: its deliveries are decided around the published read model's refresh.
+    "webhooks",
     "api",
     "desk",
 ]
@@ -387,6 +389,14 @@ CLAIMDESK_IMPORT_ORPHAN_AFTER = env_number("CLAIMDESK_IMPORT_ORPHAN_AFTER", 3600
 # Fetching loopback, private or link-local addresses (an intranet archive) is off by default,
 # so that a URL given in the web UI cannot reach the servers behind Claimdesk.
 CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
+# Webhook deliveries (README, "Webhooks"): each attempt's deadline in seconds (connect, send
+# and answer), how many attempts in all, and the delay before the first retry, doubled at each
+# one after (30 s, 1, 2, 4 … minutes); how much of a receiver's answer the log keeps. The
+# private-address guard above applies to them too.
+CLAIMDESK_WEBHOOK_TIMEOUT = env_number("CLAIMDESK_WEBHOOK_TIMEOUT", 10)
+CLAIMDESK_WEBHOOK_MAX_ATTEMPTS = env_count("CLAIMDESK_WEBHOOK_MAX_ATTEMPTS", 8)
+CLAIMDESK_WEBHOOK_RETRY_BASE = env_number("CLAIMDESK_WEBHOOK_RETRY_BASE", 30)
+CLAIMDESK_WEBHOOK_RESPONSE_EXCERPT = env_count("CLAIMDESK_WEBHOOK_RESPONSE_EXCERPT", 500)
 
 # Watching the news (watching/). Every worker looks for due watches and re-captures this often
 # (seconds), between its jobs, in a thread of its own.

@@ -22,13 +22,18 @@ Listener = Callable[[Sequence[Entry]], None]
 _listeners: list[Listener] = []
 
 
-def on_record(listener: Listener) -> None:
+def on_record(listener: Listener, *, first: bool = False) -> None:
     """Call `listener` with the entries of every `record`/`record_all`, inside the writing
     transaction: a higher layer's hook (registered from its AppConfig.ready) that refreshes
     what it derives from the objects written. Services record after their write, so the
-    listener reads the new state."""
+    listener reads the new state. Listeners run in the order registered; a `first` one runs
+    before all the others, to read what they derive as it was before the write (the
+    webhooks compare the published read model before and after)."""
     if listener not in _listeners:
-        _listeners.append(listener)
+        if first:
+            _listeners.insert(0, listener)
+        else:
+            _listeners.append(listener)
 
 
 def _notify(entries: Sequence[Entry]) -> None:

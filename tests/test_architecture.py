@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOORS = [
     {"config"},
     {"api", "desk"},
+    {"webhooks"},
     {"publication", "agreement", "intelligence", "watching"},
     {"annotations"},
     {"archive"},

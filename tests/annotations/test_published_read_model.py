@@ -18,6 +18,7 @@ from archive import services as archive_services
 from archive.ingest.documents import CapturePayload, Document
 from publication import published
 from tests.factories import CLAIM_SENTENCE, CaptureFactory, SourceFactory, TagFactory
+from tests.journal.test_every_write_is_journaled import SCENARIOS as JOURNALED
 from tests.journal.test_every_write_is_journaled import write_functions
 
 pytestmark = pytest.mark.django_db
@@ -278,6 +279,9 @@ SCENARIOS = {
             [document("Deux"), document("Trois", url=w["capture"].article.url)], actor=IMPORT
         )
     ),
+    # Webhook writes show readers nothing: the journal's scenarios, which need only Erin and
+    # a claim.
+    **{name: write for name, (write, _) in JOURNALED.items() if name.startswith("webhooks.")},
 }
 
 

@@ -18,6 +18,8 @@ from tests.factories import CLAIM_SENTENCE, CaptureFactory, SourceFactory, TagFa
 from tests.test_architecture import FLOORS, modules
 from watching import services as watching_services
 from watching.models import Watch
+from webhooks import services as webhook_services
+from webhooks.models import Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -127,15 +129,23 @@ def document(title: str) -> Document:
     return Document(item=title, title=title, text=f"{title}: le texte.", origin="file")
 
 
+def webhook(w) -> Webhook:
+    """Erin's webhook, made without the service (whose own scenario is above)."""
+    return Webhook.objects.create(owner=w["erin"], url=PUBLIC_URL, events=["claim.published"])
+
+
 A = "annotations.services."
 R = "archive.services."
-W = "watching.services."
+WATCHING = "watching.services."
 
 
 def a_watch(w):
     return Watch.objects.create(url="https://example.org/page", kind="page")
 
 
+W = "webhooks.services."
+# A literal public address: vetted without a DNS look-up.
+PUBLIC_URL = "https://93.184.215.14/hook"
 # Each write function → (what calls it, the kind of entry it must record).
 SCENARIOS = {
     A + "create_claim": (
@@ -349,29 +359,59 @@ SCENARIOS = {
         lambda w: list(archive_services.archive_documents([document("Deux")], actor=IMPORT)),
         "capture",
     ),
-    W + "create_watch": (
+    WATCHING + "create_watch": (
         lambda w: watching_services.create_watch(
             actor=w["erin"], url="https://example.org/feed.xml", kind="feed"
         ),
         "watch",
     ),
-    W + "update_watch": (
+    WATCHING + "update_watch": (
         lambda w: watching_services.update_watch(actor=w["erin"], watch=a_watch(w), active=False),
         "watch",
     ),
-    W + "delete_watch": (
+    WATCHING + "delete_watch": (
         lambda w: watching_services.delete_watch(actor=w["erin"], watch=a_watch(w)),
         "watch",
     ),
-    W + "check_watch_now": (
+    WATCHING + "check_watch_now": (
         lambda w: watching_services.check_watch_now(actor=w["erin"], watch=a_watch(w)),
         "watch",
     ),
-    W + "request_recapture": (
+    WATCHING + "request_recapture": (
         lambda w: watching_services.request_recapture(
             actor=w["erin"], article=w["capture"].article
         ),
         "article",
+    ),
+    W + "create_webhook": (
+        lambda w: webhook_services.create_webhook(
+            user=w["erin"], url=PUBLIC_URL, events=["claim.published"]
+        ),
+        "webhook",
+    ),
+    W + "update_webhook": (
+        lambda w: webhook_services.update_webhook(user=w["erin"], webhook=webhook(w), active=False),
+        "webhook",
+    ),
+    W + "rotate_secret": (
+        lambda w: webhook_services.rotate_secret(user=w["erin"], webhook=webhook(w)),
+        "webhook",
+    ),
+    W + "delete_webhook": (
+        lambda w: webhook_services.delete_webhook(user=w["erin"], webhook=webhook(w)),
+        "webhook",
+    ),
+    W + "redeliver": (
+        lambda w: webhook_services.redeliver(
+            user=w["erin"],
+            delivery=Delivery.objects.create(
+                webhook=webhook(w),
+                event="claim.published",
+                claim_id=w["claim"].pk,
+                at=w["claim"].created_at,
+            ),
+        ),
+        "webhook",
     ),
 }
 

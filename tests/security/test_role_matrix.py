@@ -24,14 +24,18 @@ from archive.models import ImportJob, Source
 from journal.models import Entry
 from tests.factories import CLAIM_SENTENCE, ClaimFactory
 from watching.models import Watch
+from webhooks.models import Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
+
+# A literal public address: the webhook guard vets it without a DNS look-up.
+WEBHOOK_URL = "https://93.184.215.14/hooks/claimdesk"
 
 PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "adam"]
 # Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
 # with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
 
-SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal", "watching"}
+SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal", "watching", "webhooks"}
 
 
 @pytest.fixture
@@ -73,6 +77,17 @@ def matrix_world(world):
         user=alice, annotation=revertible, confidence="0.55", expected_version=1
     )
     published = Annotation.objects.get(author__username="carol_journalist")
+    # Erin's webhook (an editor's, made with her login) and one of its deliveries.
+    webhook = Webhook.objects.create(
+        owner=world["users"]["erin"], url=WEBHOOK_URL, events=["claim.published"]
+    )
+    delivery = Delivery.objects.create(
+        webhook=webhook,
+        event="claim.published",
+        claim_id=world["claim"].pk,
+        at=world["claim"].created_at,
+        status="failed",
+    )
     job = ImportJob.objects.create(
         created_by=alice,
         created_by_name=alice.username,
@@ -92,6 +107,8 @@ def matrix_world(world):
         "assignment": assignment,
         "analysis": analysis,
         "pattern": pattern,
+        "webhook": webhook,
+        "delivery": delivery,
     }
 
 
@@ -225,6 +242,23 @@ def api_writes(world) -> dict:
         "delete watch": ("delete", f"/api/watches/{world['watch'].pk}/", None),
         "check watch": ("post", f"/api/watches/{world['watch'].pk}/check/", None),
         "recapture article": ("post", f"/api/articles/{capture.article_id}/recapture/", None),
+        "create webhook": (
+            "post",
+            "/api/webhooks/",
+            {"url": WEBHOOK_URL, "events": ["claim.published", "claim.withdrawn"]},
+        ),
+        "edit webhook": ("patch", f"/api/webhooks/{world['webhook'].pk}/", {"active": False}),
+        "delete webhook": ("delete", f"/api/webhooks/{world['webhook'].pk}/", None),
+        "rotate webhook secret": (
+            "post",
+            f"/api/webhooks/{world['webhook'].pk}/rotate-secret/",
+            None,
+        ),
+        "redeliver": (
+            "post",
+            f"/api/webhooks/{world['webhook'].pk}/deliveries/{world['delivery'].uuid}/redeliver/",
+            None,
+        ),
     }
 
 
@@ -263,6 +297,11 @@ API_PATHS = {
     "delete watch": "DELETE /api/watches/{id}/",
     "check watch": "POST /api/watches/{id}/check/",
     "recapture article": "POST /api/articles/{id}/recapture/",
+    "create webhook": "POST /api/webhooks/",
+    "edit webhook": "PATCH /api/webhooks/{id}/",
+    "delete webhook": "DELETE /api/webhooks/{id}/",
+    "rotate webhook secret": "POST /api/webhooks/{id}/rotate-secret/",
+    "redeliver": "POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
 }
 
 
@@ -501,6 +540,13 @@ ALLOWED = {
             "recapture article",
         )
     },
+    # Editors and read-only (partner) tokens have webhooks; each manages only its own.
+    "create webhook": {"erin": 201, "adam": 201, "read_only_token": 201},
+    "edit webhook": {"erin": 200},
+    "delete webhook": {"erin": 204},
+    "rotate webhook secret": {"erin": 200},
+    # Queued (the test's transaction never commits, so no worker is told).
+    "redeliver": {"erin": 202},
     # The pages answer a write with a redirect to what it made.
     "web: mark claim": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     "web: annotate": dict.fromkeys(["bob", "erin", "adam"], 302),
@@ -548,6 +594,11 @@ REFUSED = {
     "add evidence": {"bob": 400, "rita_reader": 400},
     "remove evidence": HIDDEN,
     "revoke token": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
+    # Erin's webhook is not her read-only token's, nor Adam's.
+    **{
+        name: {"read_only_token": 404, "adam": 404}
+        for name in ("edit webhook", "delete webhook", "rotate webhook secret", "redeliver")
+    },
     "web: annotate": {"alice": 302},  # to her own annotation of it
     "web: edit annotation": HIDDEN,
     "web: add evidence": HIDDEN,

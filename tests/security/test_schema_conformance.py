@@ -42,6 +42,9 @@ STATEFUL_WRITES = {
     # (410): whether a well-formed `since` is accepted depends on when it was issued.
     ("GET", "/api/changes/"),
     ("GET", "/api/changes.jsonl"),
+    # A webhook's address must resolve to a public host (looked up when it is given).
+    ("POST", "/api/webhooks/"),
+    ("PATCH", "/api/webhooks/{id}/"),
 }
 
 

@@ -23,7 +23,7 @@ logger = logging.getLogger("archive.imports")
 
 def recover() -> list[int]:
     """Fail the task rows whose worker died (their lease ran out), then queue again the
-    imports whose worker died; the ids of those imports."""
+    imports whose worker died (their ids returned)."""
     expired = expire_stale_tasks()
     if expired:
         logger.warning("%s task(s) of workers that died were marked failed", expired)
