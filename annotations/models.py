@@ -232,9 +232,9 @@ class Claim(TimestampedModel, SoftDeletableModel):
         db_default=[],
         blank=True,
         editable=False,
-        help_text="Silent edits of the sentences the claim was checked in, oldest first: "
-        '{"at", "capture", "change": "reworded" | "removed", "before", "after"}, written by '
-        "re-anchoring.",
+        help_text="Silent edits of the sentences the claim was checked in, oldest "
+        'first: {"at", "capture", "change": "reworded" | "removed", "before", '
+        '"after"}, written by re-anchoring.',
     )
 
     objects = ClaimQuerySet.as_manager()

@@ -3,6 +3,7 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -22,13 +23,13 @@ REMOVED = "removed"
 
 
 def source_edit(
-    *, capture: Capture, was_found: bool, before: str, after: str | None
+    *, capture_id: int, captured_at: dt.datetime, was_found: bool, before: str, after: str | None
 ) -> dict | None:
     """The silent edit a re-anchoring outcome reveals, as `Claim.source_edits` keeps it, or
     None: `before` is the sentence as last found (`was_found`: found in the previous capture,
-    not orphaned there), `after` the text at its new place (None when it was not found). A
-    move keeps the text, and spacing alone is no edit; a sentence already missing is not
-    removed again."""
+    not orphaned there), `after` the text at its new place in capture `capture_id` (None when
+    it was not found). A move keeps the text, and spacing alone is no edit; a sentence
+    already missing is not removed again."""
     if after is None:
         change = REMOVED if was_found else None
     elif " ".join(after.split()) != " ".join(before.split()):
@@ -38,16 +39,39 @@ def source_edit(
     if change is None:
         return None
     return {
-        "at": _iso(capture.captured_at),
-        "capture": capture.pk,
+        "at": captured_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "capture": capture_id,
         "change": change,
         "before": before,
         "after": after,
     }
 
 
-def _iso(moment) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+def source_edits_from_anchorings(
+    anchorings: Iterable[tuple[int, dt.datetime, str, str]],
+) -> list[dict]:
+    """The silent edits an appearance's recorded anchorings show (AppearanceAnchor: capture
+    id, its time, quote, status; oldest first, the original first): what re-anchoring would
+    have appended, for claims re-anchored before it did (migration 0013)."""
+    edits = []
+    last_quote, was_found = None, False
+    for capture_id, captured_at, quote, status in anchorings:
+        orphaned = status == Appearance.Status.ORPHANED
+        if last_quote is not None:
+            edit = source_edit(
+                capture_id=capture_id,
+                captured_at=captured_at,
+                was_found=was_found,
+                before=last_quote,
+                after=None if orphaned else quote,
+            )
+            if edit is not None:
+                edits.append(edit)
+        # An orphan's record has no quote (but the first record, an appearance's state when
+        # history began, keeps its quote whatever its status).
+        last_quote = quote or last_quote
+        was_found = not orphaned
+    return edits
 
 
 def mark_for_background(*, capture: Capture) -> bool:
@@ -179,7 +203,8 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
             )
         appearance.save()
         edit = source_edit(
-            capture=capture,
+            capture_id=capture.pk,
+            captured_at=capture.captured_at,
             was_found=was_found,
             before=last_quote,
             after=None if match is None else appearance.quote,

@@ -2,6 +2,9 @@
 in, the claim says so publicly (`source_edits`), the journal records it ("source_edited"), and
 the read model, the change feed, the filter and the pages follow. A move is no edit."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.core.management import call_command
 from django.utils import translation
@@ -313,3 +316,34 @@ def test_the_claims_list_badges_edited_claims_and_filters_them(reworded, client,
     assert anchor in only_edited
     assert anchor not in none and "No claim matches these filters." in none
     assert f'<a class="badge source-edited" href="{anchor}">Source modifiée <time' in french
+
+
+# Claims re-anchored before source_edits existed
+
+
+def test_the_migration_derives_from_recorded_anchorings_what_re_anchoring_records(
+    seeded, alice_journalist
+):
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("annotations.migrations.0013_source_edits")
+    mark(Capture.objects.get(), REMOVED, alice_journalist)
+    mark(Capture.objects.get(), KEPT, alice_journalist)
+    _, body = seed_text()
+    recapture(with_inserted_paragraph(body).replace(CLAIM_SENTENCE, REWORDED))
+    recapture(body.replace(CLAIM_SENTENCE, REWORDED).replace(REMOVED, ""))
+    recapture(body.replace(REMOVED, "") + "\n\nUn ajout.")  # the first wording is back
+    recorded = dict(Claim.objects.values_list("pk", "source_edits"))
+    assert sorted(len(edits) for edits in recorded.values()) == [0, 1, 2]
+    # As the data stood before the field: no edits, no such entries.
+    Claim.objects.update(source_edits=[])
+    edit_entries().delete()
+
+    migration.derive_source_edits(apps, SimpleNamespace(connection=connection))
+
+    assert dict(Claim.objects.values_list("pk", "source_edits")) == recorded
+    entries = edit_entries()
+    assert [(e.claim_id, e.changes[0]["to"], e.actor_name) for e in entries] == [
+        (pk, edits, "re-anchoring") for pk, edits in sorted(recorded.items()) if edits
+    ]
