@@ -236,12 +236,18 @@ def reanchor_appearances(*, capture: Capture) -> list[AppearanceAnchor]:
 def _source_edit_entries(
     edits: dict[int, list[dict]], *, published: set[int], at, capture: Capture
 ) -> list:
-    """Append each claim's new `edits` to its `source_edits`, and the journal entries saying
-    so (one per claim, public when the claim is), for the caller to record with its own."""
+    """Append each claim's new `edits` to its `source_edits` (written now), and return the
+    journal entries saying so (one per claim, public when the claim is) for the caller to
+    record with its own."""
     if not edits:
         return []
+    # Locked, in id order as the read model locks them: a claim appearing in two articles
+    # re-anchored at once gets both edits, neither overwriting the other.
     claims = list(
-        Claim.objects.filter(pk__in=edits).order_by("pk").only("pk", "created_by", "source_edits")
+        Claim.objects.filter(pk__in=edits)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .only("pk", "created_by", "source_edits")
     )
     entries = []
     for claim in claims:
