@@ -154,6 +154,22 @@ class TagSlugsFilter(django_filters.Filter):
     field_class = SlugsField
 
 
+class TrueFalseField(forms.Field):
+    """`true` or `false`, nothing else (a typo is an error, not "any")."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+@extend_schema_field({"type": "boolean"})
+class TrueFalseFilter(django_filters.Filter):
+    field_class = TrueFalseField
+
+
 class ClaimFilter(StrictFilterSet):
     """The claims list's filters, as the API's query parameters: one condition per parameter,
     built on the QuerySet methods `assessed` (on the annotations `viewer` may see: the
@@ -176,6 +192,12 @@ class ClaimFilter(StrictFilterSet):
     author = django_filters.CharFilter(help_text="Username of an annotation's author.")
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
     q = SearchFilter(method="filter_q", help_text="Words in the claim's wording or quotes.")
+    source_edited = TrueFalseFilter(
+        method="filter_source_edited",
+        help_text="true: claims whose source was silently edited since they were checked (a "
+        "sentence they were checked in reworded or removed: `source_edits` not empty); false: "
+        "the others.",
+    )
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     published_after = DateTimeFilter(help_text="An annotation published at or after this time.")
@@ -226,6 +248,11 @@ class ClaimFilter(StrictFilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
+    def filter_source_edited(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.source_edited(value)
+
 
 class ClaimListFilterForm(forms.Form):
     field_order = [
@@ -237,6 +264,7 @@ class ClaimListFilterForm(forms.Form):
         "min_confidence",
         "max_confidence",
         "author",
+        "source_edited",
     ]
 
     def clean(self):
@@ -295,6 +323,17 @@ class ClaimListFilter(ClaimFilter):
         label=_("Confidence up to (%)"), min_value=0, max_value=100
     )
     author = django_filters.CharFilter(label=_("Annotated by (login)"))
+    source_edited = django_filters.BooleanFilter(
+        method="filter_source_edited",
+        label=_("Source edited"),
+        widget=forms.Select(
+            choices=[
+                ("", pgettext_lazy("source edited", "either")),
+                ("true", pgettext_lazy("source edited", "edited since checked")),
+                ("false", pgettext_lazy("source edited", "not edited")),
+            ]
+        ),
+    )
     # Parameters of the API that the page does not offer.
     article = language = created_after = created_before = None
     published_after = published_before = updated_since = None
@@ -364,7 +403,7 @@ class AgreementPageFilter(AgreementFilter):
         widget=forms.CheckboxSelectMultiple,
     )
     # Parameters of the API that the page does not offer.
-    q = article = min_confidence = max_confidence = verdict = None
+    q = article = min_confidence = max_confidence = verdict = source_edited = None
     published_after = published_before = updated_since = None
 
     def is_valid(self):

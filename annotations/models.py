@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from rapidfuzz import fuzz
 
@@ -142,8 +143,21 @@ class ClaimQuerySet(SoftDeletableQuerySet):
         """Claims with their creator's username and only the columns the API's read
         representation uses (`publication.representations.claims_data` loads the rest)."""
         return self.select_related("created_by").only(
-            "id", "text", "language", "claimant", "created_at", "updated_at", "created_by__username"
+            "id",
+            "text",
+            "language",
+            "claimant",
+            "source_edits",
+            "created_at",
+            "updated_at",
+            "created_by__username",
         )
+
+    def source_edited(self, edited: bool = True):
+        """Claims whose source was silently edited since they were checked (a non-empty
+        `source_edits`), or, with `edited=False`, the others."""
+        condition = Q(source_edits=[])
+        return self.exclude(condition) if edited else self.filter(condition)
 
     def assessed(self, user: roles.AnyUser, **conditions):
         """Claims with at least one annotation `user` may see that meets all `conditions`
@@ -212,6 +226,16 @@ class Claim(TimestampedModel, SoftDeletableModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
     )
+    source_edits = models.JSONField(
+        default=list,
+        # Rows written by other means than the ORM (bulk loads) have none.
+        db_default=[],
+        blank=True,
+        editable=False,
+        help_text="Silent edits of the sentences the claim was checked in, oldest "
+        'first: {"at", "capture", "change": "reworded" | "removed", "before", '
+        '"after"}, written by re-anchoring.',
+    )
 
     objects = ClaimQuerySet.as_manager()
 
@@ -232,6 +256,14 @@ class Claim(TimestampedModel, SoftDeletableModel):
         self.text = " ".join((self.text or "").split())
         if not self.text:
             raise ValidationError({"text": "A claim needs its wording."})
+
+    @property
+    def source_edit_list(self) -> list[dict]:
+        """`source_edits` for the pages: each with its time as a date-time (`at`), newest
+        first."""
+        return [
+            edit | {"at": parse_datetime(edit["at"])} for edit in reversed(self.source_edits or [])
+        ]
 
 
 class Appearance(TimestampedModel):

@@ -190,9 +190,27 @@ class AppearanceSerializer(serializers.ModelSerializer):
         return representations.appearance(Row(appearance))
 
 
+class SourceEditSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When the capture that shows the edit was taken.")
+    capture = serializers.IntegerField(help_text="The new capture's id.")
+    change = serializers.ChoiceField(
+        choices=["reworded", "removed"],
+        help_text="The sentence the claim was checked in was reworded, or is gone.",
+    )
+    before = serializers.CharField(help_text="The sentence as it read before.")
+    after = serializers.CharField(
+        allow_null=True, help_text="The sentence as it reads now; null when removed."
+    )
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", help_text="Username.")
     appearances = AppearanceSerializer(many=True)
+    source_edits = SourceEditSerializer(
+        many=True,
+        help_text="Silent edits of the article after the claim was checked, oldest first: "
+        "a new capture reworded or removed the sentence (a move is no edit).",
+    )
     annotations = AnnotationSerializer(
         source="visible_annotations",
         many=True,
@@ -210,6 +228,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "appearances",
+            "source_edits",
             "annotations",
         ]
 

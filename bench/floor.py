@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 
 CLAIMS_SQL = """
 SELECT c.id, c.text, c.language, c.claimant, u.username AS created_by, c.created_at,
-       c.updated_at
+       c.updated_at, c.source_edits::text AS source_edits
 FROM annotations_claim c JOIN auth_user u ON u.id = c.created_by_id
 WHERE c.deleted_at IS NULL AND EXISTS (
     SELECT 1 FROM annotations_annotation a
@@ -182,6 +182,7 @@ def claims_json(cursor, claim_rows: list[dict], media_url: str = "/media/") -> l
             "created_at": iso(r["created_at"]),
             "updated_at": iso(r["updated_at"]),
             "appearances": appearances[r["id"]],
+            "source_edits": orjson.loads(r["source_edits"]),
             "annotations": annotations[r["id"]],
         }
         for r in claim_rows

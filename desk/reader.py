@@ -5,7 +5,8 @@ text, with appearances rendered as <mark> spans and foreign-word insertions as
 Offsets contract (shared with static/js/reader.js): each paragraph element carries
 `data-start`, the code-point offset of its first character in `capture.text`. The line breaks
 between paragraphs are not in the DOM, and nothing else is: no whitespace, no generated text
-(tags are shown with CSS `::after`, which is not part of the DOM text). The browser converts
+(tags are shown with CSS `::after`, a "source edited" badge with `::before`, neither part of
+the DOM text). The browser converts
 its UTF-16 selection offsets to code points relative to `data-start`; the server counts code
 points (Python string indices) and verifies the quote.
 
@@ -19,9 +20,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
 from annotations.models import Annotation, Appearance, Claim
@@ -201,6 +203,15 @@ def _foreign_html(segment: Segment) -> SafeString:
     )
 
 
+def _source_edited(claim: Claim) -> str:
+    """ "Source edited 7 Dec 2026" (its latest edit) for a claim whose source was silently
+    edited, else ""."""
+    edits = claim.source_edit_list
+    if not edits:
+        return ""
+    return gettext("Source edited %(date)s") % {"date": date_format(localtime(edits[0]["at"]))}
+
+
 def _segment_html(segment: Segment) -> SafeString:
     if not segment.highlights:
         return _foreign_html(segment)
@@ -222,6 +233,12 @@ def _segment_html(segment: Segment) -> SafeString:
         attrs["role"] = "button"
         # The accessible name starts with the text one sees (WCAG 2.5.3, label in name).
         tags = f", tagged {', '.join(primary.tags)}" if primary.tags else ""
+        edited = _source_edited(claim)
+        if edited:
+            # A badge before the claim's text (CSS ::before), and in its accessible name; the
+            # panel it opens shows the sentence before and after.
+            attrs["data-edited"] = edited
+            tags += f", {edited}"
         attrs["aria-label"] = f"{segment.text} (claim, {primary.status}{tags})"
     if ends_here and primary.tags:
         attrs["data-tags"] = " · ".join(primary.tags)

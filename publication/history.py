@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "evidence removed": pgettext_lazy("history action", "evidence removed"),
     "assigned": pgettext_lazy("history action", "assigned"),
     "withdrawn": pgettext_lazy("history action", "withdrawn"),
+    "source_edited": pgettext_lazy("history action", "source edited"),
 }
 FIELD_LABELS = {
     "text": pgettext_lazy("history field", "wording"),
@@ -87,8 +88,9 @@ EDIT_ACTIONS = ("edited", "reverted")
 
 def readable_changes(changes: list[dict]) -> list[dict]:
     """An event's {"field", "from", "to"} changes as the template shows them, in sentences
-    without field names: `kind` is "sentence" (`text`), "diff" (`label`, `html`) or "tags"
-    (`added`, `removed`). A span's start and end make one sentence."""
+    without field names: `kind` is "sentence" (`text`), "diff" (`label`, `html`), "tags"
+    (`added`, `removed`) or "sentence-diff" (`text`, `html`). A span's start and end make one
+    sentence; a claim's new source edits one each."""
     by_field = {change["field"]: change for change in changes}
     shown = []
     if "start" in by_field and "end" in by_field:
@@ -98,7 +100,40 @@ def readable_changes(changes: list[dict]) -> list[dict]:
         old, new = change["from"], change["to"]
         if old is None and field in QUIET_ON_CREATION:
             continue
+        if field == "source_edits":
+            shown += source_edit_sentences(old or [], new or [])
+            continue
         shown.append(readable_change(field, old, new))
+    return shown
+
+
+def source_edit_sentences(old: list[dict], new: list[dict]) -> list[dict]:
+    """The source edits `new` adds to `old`, in plain words: the sentence reworded (as a word
+    diff) or removed, in which capture."""
+    shown = []
+    for edit in new[len(old) :]:
+        if edit["change"] == "removed":
+            shown.append(
+                _sentence(
+                    gettext(
+                        "the article no longer has the sentence the claim was checked in "
+                        "(capture %(number)s): “%(text)s”"
+                    )
+                    % {"number": edit["capture"], "text": edit["before"]}
+                )
+            )
+        else:
+            shown.append(
+                {
+                    "kind": "sentence-diff",
+                    "text": gettext(
+                        "the article reworded the sentence the claim was checked in "
+                        "(capture %(number)s):"
+                    )
+                    % {"number": edit["capture"]},
+                    "html": diff_texts(edit["before"], edit["after"]).as_html(),
+                }
+            )
     return shown
 
 

@@ -119,6 +119,7 @@ CLAIM_FIELDS = (
     "created_by__username",
     "created_at",
     "updated_at",
+    "source_edits",
 )
 
 
@@ -253,7 +254,19 @@ def claim(row: Mapping, *, appearances: Iterable[dict], annotations: Iterable[di
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),
         "appearances": list(appearances),
+        "source_edits": [source_edit(edit) for edit in row["source_edits"]],
         "annotations": list(annotations),
+    }
+
+
+def source_edit(edit: Mapping) -> dict:
+    """One silent edit of a sentence the claim was checked in (Claim.source_edits)."""
+    return {
+        "at": edit["at"],
+        "capture": edit["capture"],
+        "change": edit["change"],
+        "before": edit["before"],
+        "after": edit["after"],
     }
 
 

@@ -82,6 +82,7 @@ def test_seed_claim_payload_is_complete(api, seeded):
                         "created_at": iso(appearance.created_at),
                     }
                 ],
+                "source_edits": [],
                 "annotations": [
                     {
                         "id": annotation.pk,

@@ -35,7 +35,9 @@ def test_paragraph_text_is_escaped():
 class FakeAppearance:
     def __init__(self, pk, start, end, claim_id=1):
         self.pk, self.start, self.end, self.claim_id = pk, start, end, claim_id
-        self.claim = type("Claim", (), {"pk": claim_id, "__str__": lambda s: "a <claim>"})()
+        self.claim = type(
+            "Claim", (), {"pk": claim_id, "source_edit_list": [], "__str__": lambda s: "a <claim>"}
+        )()
 
 
 def test_a_highlight_across_paragraphs_is_cut_at_the_break_and_keeps_one_tab_stop():
