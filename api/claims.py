@@ -100,6 +100,10 @@ WITHDRAWN_CLAIM = OpenApiResponse(
 )
 
 
+# What a claim that is not there, or not visible, answers: as a queryset lookup's 404 says.
+NOT_FOUND = "No Claim matches the given query."
+
+
 def withdrawn_claim(gone: corrections.Gone) -> dict:
     """The body of a withdrawn claim's 410."""
     day, reason = gone.withdrawn["at"][:10], gone.withdrawn["reason"]
@@ -186,7 +190,7 @@ class ClaimViewSet(
         """The claim id the URL names (404 for one no claim can have)."""
         raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-            raise Http404("No such claim.")
+            raise Http404(NOT_FOUND)
         return int(raw)
 
     def _gone(self) -> corrections.Gone:
@@ -194,7 +198,7 @@ class ClaimViewSet(
         public to them, or is only unpublished for now)."""
         gone = corrections.gone(self._claim_id(), self.viewer)
         if gone is None:
-            raise Http404("No such claim, or not visible to you.")
+            raise Http404(NOT_FOUND)
         return gone
 
     def _withdrawn(self) -> Response:
