@@ -190,15 +190,24 @@ class Oracle:
             a.claim == k and a.status == "published" for a in self.spec.annotations
         )
 
-    def retracted(self, k: int) -> list[int]:
-        return [i for i, a in self.annotations if a.claim == k and a.status == "retracted"]
+    def retractions_read(self, person: str, k: int) -> list[int]:
+        """The retracted assessments of claim `k` whose retraction `person` may read: blind
+        mode hides the others'."""
+        return [
+            i
+            for i, a in self.annotations
+            if a.claim == k
+            and a.status == "retracted"
+            and (a.author == person or not self.blind(person, k))
+        ]
 
     def gone(self, person: str, k: int) -> bool:
         """Whether claim `k` answers 410 to `person`: they may not see it, and it was
-        withdrawn in public (an assessment retracted, or removed while published)."""
+        withdrawn in public as far as they may read (an assessment retracted, or the claim
+        removed while published)."""
         if self.sees_claim(person, k):
             return False
-        return self.removed_in_public(k) or bool(self.retracted(k))
+        return self.removed_in_public(k) or bool(self.retractions_read(person, k))
 
     def withdrawn_reason(self, person: str, k: int) -> set[str]:
         """The marker of the reason given for claim `k`'s last withdrawal, which its
@@ -206,7 +215,7 @@ class Oracle:
         reason is no marker)."""
         if not self.gone(person, k) or self.removed_in_public(k):
             return set()
-        return {retraction(self.retracted(k)[-1])}
+        return {retraction(self.retractions_read(person, k)[-1])}
 
     def retraction_notice(self, person: str, i: int) -> set[str]:
         a = self.spec.annotations[i]
@@ -461,7 +470,7 @@ class Reading:
         stated = oracle.withdrawn_reason(person, k)
         for path in (f"/api/claims/{pk}/", f"/api/claims/{pk}/claimreview/"):
             assert found(self.get(path, 410), markers) == stated, where
-        notices = {retraction(i) for i in oracle.retracted(k)}
+        notices = {retraction(i) for i in oracle.retractions_read(person, k)}
         assert found(self.get(f"/claims/{pk}/", 410), markers) == notices, where
         if oracle.removed(k):
             assert found(self.get(f"/api/claims/{pk}/history/", 410), markers) == stated, where
@@ -505,6 +514,7 @@ def test_a_fixed_world_shows_each_person_exactly_what_the_policy_allows(db):
                 AssignmentSpec(0, "j3"),  # blind: j3 has only a draft
                 AssignmentSpec(1, "j2", show_published=True),
                 AssignmentSpec(1, "j3", blind=False),
+                AssignmentSpec(4, "j1"),  # blind: the others' retraction is hidden from j1
             ),
         )
     )
