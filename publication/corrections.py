@@ -10,7 +10,7 @@ Three kinds of correction:
 
 The first two are withdrawals: `withdrawal` gives, for an entry, the `{as, at, reason}` that
 the change feed's tombstones and a withdrawn claim's public URLs state. A third withdrawal
-leaves the log: a published assessment returned to its author (*unpublished*), stated
+is not in the log: a published assessment returned to its author (*unpublished*), stated
 without the editor's comment, which is for the author."""
 
 from collections.abc import Mapping
