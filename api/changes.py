@@ -15,6 +15,7 @@ from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
+from api.claims import WithdrawalSerializer
 from api.serializers import ClaimSerializer
 from core.api.renderers import ORJSONRenderer, dumps
 from publication import feed
@@ -63,6 +64,12 @@ CHANGE = inline_serializer(
         "action": serializers.ChoiceField(choices=["upsert", "delete"]),
         "at": serializers.DateTimeField(help_text="When the claim last changed in this page."),
         "claim": ClaimSerializer(allow_null=True, help_text="As GET /api/claims/{id}/ shows it."),
+        "withdrawn": WithdrawalSerializer(
+            required=False,
+            allow_null=True,
+            help_text="Tombstones only: why the claim left the public record (null when it "
+            "left your view without a withdrawal, e.g. a draft removed).",
+        ),
     },
 )
 SINCE = OpenApiParameter(

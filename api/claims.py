@@ -3,22 +3,27 @@ and the JSON Lines export. Anonymous readers and read-only tokens are served the
 documents of the published read model (`publication.published`), joined into the page without
 parsing them; everyone else reads through `claims_data` (flat queries, no model instance per
 related row). Writes validate their input, call a service, and answer with the read
-representation."""
+representation.
+
+A claim withdrawn from public (retracted or removed) answers 410 with the withdrawal, on its
+detail and its ClaimReview, to those it was public to; its history stays readable after a
+retraction."""
 
 import django_filters
 import orjson
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+    inline_serializer,
 )
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.authentication import viewer
@@ -28,9 +33,11 @@ from annotations.models import Claim
 from api.linked_data import LINKED_DATA_ACTION, LinkedDataMixin
 from api.serializers import ClaimCreateSerializer, ClaimSerializer, ClaimUpdateSerializer
 from core.api.pagination import CursorPagination
-from journal.history import HISTORY_DOC, history_response
+from core.models import MAX_ID
+from journal.history import HISTORY_RESPONSE, history_response
 from journal.models import Entry
-from publication import jsonld, published
+from publication import corrections, jsonld, published
+from publication.public import canonical_url
 from publication.representations import claims_data
 
 
@@ -55,9 +62,68 @@ class ClaimPagination(CursorPagination):
     ordering = ("-updated_at", "-id")
 
 
+class WithdrawalSerializer(serializers.Serializer):
+    """The schema of a withdrawal, `{as, at, reason}` (`corrections.withdrawal`)."""
+
+    at = serializers.DateTimeField()
+    reason = serializers.CharField(
+        allow_blank=True, help_text="The reason given in public (none for `unpublished`)."
+    )
+
+    def get_fields(self):
+        # `as` is a Python keyword: no class attribute can be named so.
+        return {
+            "as": serializers.ChoiceField(
+                choices=["retracted", "removed", "unpublished"],
+                help_text="How it left the public record: its published assessment retracted, "
+                "the claim removed, or its published assessment returned to its author.",
+            ),
+            **super().get_fields(),
+        }
+
+    class Meta:
+        ref_name = "Withdrawal"
+
+
+WITHDRAWN_CLAIM = OpenApiResponse(
+    inline_serializer(
+        "WithdrawnClaim",
+        {
+            "id": serializers.IntegerField(),
+            "status": serializers.ChoiceField(choices=list(corrections.GONE)),
+            "withdrawn": WithdrawalSerializer(),
+            "detail": serializers.CharField(),
+        },
+    ),
+    description="The claim was public and has been withdrawn: retracted or removed, when and "
+    "why (the corrections log lists every withdrawal).",
+)
+
+
+# What a claim that is not there, or not visible, answers: as a queryset lookup's 404 says.
+NOT_FOUND = "No Claim matches the given query."
+
+
+def withdrawn_claim(gone: corrections.Gone) -> dict:
+    """The body of a withdrawn claim's 410."""
+    day, reason = gone.withdrawn["at"][:10], gone.withdrawn["reason"]
+    if gone.status == "removed":
+        said = f"This claim was removed on {day}, giving the reason: {reason}"
+    else:
+        said = f"The published assessment of this claim was retracted on {day}: {reason}"
+    log = canonical_url(reverse("annotations:corrections"))
+    return {
+        "id": gone.claim_id,
+        "status": gone.status,
+        "withdrawn": gone.withdrawn,
+        "detail": f"{said} (every withdrawal is listed at {log}).",
+    }
+
+
 @extend_schema_view(
     create=extend_schema(request=ClaimCreateSerializer, responses={201: ClaimSerializer}),
     partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+    retrieve=extend_schema(responses={200: ClaimSerializer, 410: WITHDRAWN_CLAIM}),
 )
 class ClaimViewSet(
     LinkedDataMixin,
@@ -110,10 +176,34 @@ class ClaimViewSet(
 
     def retrieve(self, request, pk=None):
         if self.reads_published:
-            lookup = self.lookup_url_kwarg or self.lookup_field
-            stored = get_object_or_404(published.document(), pk=self.kwargs[lookup])
+            stored = published.document().filter(pk=self._claim_id()).first()
+            if stored is None:
+                return self._withdrawn()
             return Response(orjson.Fragment(stored))
-        return Response(claims_data([self.get_object()], self.viewer)[0])
+        try:
+            claim = self.get_object()
+        except Http404:
+            return self._withdrawn()
+        return Response(claims_data([claim], self.viewer)[0])
+
+    def _claim_id(self) -> int:
+        """The claim id the URL names (404 for one no claim can have)."""
+        raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+            raise Http404(NOT_FOUND)
+        return int(raw)
+
+    def _gone(self) -> corrections.Gone:
+        """The withdrawal of the claim this reader may not see (404 when it was never
+        public to them, or is only unpublished for now)."""
+        gone = corrections.gone(self._claim_id(), self.viewer)
+        if gone is None:
+            raise Http404(NOT_FOUND)
+        return gone
+
+    def _withdrawn(self) -> Response:
+        """410 with the withdrawal of the claim this reader may not see, else 404."""
+        return Response(withdrawn_claim(self._gone()), status=status.HTTP_410_GONE)
 
     def create(self, request):
         serializer = ClaimCreateSerializer(data=request.data, context={"viewer": self.viewer})
@@ -149,14 +239,21 @@ class ClaimViewSet(
             raise ValidationError({"reason": "The reason is a text."})
         services.delete_claim(user=self.request.user, claim=instance, reason=reason)
 
-    @extend_schema(**HISTORY_DOC)
+    @extend_schema(responses={200: HISTORY_RESPONSE, 410: WITHDRAWN_CLAIM}, filters=False)
     @action(detail=True)
     def history(self, request, pk=None):
         """The claim's history with its appearances', annotations' and evidence's, oldest
         first; what you may read of it follows what you may see (drafts stay their authors'
-        and editors')."""
-        claim = self.get_object()
-        entries = Entry.objects.filter(visibility.entries(self.viewer), claim_id=claim.pk)
+        and editors'). A retracted claim's stays readable, retraction included, to those it
+        was public to; a removed claim's answers 410."""
+        try:
+            claim_id = self.get_object().pk
+        except Http404:
+            gone = self._gone()
+            if gone.removed:
+                return Response(withdrawn_claim(gone), status=status.HTTP_410_GONE)
+            claim_id = gone.claim_id
+        entries = Entry.objects.filter(visibility.entries(self.viewer), claim_id=claim_id)
         return history_response(self, entries)
 
     def _read(self, pk: int) -> dict:
@@ -168,7 +265,8 @@ class ClaimViewSet(
                 OpenApiTypes.OBJECT,
                 description="A JSON-LD graph of schema.org ClaimReview, one per published "
                 "verdict on the claim.",
-            )
+            ),
+            410: WITHDRAWN_CLAIM,
         },
         filters=False,
     )
@@ -178,8 +276,12 @@ class ClaimViewSet(
     )
     def claimreview(self, request, pk=None):
         """schema.org ClaimReview JSON-LD for each published verdict on the claim that you may
-        see."""
-        [claim] = claims_data([self.get_object()], self.viewer)
+        see; 410 when the claim was withdrawn."""
+        try:
+            claim = self.get_object()
+        except Http404:
+            return self._withdrawn()
+        [claim] = claims_data([claim], self.viewer)
         document = jsonld.claim_reviews(claim, jsonld.Links(request))
         if not document["@graph"]:
             raise Http404("This claim has no published verdict yet.")

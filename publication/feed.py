@@ -13,7 +13,10 @@ read model. Each page names each claim once, as the reader would see it now (an 
 anonymous readers and read-only tokens the stored document of the published read model,
 joined in without parsing; for others `claims_data`), or a tombstone when the reader can no
 longer see it — only if the reader could once (it was published, or theirs, or the reader is
-an editor), so a draft-only claim is never revealed."""
+an editor), so a draft-only claim is never revealed. A tombstone says why in `withdrawn`: the
+claim's last withdrawal from public (`corrections.withdrawal`: retracted, removed or
+unpublished, when, and the public reason), or null when it left the reader's view without
+one (a draft removed, an assignment ended)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from accounts import roles
 from annotations import visibility
 from annotations.models import Claim
 from journal.models import Entry
-from publication import published
+from publication import corrections, published
 from publication.representations import SHOWN, claims_affected_by, claims_data, iso
 
 # What a page reads of each entry: its position, its time, and what `claims_affected_by`
@@ -171,6 +174,7 @@ def changes(reader: roles.AnyUser, latest: dict[int, dt.datetime]) -> list[dict]
         visible = Claim.objects.visible_to(reader).with_creator().filter(pk__in=ids)
         shown = {claim["id"]: claim for claim in claims_data(list(visible), reader)}
     gone = ever_visible([pk for pk in ids if pk not in shown], reader)
+    withdrawn = corrections.latest_withdrawals(sorted(gone), reader)
     results = []
     for pk, at in latest.items():
         if pk in shown:
@@ -179,6 +183,13 @@ def changes(reader: roles.AnyUser, latest: dict[int, dt.datetime]) -> list[dict]
             )
         elif pk in gone:
             results.append(
-                {"kind": "claim", "id": pk, "action": "delete", "at": iso(at), "claim": None}
+                {
+                    "kind": "claim",
+                    "id": pk,
+                    "action": "delete",
+                    "at": iso(at),
+                    "claim": None,
+                    "withdrawn": withdrawn.get(pk),
+                }
             )
     return results

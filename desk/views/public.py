@@ -1,6 +1,7 @@
 """The public record for readers and search engines: the corrections log (a page and an
-Atom feed), the Atom feed of published fact-checks, the sitemap of published claim pages and
-robots.txt. Every address they give is absolute from CLAIMDESK_PUBLIC_URL."""
+Atom feed), a withdrawn claim's page (410 Gone), the Atom feed of published fact-checks, the
+sitemap of published claim pages and robots.txt. Every address they give is absolute from
+CLAIMDESK_PUBLIC_URL."""
 
 from urllib.parse import urlsplit
 
@@ -57,6 +58,17 @@ def corrections_log(request: HttpRequest) -> HttpResponse:
         "canonical": canonical_url(reverse("annotations:corrections")),
     }
     return render(request, "annotations/corrections.html", context)
+
+
+def withdrawn_claim(request: HttpRequest, gone: corrections.Gone) -> HttpResponse:
+    """The page of a claim withdrawn from public: 410 Gone, saying what was withdrawn, when
+    and why, newest first, and where every correction is listed; kept out of search
+    engines' indexes."""
+    context = {
+        "gone": gone,
+        "rows": [_correction(row) for row in reversed(gone.notices)],
+    }
+    return render(request, "annotations/claim_withdrawn.html", context, status=410)
 
 
 class CorrectionsFeed(Feed):

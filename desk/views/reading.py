@@ -4,7 +4,7 @@ detail."""
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -26,9 +26,10 @@ from desk.reader import (
     paragraphs,
     text_pages,
 )
-from desk.views import assigning
+from desk.views import assigning, public
 from desk.views._shared import PAGE_SIZE, article_capture, query_without_page, visible_claim
 from intelligence.analysis import analyse
+from publication import corrections
 from publication.history import claim_history, count_edits
 from publication.public import claim_page
 from watching import rules as watching_rules
@@ -285,9 +286,16 @@ def assignees_of(claims: list[Claim]) -> dict[int, list[str]]:
 
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A claim, where it appears and the annotations the user may see; as the reader's side
-    panel for htmx requests."""
+    panel for htmx requests. A claim withdrawn from public (retracted or removed) answers
+    410 with the withdrawal to those it was public to, and who may not see it."""
     user = request.user
-    claim = visible_claim(user, pk, Claim.objects.with_details(user))
+    try:
+        claim = visible_claim(user, pk, Claim.objects.with_details(user))
+    except Http404:
+        gone = corrections.gone(pk, user)
+        if gone is None:
+            raise
+        return public.withdrawn_claim(request, gone)
     count_edits(claim.visible_annotations)
     # Retraction is public: whoever sees the claim sees that, and why, an assessment of it
     # was withdrawn (blind mode aside).

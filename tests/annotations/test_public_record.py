@@ -9,9 +9,13 @@ from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
+from django.utils import dateformat, translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from annotations import services
 from annotations.models import Annotation
+from journal.models import Entry
 from publication import corrections
 from tests import factories
 
@@ -348,6 +352,233 @@ def test_the_corrections_feed_carries_the_same_entries(client, corrected):
     assert b"Internal: check with the desk" not in response.content
 
 
+# Withdrawals stated in public: 410 Gone on the claim's page and API, tombstones that say why
+
+
+def iso(at) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def withdrawal_entry(claim, action):
+    """The journal entry that withdrew `claim` (`retracted` or `deleted`)."""
+    return Entry.objects.get(claim_id=claim.pk, action=action)
+
+
+@pytest.fixture
+def returned(corrected):
+    """The claim whose only published assessment was returned to its author."""
+    return Annotation.objects.get(review_comment="Internal: check with the desk").claim
+
+
+def test_a_retracted_claims_page_is_gone_saying_what_when_and_why(client, corrected):
+    claim = corrected["claim"]
+    retracted = withdrawal_entry(claim, "retracted")
+
+    response = client.get(f"/claims/{claim.pk}/")
+
+    assert response.status_code == 410
+    page = response.text
+    assert '<h1 id="withdrawn-title">This fact-check was withdrawn</h1>' in page
+    assert claim.text in page
+    assert "<strong>Retracted</strong>: an assessment of the claim" in page
+    assert "Reason: Source misread" in page
+    at = localtime(retracted.at)
+    assert f'<time datetime="{dateformat.format(at, "c")}">{date_format(at)}</time>' in page
+    assert 'href="/corrections/"' in page
+    assert Head(page).metas["robots"] == ["noindex"]
+    assert corrected["annotation"].rationale not in page  # what was withdrawn stays so
+
+
+def test_a_withdrawn_claims_page_speaks_french(client, corrected):
+    retracted = withdrawal_entry(corrected["claim"], "retracted")
+    response = client.get(f"/claims/{corrected['claim'].pk}/", **FRENCH)
+    assert response.status_code == 410
+    assert "Cette vérification a été retirée" in response.text
+    assert "Motif\xa0: Source misread" in response.text
+    with translation.override("fr"):
+        assert date_format(localtime(retracted.at)) in response.text
+
+
+def test_a_removed_claims_page_is_gone_with_the_reason_of_its_removal(client, corrected):
+    response = client.get(f"/claims/{corrected['removed'].pk}/")
+    assert response.status_code == 410
+    assert "This claim was removed" in response.text
+    assert "<strong>Removed</strong>: the claim" in response.text
+    assert "Reason: Marked twice" in response.text
+
+
+def test_a_claim_never_public_or_only_returned_stays_not_found(
+    client, corrected, returned, alice_journalist, erin_editor
+):
+    draft = factories.mark_sentence(alice_journalist, factories.CaptureFactory())
+    quietly_removed = factories.mark_sentence(alice_journalist, factories.CaptureFactory())
+    services.delete_claim(user=alice_journalist, claim=quietly_removed)
+    for claim in (draft, quietly_removed, returned):
+        assert client.get(f"/claims/{claim.pk}/").status_code == 404
+        assert client.get(f"/api/claims/{claim.pk}/").status_code == 404
+        assert client.get(f"/api/claims/{claim.pk}/claimreview/").status_code == 404
+        assert client.get(f"/api/claims/{claim.pk}/history/").status_code == 404
+    client.force_login(erin_editor)
+    assert client.get(f"/claims/{quietly_removed.pk}/").status_code == 404
+
+
+def test_editors_and_the_author_still_see_a_retracted_claim_others_learn_it_is_gone(
+    client, corrected, alice_journalist, bob_journalist, erin_editor
+):
+    claim = corrected["claim"]
+    for person, status in ((erin_editor, 200), (alice_journalist, 200), (bob_journalist, 410)):
+        client.force_login(person)
+        assert client.get(f"/claims/{claim.pk}/").status_code == status, person
+        assert client.get(f"/api/claims/{claim.pk}/").status_code == status, person
+    client.force_login(erin_editor)
+    page = client.get(f"/claims/{claim.pk}/").text
+    assert "retracted: Source misread" in page and "Bishkek" in page
+    # Nobody sees a removed claim: editors too learn it is gone.
+    assert client.get(f"/claims/{corrected['removed'].pk}/").status_code == 410
+
+
+def test_a_claim_with_another_published_assessment_is_not_withdrawn(
+    client, api, fact_check, bob_journalist, erin_editor
+):
+    claim = fact_check["claim"]
+    other = services.create_annotation(user=bob_journalist, claim=claim, confidence="0.4")
+    _publish(other, erin_editor)
+    services.retract_annotation(
+        user=erin_editor,
+        annotation=fact_check["annotation"],
+        reason="Source misread",
+        expected_version=fact_check["annotation"].version,
+    )
+    assert client.get(f"/claims/{claim.pk}/").status_code == 200
+    assert api.get(f"/api/claims/{claim.pk}/").status_code == 200
+    [change] = api.get("/api/changes/").json()["results"]
+    assert change["action"] == "upsert" and "withdrawn" not in change
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "read-only token", "journalist"])
+def test_the_api_answers_410_for_a_retracted_claim_with_the_withdrawal(
+    reader, api, token_client, as_user, corrected, bob_journalist
+):
+    client = {
+        "anonymous": lambda: api,
+        "read-only token": lambda: token_client(bob_journalist, read_only=True),
+        "journalist": lambda: as_user(bob_journalist),
+    }[reader]()
+    claim = corrected["claim"]
+    retracted = withdrawal_entry(claim, "retracted")
+    expected = {
+        "id": claim.pk,
+        "status": "retracted",
+        "withdrawn": {"as": "retracted", "at": iso(retracted.at), "reason": "Source misread"},
+        "detail": "The published assessment of this claim was retracted on "
+        f"{retracted.at.date().isoformat()}: Source misread (every withdrawal is listed at "
+        f"{PUBLIC}/corrections/).",
+    }
+    for path in (f"/api/claims/{claim.pk}/", f"/api/claims/{claim.pk}/claimreview/"):
+        response = client.get(path)
+        assert response.status_code == 410, path
+        assert response["Content-Type"] == "application/json", path
+        assert response.json() == expected, path
+
+
+def test_the_api_answers_410_for_a_removed_claim_with_its_reason(api, corrected):
+    removed = corrected["removed"]
+    deleted = withdrawal_entry(removed, "deleted")
+    expected = {
+        "id": removed.pk,
+        "status": "removed",
+        "withdrawn": {"as": "removed", "at": iso(deleted.at), "reason": "Marked twice"},
+        "detail": f"This claim was removed on {deleted.at.date().isoformat()}, giving the "
+        f"reason: Marked twice (every withdrawal is listed at {PUBLIC}/corrections/).",
+    }
+    for path in ("", "claimreview/", "history/"):
+        response = api.get(f"/api/claims/{removed.pk}/{path}")
+        assert (response.status_code, response.json()) == (410, expected), path
+
+
+def test_anonymous_history_of_a_retracted_claim_shows_the_retraction_and_its_reason(api, corrected):
+    claim, annotation = corrected["claim"], corrected["annotation"]
+    response = api.get(f"/api/claims/{claim.pk}/history/")
+    assert response.status_code == 200
+    events = response.json()["results"]
+    assert [(e["kind"], e["action"]) for e in events] == [
+        ("annotation", "published"),
+        ("annotation", "retracted"),
+    ]
+    assert events[-1]["id"] == annotation.pk and events[-1]["reason"] == "Source misread"
+
+
+def test_a_gone_claim_costs_two_queries_to_anonymous_readers(
+    api, corrected, django_assert_num_queries
+):
+    # the stored document (none); the claim's withdrawals with its wording
+    with django_assert_num_queries(2):
+        assert api.get(f"/api/claims/{corrected['claim'].pk}/").status_code == 410
+
+
+def test_the_change_feed_says_why_each_claim_left_the_public_record(api, corrected, returned):
+    results = read_feed(api)
+    retracted = withdrawal_entry(corrected["claim"], "retracted")
+    deleted = withdrawal_entry(corrected["removed"], "deleted")
+    unpublished = Entry.objects.get(claim_id=returned.pk, action="returned")
+    tombstones = {r["id"]: r for r in results if r["action"] == "delete"}
+    assert tombstones == {
+        corrected["claim"].pk: {
+            "kind": "claim",
+            "id": corrected["claim"].pk,
+            "action": "delete",
+            "at": tombstones[corrected["claim"].pk]["at"],
+            "claim": None,
+            "withdrawn": {"as": "retracted", "at": iso(retracted.at), "reason": "Source misread"},
+        },
+        corrected["removed"].pk: {
+            "kind": "claim",
+            "id": corrected["removed"].pk,
+            "action": "delete",
+            "at": iso(deleted.at),
+            "claim": None,
+            "withdrawn": {"as": "removed", "at": iso(deleted.at), "reason": "Marked twice"},
+        },
+        returned.pk: {
+            "kind": "claim",
+            "id": returned.pk,
+            "action": "delete",
+            "at": iso(unpublished.at),
+            "claim": None,
+            "withdrawn": {"as": "unpublished", "at": iso(unpublished.at), "reason": ""},
+        },
+    }
+    assert [r["id"] for r in results if r["action"] == "upsert"] == [corrected["reworded"].pk]
+
+
+def test_the_bulk_change_feed_carries_the_same_tombstones(api, corrected, returned):
+    response = api.get("/api/changes.jsonl")
+    body = b"".join(response.streaming_content)
+    lines = [json.loads(line) for line in body.splitlines()]
+    assert lines == read_feed(api)
+    assert b"Internal: check with the desk" not in body
+
+
+def read_feed(client) -> list[dict]:
+    """The feed from the beginning, in one page: each claim once, in its latest state."""
+    page = client.get("/api/changes/?page_size=1000").json()
+    assert page["has_more"] is False
+    return page["results"]
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_feed_page_of_tombstones_costs_the_same_queries_at_any_size(
+    api, erin_editor, count, django_assert_num_queries
+):
+    for claim in factories.annotated_claims(count):
+        services.delete_claim(user=erin_editor, claim=claim, reason="Marked twice")
+    # journal entries; stored documents (none); which claims the reader once saw; their
+    # withdrawals
+    with django_assert_num_queries(4):
+        results = api.get("/api/changes/?page_size=1000").json()["results"]
+    assert [r["withdrawn"]["as"] for r in results] == ["removed"] * count
+
+
 # The feed of published fact-checks
 
 
@@ -379,6 +610,15 @@ def test_the_claims_feed_leaves_out_what_anonymous_readers_cannot_see(
     factories.AnnotationFactory(status=Annotation.Status.SUBMITTED)
     feed = ElementTree.fromstring(client.get("/claims.atom").content)
     assert feed.findall(f"{ATOM}entry") == []
+
+
+def test_the_claims_feed_and_the_sitemap_leave_out_every_withdrawn_claim(client, corrected):
+    feed = ElementTree.fromstring(client.get("/claims.atom").content)
+    links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
+    sitemap = client.get("/sitemap.xml").text
+    reworded = corrected["reworded"].pk
+    assert [link.split("#")[0] for link in links] == [f"{PUBLIC}/claims/{reworded}/"]
+    assert sitemap.count("<url>") == 1 and f"/claims/{reworded}/" in sitemap
 
 
 def test_the_claims_feed_narrows_by_tag_and_language(client, fact_check):

@@ -9,7 +9,9 @@ what they may not.
 The policy is restated here in plain Python over the world's description (`Oracle`), apart
 from the code under test: removed claims are seen by nobody, their annotations by editors
 only and never in linked data; others see published annotations and their own, minus blind
-mode; history events follow the same rule for what was ever published."""
+mode; history events follow the same rule for what was ever published. A claim withdrawn
+from public (retracted or removed) answers 410 to whoever may no longer see it, saying why,
+and keeps a retracted claim's history readable; one never public stays a 404."""
 
 import contextlib
 from dataclasses import dataclass, field
@@ -181,6 +183,39 @@ class Oracle:
         if a.status == "retracted":
             markers.add(retraction(i))
         return markers
+
+    def removed_in_public(self, k: int) -> bool:
+        """Removed while an assessment of it was published: the removal is public."""
+        return self.removed(k) and any(
+            a.claim == k and a.status == "published" for a in self.spec.annotations
+        )
+
+    def retractions_read(self, person: str, k: int) -> list[int]:
+        """The retracted assessments of claim `k` whose retraction `person` may read: blind
+        mode hides the others'."""
+        return [
+            i
+            for i, a in self.annotations
+            if a.claim == k
+            and a.status == "retracted"
+            and (a.author == person or not self.blind(person, k))
+        ]
+
+    def gone(self, person: str, k: int) -> bool:
+        """Whether claim `k` answers 410 to `person`: they may not see it, and it was
+        withdrawn in public as far as they may read (an assessment retracted, or the claim
+        removed while published)."""
+        if self.sees_claim(person, k):
+            return False
+        return self.removed_in_public(k) or bool(self.retractions_read(person, k))
+
+    def withdrawn_reason(self, person: str, k: int) -> set[str]:
+        """The marker of the reason given for claim `k`'s last withdrawal, which its
+        tombstone and its 410 state to `person` once it is gone for them (a removal's
+        reason is no marker)."""
+        if not self.gone(person, k) or self.removed_in_public(k):
+            return set()
+        return {retraction(self.retractions_read(person, k)[-1])}
 
     def retraction_notice(self, person: str, i: int) -> set[str]:
         a = self.spec.annotations[i]
@@ -358,7 +393,9 @@ class Reading:
         assert found(body, markers) == content(in_export), where
         assert found(body, claim_markers) == {claim_label(k) for k in exported}, where
         body = get("/api/changes/?page_size=1000")
-        assert found(body, markers) == content(shown), where
+        claim_indices = range(len(spec.claims))
+        stated = set().union(*(oracle.withdrawn_reason(person, k) for k in claim_indices))
+        assert found(body, markers) == content(shown) | stated, where
         assert found(body, claim_markers) <= seen_claims, where
         assert found(body, claim_markers) >= {claim_label(oracle.claim_of(i)) for i in shown}
 
@@ -384,13 +421,11 @@ class Reading:
         # Each claim: detail, history, ClaimReview, its page, the reader.
         for k, claim in enumerate(world.claims):
             reader_page = f"/articles/{world.articles[k]}/"
+            its = [i for i, a in enumerate(annotations) if a.claim == k]
             if k not in claims:
-                for path in ("/api/claims/{}/", "/api/claims/{}/history/", "/claims/{}/"):
-                    get(path.format(claim.pk), 404)
-                get(f"/api/claims/{claim.pk}/claimreview/", 404)
+                self.not_visible(k, its)
                 assert claim_label(k) not in get(reader_page), where
                 continue
-            its = [i for i, a in enumerate(annotations) if a.claim == k]
             body = get(f"/api/claims/{claim.pk}/")
             assert found(body, markers) == content(i for i in shown if i in its), where
             history = set().union(*(oracle.history(person, i) for i in its))
@@ -417,6 +452,33 @@ class Reading:
         # Agreement: editors only.
         get("/api/agreement/", 200 if person in EDITORS else 403)
 
+    def not_visible(self, k: int, its: list[int]) -> None:
+        """Claim `k`, which this person may not see: 410 saying why when it was withdrawn in
+        public (its page with every retraction's reason; the API with the last), else 404."""
+        oracle, person, where = self.oracle, self.person, f"{self.person} in {self.world.spec}"
+        pk = self.world.claims[k].pk
+        markers = {
+            m
+            for i in range(len(self.world.spec.annotations))
+            for m in (rationale(i), edit(i), retraction(i))
+        }
+        if not oracle.gone(person, k):
+            for path in ("/api/claims/{}/", "/api/claims/{}/history/", "/claims/{}/"):
+                self.get(path.format(pk), 404)
+            self.get(f"/api/claims/{pk}/claimreview/", 404)
+            return
+        stated = oracle.withdrawn_reason(person, k)
+        for path in (f"/api/claims/{pk}/", f"/api/claims/{pk}/claimreview/"):
+            assert found(self.get(path, 410), markers) == stated, where
+        notices = {retraction(i) for i in oracle.retractions_read(person, k)}
+        assert found(self.get(f"/claims/{pk}/", 410), markers) == notices, where
+        if oracle.removed(k):
+            assert found(self.get(f"/api/claims/{pk}/history/", 410), markers) == stated, where
+        else:
+            history = set().union(*(oracle.history(person, i) for i in its))
+            body = self.get(f"/api/claims/{pk}/history/")
+            assert found(body, markers) == history, where
+
 
 @contextlib.contextmanager
 def rolled_back():
@@ -430,7 +492,13 @@ def rolled_back():
 def test_a_fixed_world_shows_each_person_exactly_what_the_policy_allows(db):
     check_world(
         WorldSpec(
-            claims=(ClaimSpec("j1"), ClaimSpec("ed"), ClaimSpec("j2", removed=True)),
+            claims=(
+                ClaimSpec("j1"),
+                ClaimSpec("ed"),
+                ClaimSpec("j2", removed=True),
+                ClaimSpec("j1"),  # retracted: gone for those who saw it in public
+                ClaimSpec("ed", removed=True),  # retracted, then removed quietly
+            ),
             annotations=(
                 AnnotationSpec(0, "j2", "published", edited=True, evidence=True),
                 AnnotationSpec(0, "j3", "draft", evidence=True),
@@ -439,11 +507,14 @@ def test_a_fixed_world_shows_each_person_exactly_what_the_policy_allows(db):
                 AnnotationSpec(1, "j3", "retracted", edited=True),
                 AnnotationSpec(1, "j1", "published"),
                 AnnotationSpec(2, "j1", "published", evidence=True),
+                AnnotationSpec(3, "j2", "retracted", edited=True, evidence=True),
+                AnnotationSpec(4, "j3", "retracted"),
             ),
             assignments=(
                 AssignmentSpec(0, "j3"),  # blind: j3 has only a draft
                 AssignmentSpec(1, "j2", show_published=True),
                 AssignmentSpec(1, "j3", blind=False),
+                AssignmentSpec(4, "j1"),  # blind: the others' retraction is hidden from j1
             ),
         )
     )

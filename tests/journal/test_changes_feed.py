@@ -65,7 +65,7 @@ def test_a_draft_only_claim_never_reaches_a_reader_not_even_as_a_tombstone(
     assert read_all(api)[0] == []
     assert read_all(as_user(bob_journalist))[0] == []
     mine = read_all(as_user(alice_journalist))[0]
-    assert [r["action"] for r in mine] == ["delete"]
+    assert [(r["action"], r["withdrawn"]) for r in mine] == [("delete", None)]  # never public
     assert [r["action"] for r in read_all(as_user(erin_editor))[0]] == ["delete"]
 
 
@@ -83,8 +83,16 @@ def test_retraction_deletes_for_readers_and_updates_for_editors(
         expected_version=annotation.version,
     )
     results, _ = read_all(api, since)
+    retracted = {"as": "retracted", "at": results[0]["at"], "reason": "Wrong."}
     assert results == [
-        {"kind": "claim", "id": claim.pk, "action": "delete", "at": results[0]["at"], "claim": None}
+        {
+            "kind": "claim",
+            "id": claim.pk,
+            "action": "delete",
+            "at": results[0]["at"],
+            "claim": None,
+            "withdrawn": retracted,
+        }
     ]
     [change] = read_all(as_user(erin_editor), editor_since)[0]
     assert change["action"] == "upsert"

@@ -194,7 +194,9 @@ def test_retraction_hides_the_claim_from_readers_and_keeps_its_history(
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "retracted"
     assert response.json()["review_comment"] == "The figures were wrong."
-    assert api.get(claim_url).status_code == 404
+    gone = api.get(claim_url)
+    assert gone.status_code == 410
+    assert gone.json()["withdrawn"]["reason"] == "The figures were wrong."
     assert story.claim_id not in [c["id"] for c in api.get("/api/claims/").json()["results"]]
     assert b"".join(api.get("/api/claims/export.jsonl").streaming_content) == b""
     assert api.get(f"/api/annotations/{story.pk}/w3c/").status_code == 404
