@@ -12,6 +12,8 @@ DATABASE_REPLICA_URL      a PostgreSQL read replica for anonymous and read-only-
 DATABASE_POOL             1: psycopg's connection pool (DATABASE_POOL_MIN_SIZE, _MAX_SIZE, _TIMEOUT)
 DISABLE_SERVER_SIDE_CURSORS  1 behind PgBouncer in transaction mode
 CLAIMDESK_TASK_BACKEND    where background jobs wait for a worker: database (default) or immediate
+EMAIL_HOST, EMAIL_PORT    the SMTP server that sends notifications (with EMAIL_HOST_USER,
+                          EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL); console in debug
 (README, "Settings" and "Running on several machines", lists them all.)
 """
 
@@ -92,6 +94,7 @@ INSTALLED_APPS = [
     "intelligence",
     "agreement",
     "publication",
+    "notifications",
     "api",
     "desk",
 ]
@@ -129,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "desk.context_processors.review_waiting",
+                "desk.context_processors.notifications_unread",
             ],
         },
     },
@@ -373,6 +377,43 @@ CLAIMDESK_FETCH_ALLOW_PRIVATE = env_bool("CLAIMDESK_FETCH_ALLOW_PRIVATE")
 # The change feed (/api/changes/): how long a cursor stays valid, so that the tombstones it
 # needs are kept (an older one answers 410 Gone: resync from /api/claims/).
 CLAIMDESK_FEED_RETENTION_DAYS = env_count("CLAIMDESK_FEED_RETENTION_DAYS", 30)
+
+# Mail (notifications): Django's SMTP backend as the default mailer, configured from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or
+# EMAIL_USE_SSL, EMAIL_TIMEOUT); with DJANGO_DEBUG the mails are printed on the console
+# instead, and DJANGO_EMAIL_BACKEND names another backend. The worker sends them
+# (notifications.tasks); the test suite collects them in django.core.mail.outbox.
+EMAIL_BACKEND_PATH = os.environ.get("DJANGO_EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": (
+            {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": env_count("EMAIL_PORT", 25),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS"),
+                "use_ssl": env_bool("EMAIL_USE_SSL"),
+                "timeout": env_number("EMAIL_TIMEOUT", 30),
+            }
+            if EMAIL_BACKEND_PATH.endswith(".smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Claimdesk <claimdesk@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The hour (UTC, 0-23) at which the daily digests of notifications are sent.
+CLAIMDESK_DIGEST_HOUR = env_count("CLAIMDESK_DIGEST_HOUR", 7)
+if CLAIMDESK_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"CLAIMDESK_DIGEST_HOUR must be an hour from 0 to 23, not {CLAIMDESK_DIGEST_HOUR}."
+    )
 
 # Sessions stay in the database, not in the cache: they are written at login and read by
 # logged-in users, whose reads go to the primary anyway (core/replica.py), and a Redis restart

@@ -1,7 +1,7 @@
 """The house, read from its source: the import direction between the project's packages
-(from the top floor down: config → api, desk → publication, agreement, intelligence →
-annotations → archive → journal → accounts → core) and no import circle between modules,
-imports inside functions included."""
+(from the top floor down: config → api, desk → publication, agreement, intelligence,
+notifications → annotations → archive → journal → accounts → core) and no import circle
+between modules, imports inside functions included."""
 
 import ast
 from pathlib import Path
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOORS = [
     {"config"},
     {"api", "desk"},
-    {"publication", "agreement", "intelligence"},
+    {"publication", "agreement", "intelligence", "notifications"},
     {"annotations"},
     {"archive"},
     {"journal"},
