@@ -14,6 +14,7 @@ from .appearances import AppearanceViewSet
 from .changes import changes, changes_jsonl
 from .claims import ClaimViewSet
 from .evidence import EvidenceViewSet
+from .notifications import NotificationPreferencesView, NotificationViewSet
 from .tags import TagViewSet
 
 router = DefaultRouter()
@@ -28,6 +29,7 @@ router.register("appearances", AppearanceViewSet, basename="appearance")
 router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("tokens", APITokenViewSet, basename="token")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -39,6 +41,11 @@ urlpatterns = [
     path("agreement/", AgreementView.as_view(), name="agreement"),
     path("captures/<int:pk>/analysis/", CaptureAnalysisView.as_view(), name="capture-analysis"),
     path("changes/", changes, name="changes"),
+    path(
+        "notifications/preferences/",
+        NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("changes.jsonl", changes_jsonl, name="changes-jsonl"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
