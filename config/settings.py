@@ -518,6 +518,12 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "annotations.models.Evidence.Kind",
         "ImportStatusEnum": "archive.models.ImportJob.Status",
         "ImportOutcomeEnum": "archive.models.ImportItem.Outcome",
+        # The archive's languages (articles, claims), and the interface's (a person's
+        # notifications are written in one of them): two sets of fields named "language".
+        "LanguageEnum": CLAIMDESK_LANGUAGES,
+        "InterfaceLanguageEnum": [code for code, _name in LANGUAGES],
+        "NotificationKindEnum": "notifications.models.Kind",
+        "EmailDeliveryEnum": "notifications.models.Delivery",
     },
 }
 
