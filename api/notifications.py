@@ -87,6 +87,7 @@ class NotificationViewSet(
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(
+        operation_id="notifications_read_all",
         request=None,
         responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
     )
