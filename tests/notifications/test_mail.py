@@ -3,10 +3,12 @@ once the write commits), one digest a day for those who want a digest, none for 
 want none — in the person's language, each sent once whatever runs it twice."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -227,3 +229,20 @@ def test_the_digest_time_is_the_next_digest_hour(now, due, settings):
     assert notification_mail.digest_time(dt.datetime.fromisoformat(now)) == (
         dt.datetime.fromisoformat(due)
     )
+
+
+def test_the_command_sends_the_digest_that_is_due_once(published, claim, alice_journalist):
+    prefer(alice_journalist, email="daily")
+    due = notification_mail.digest_time() - dt.timedelta(days=1)  # the last that has come
+    Notification.objects.update(at=due - dt.timedelta(hours=1))
+    mail.outbox.clear()
+    out = io.StringIO()
+
+    call_command("send_digests", stdout=out)
+    call_command("send_digests", stdout=out)
+
+    assert [m.to for m in mail.outbox] == [["alice_journalist@example.org"]]
+    assert out.getvalue().splitlines() == [
+        f"Sent 1 digest(s) for {due.isoformat()}.",
+        f"Sent 0 digest(s) for {due.isoformat()}.",
+    ]
