@@ -27,7 +27,7 @@ def mail_after_commit(notifications: Iterable[Notification]) -> None:
     immediately = [
         n.pk
         for n in notifications
-        if chosen.get(n.recipient_id, Delivery.IMMEDIATELY) == "immediately"
+        if chosen.get(n.recipient_id, Delivery.IMMEDIATELY) == Delivery.IMMEDIATELY
     ]
     if immediately:
         transaction.on_commit(lambda: tasks.mail_notifications.enqueue(immediately), robust=True)

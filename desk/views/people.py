@@ -41,9 +41,10 @@ class NotificationsForm(forms.Form):
 
 def _notifications_form(request: HttpRequest, data=None) -> NotificationsForm:
     preference = preference_of(request.user)
-    return NotificationsForm(
-        data, initial={"email": preference.email, "language": preference.language}
-    )
+    # Until the person chooses, the mails' language offered is the one they are reading in.
+    chosen = not preference._state.adding
+    language = preference.language if chosen else request.LANGUAGE_CODE
+    return NotificationsForm(data, initial={"email": preference.email, "language": language})
 
 
 @login_required

@@ -146,6 +146,8 @@ def test_the_settings_page_offers_the_choices_in_french(client, alice_journalist
         "jamais",
     ):
         assert label in page
+    # Until she chooses, the mails' language offered is the one she reads in.
+    assert '<option value="fr" selected>' in page
 
 
 def test_the_settings_page_refuses_a_choice_not_offered(client, alice_journalist):

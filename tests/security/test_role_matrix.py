@@ -22,6 +22,7 @@ from annotations.models import (
 )
 from archive.models import ImportJob, Source
 from journal.models import Entry
+from notifications.models import Notification
 from tests.factories import CLAIM_SENTENCE, ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +31,14 @@ PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "a
 # Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
 # with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
 
-SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal"}
+SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal", "notifications"}
 
 
 @pytest.fixture
 def matrix_world(world):
     """The shared world, plus Alice's API token, a recorded anchoring, the capture's
     analysis and a failed import (for the admin), Bob's assignment to the public claim (to
-    withdraw) and a tag pattern."""
+    withdraw), a tag pattern, and an unread notification for each person."""
     alice = world["users"]["alice"]
     token, _ = APIToken.issue(user=alice, name="alice's script")
     appearance = world["claim"].appearances.get()
@@ -79,8 +80,16 @@ def matrix_world(world):
         status="failed",
         error="Stopped: used more than 512 MB (CLAIMDESK_JOB_MAX_MEMORY_MB).",
     )
+    entry = Entry.objects.order_by("pk").first()
+    notifications = {
+        name: Notification.objects.create(
+            recipient=user, kind="published", at=entry.at, entry=entry, claim=world["claim"]
+        )
+        for name, user in world["users"].items()
+    }
     return {
         **world,
+        "notification": notifications["alice"],
         "import": job,
         "published": published,
         "revertible": revertible,
@@ -213,6 +222,17 @@ def api_writes(world) -> dict:
         "create token": ("post", "/api/tokens/", {"name": "nightly export"}),
         "import articles": ("post", "/api/imports/", {"urls": ["https://example.org/story"]}),
         "revoke token": ("delete", f"/api/tokens/{world['token'].pk}/", None),
+        "read notification": (
+            "post",
+            f"/api/notifications/{world['notification'].pk}/read/",
+            None,
+        ),
+        "read all notifications": ("post", "/api/notifications/read/", None),
+        "set notification preferences": (
+            "patch",
+            "/api/notifications/preferences/",
+            {"email": "never"},
+        ),
     }
 
 
@@ -246,6 +266,9 @@ API_PATHS = {
     "create token": "POST /api/tokens/",
     "import articles": "POST /api/imports/",
     "revoke token": "DELETE /api/tokens/{id}/",
+    "read notification": "POST /api/notifications/{id}/read/",
+    "read all notifications": "POST /api/notifications/read/",
+    "set notification preferences": "PATCH /api/notifications/preferences/",
 }
 
 
@@ -337,6 +360,8 @@ def web_writes(world) -> dict:
             "/tags/disputed/translations/",
             {"label_fr": "Contesté", "description_fr": ""},
         ),
+        "web: read notification": ("post", f"/inbox/{world['notification'].pk}/read/", {}),
+        "web: read all notifications": ("post", "/inbox/read/", {}),
     }
 
 
@@ -351,6 +376,7 @@ READ_ONLY_PAGES = {
     "annotations:review-queue",
     "annotations:agreement",
     "annotations:tag-list",
+    "annotations:inbox",
     "annotations:claims-feed",
     "annotations:corrections",
     "annotations:corrections-feed",
@@ -375,6 +401,8 @@ WEB_PAGES = {
     "web: add tag pattern": "annotations:tag-pattern-add",
     "web: remove tag pattern": "annotations:tag-pattern-remove",
     "web: translate tag": "annotations:tag-translations",
+    "web: read notification": "annotations:inbox-read",
+    "web: read all notifications": "annotations:inbox-read-all",
 }
 
 
@@ -454,6 +482,11 @@ ALLOWED = {
     "remove tag pattern": {"erin": 204, "adam": 204},
     "create token": {**EVERY_ROLE, "rita_reader": 201},
     "revoke token": {"alice": 204},
+    # Each person reads their own notifications and chooses how they are mailed (an API
+    # token that may write too: the read-only one is refused).
+    "read notification": {"alice": 200},
+    "read all notifications": {**dict.fromkeys(EVERY_ROLE, 200), "rita_reader": 200},
+    "set notification preferences": {**dict.fromkeys(EVERY_ROLE, 200), "rita_reader": 200},
     # The pages answer a write with a redirect to what it made.
     "web: mark claim": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     "web: annotate": dict.fromkeys(["bob", "erin", "adam"], 302),
@@ -470,6 +503,10 @@ ALLOWED = {
     "web: add tag pattern": dict.fromkeys(["erin", "adam"], 302),
     "web: remove tag pattern": dict.fromkeys(["erin", "adam"], 302),
     "web: translate tag": dict.fromkeys(["erin", "adam"], 302),
+    "web: read notification": {"alice": 302},
+    "web: read all notifications": dict.fromkeys(
+        ["alice", "bob", "erin", "adam", "rita_reader"], 302
+    ),
     # The admin deletes only what has a delete service (a claim softly, though it has
     # anchorings, which are read-only); Django's own models are the admin's.
     **{
@@ -501,6 +538,9 @@ REFUSED = {
     "add evidence": {"bob": 400, "rita_reader": 400},
     "remove evidence": HIDDEN,
     "revoke token": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
+    # Someone else's notification is not found.
+    "read notification": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
+    "web: read notification": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
     "web: annotate": {"alice": 302},  # to her own annotation of it
     "web: edit annotation": HIDDEN,
     "web: add evidence": HIDDEN,
