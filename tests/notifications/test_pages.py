@@ -12,9 +12,9 @@ from .test_inbox import source_edited
 pytestmark = pytest.mark.django_db
 
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+# The unread count beside "Menu" and beside "Inbox" in it.
 NAV_COUNT = (
-    '<span class="nav-count"><span class="visually-hidden">(</span>{}'
-    '<span class="visually-hidden">)</span>'
+    '<span class="nav-count"><span class="visually-hidden">(</span>{}<span class="visually-hidden">'
 )
 
 
