@@ -14,6 +14,7 @@ from .appearances import AppearanceViewSet
 from .changes import changes, changes_jsonl
 from .claims import ClaimViewSet
 from .evidence import EvidenceViewSet
+from .notifications import NotificationPreferencesView, NotificationViewSet
 from .tags import TagViewSet
 from .watches import WatchViewSet, recapture
 from .webhooks import WebhookViewSet
@@ -32,6 +33,7 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("tokens", APITokenViewSet, basename="token")
 router.register("watches", WatchViewSet, basename="watch")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -44,6 +46,11 @@ urlpatterns = [
     path("captures/<int:pk>/analysis/", CaptureAnalysisView.as_view(), name="capture-analysis"),
     path("articles/<int:pk>/recapture/", recapture, name="article-recapture"),
     path("changes/", changes, name="changes"),
+    path(
+        "notifications/preferences/",
+        NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("changes.jsonl", changes_jsonl, name="changes-jsonl"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -12,6 +12,8 @@ DATABASE_REPLICA_URL      a PostgreSQL read replica for anonymous and read-only-
 DATABASE_POOL             1: psycopg's connection pool (DATABASE_POOL_MIN_SIZE, _MAX_SIZE, _TIMEOUT)
 DISABLE_SERVER_SIDE_CURSORS  1 behind PgBouncer in transaction mode
 CLAIMDESK_TASK_BACKEND    where background jobs wait for a worker: database (default) or immediate
+EMAIL_HOST, EMAIL_PORT    the SMTP server that sends notifications (with EMAIL_HOST_USER,
+                          EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL); console in debug
 (README, "Settings" and "Running on several machines", lists them all.)
 """
 
@@ -112,6 +114,7 @@ INSTALLED_APPS = [
     "watching",
     # After publication: its deliveries are decided around the published read model's refresh.
     "webhooks",
+    "notifications",
     "api",
     "desk",
 ]
@@ -149,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "desk.context_processors.review_waiting",
+                "desk.context_processors.notifications_unread",
             ],
         },
     },
@@ -411,6 +415,43 @@ CLAIMDESK_RECAPTURE_AFTER = env_delays(
 # needs are kept (an older one answers 410 Gone: resync from /api/claims/).
 CLAIMDESK_FEED_RETENTION_DAYS = env_count("CLAIMDESK_FEED_RETENTION_DAYS", 30)
 
+# Mail (notifications): Django's SMTP backend as the default mailer, configured from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or
+# EMAIL_USE_SSL, EMAIL_TIMEOUT); with DJANGO_DEBUG the mails are printed on the console
+# instead, and DJANGO_EMAIL_BACKEND names another backend. The worker sends them
+# (notifications.tasks); the test suite collects them in django.core.mail.outbox.
+EMAIL_BACKEND_PATH = os.environ.get("DJANGO_EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": (
+            {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": env_count("EMAIL_PORT", 25),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS"),
+                "use_ssl": env_bool("EMAIL_USE_SSL"),
+                "timeout": env_number("EMAIL_TIMEOUT", 30),
+            }
+            if EMAIL_BACKEND_PATH.endswith(".smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Claimdesk <claimdesk@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The hour (UTC, 0-23) at which the daily digests of notifications are sent.
+CLAIMDESK_DIGEST_HOUR = env_count("CLAIMDESK_DIGEST_HOUR", 7)
+if CLAIMDESK_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"CLAIMDESK_DIGEST_HOUR must be an hour from 0 to 23, not {CLAIMDESK_DIGEST_HOUR}."
+    )
+
 # Sessions stay in the database, not in the cache: they are written at login and read by
 # logged-in users, whose reads go to the primary anyway (core/replica.py), and a Redis restart
 # (the cache keeps nothing on disk) then logs nobody out. Every app server reads the same table.
@@ -515,6 +556,12 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "archive.models.ImportJob.Status",
         "ImportOutcomeEnum": "archive.models.ImportItem.Outcome",
         "WatchKindEnum": "watching.models.Watch.Kind",
+        # The archive's languages (articles, claims), and the interface's (a person's
+        # notifications are written in one of them): two sets of fields named "language".
+        "LanguageEnum": CLAIMDESK_LANGUAGES,
+        "InterfaceLanguageEnum": [code for code, _name in LANGUAGES],
+        "NotificationKindEnum": "notifications.models.Kind",
+        "EmailDeliveryEnum": "notifications.models.Delivery",
     },
 }
 

@@ -6,7 +6,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from api.linked_data import claimdesk_context
-from desk.views.people import your_name
+from desk.views.people import notification_preferences, your_name
 from desk.views.public import SITEMAPS, robots_txt
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     # The language switch in the navigation posts to django.views.i18n.set_language here.
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/name/", your_name, name="your-name"),
+    path("accounts/notifications/", notification_preferences, name="notification-preferences"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("api.urls")),
     path("ns/claimdesk.jsonld", claimdesk_context, name="claimdesk-context"),

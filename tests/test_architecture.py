@@ -1,7 +1,7 @@
 """The house, read from its source: the import direction between the project's packages
-(from the top floor down: config → api, desk → publication, agreement, intelligence, watching →
-annotations → archive → journal → accounts → core) and no import circle between modules,
-imports inside functions included."""
+(from the top floor down: config → api, desk → webhooks → publication, agreement, intelligence,
+watching, notifications → annotations → archive → journal → accounts → core) and no import
+circle between modules, imports inside functions included."""
 
 import ast
 from pathlib import Path
@@ -15,7 +15,7 @@ FLOORS = [
     {"config"},
     {"api", "desk"},
     {"webhooks"},
-    {"publication", "agreement", "intelligence", "watching"},
+    {"publication", "agreement", "intelligence", "watching", "notifications"},
     {"annotations"},
     {"archive"},
     {"journal"},

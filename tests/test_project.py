@@ -37,14 +37,17 @@ def test_every_page_without_arguments_answers(client, db, seeded):
     for path in paths:
         response = client.get(path)
         # Logout only accepts POST; the password pages redirect anonymous users to log in;
-        # the API's own-token list, imports, watches and webhooks ask for credentials (401);
-        # agreement figures are for editors (403).
+        # the API's own-token list, imports, watches, webhooks and the person's notifications
+        # ask for credentials (401); agreement figures are for editors (403).
         assert response.status_code in (200, 302, 405) or path in (
             "/api/tokens/",
             "/api/imports/",
             "/api/webhooks/",
             "/api/agreement/",
             "/api/watches/",
+            "/api/notifications/",
+            "/api/notifications/read/",
+            "/api/notifications/preferences/",
         ), (
             path,
             response.status_code,

@@ -377,8 +377,8 @@ def test_review_queue_queries_do_not_grow_with_rows(
     client.force_login(erin_editor)
     # session, user, the editor's groups, count, annotations with claim and author, tags,
     # evidence, appearances with capture and article, the journal's count of their edits, and
-    # the navigation's count of what waits.
-    with django_assert_num_queries(10):
+    # the navigation's counts of what waits and of unread notifications.
+    with django_assert_num_queries(11):
         client.get("/review/")
 
 

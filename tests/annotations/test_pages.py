@@ -88,9 +88,9 @@ def test_home_queries_do_not_grow_with_rows(
     corpus(alice_journalist, rows, TagFactory())
     client.force_login(erin_editor)
     # session, user, the editor's groups, recent articles, tag counts, drafts, returned,
-    # submitted by me, assigned to me, awaiting review, and the navigation's count of what
-    # waits.
-    with django_assert_num_queries(11):
+    # submitted by me, assigned to me, awaiting review, and the navigation's counts of what
+    # waits and of unread notifications.
+    with django_assert_num_queries(12):
         client.get("/")
 
 
@@ -190,8 +190,8 @@ def test_claims_list_queries_do_not_grow_with_rows(
     client.force_login(alice_journalist)
     # session, user, the user's groups, count, claims, appearances (with capture, article,
     # source), annotations (with author, reviewer), their tags, their evidence, and the tags
-    # and sources of the filter form.
-    with django_assert_num_queries(11):
+    # and sources of the filter form, and the navigation's count of unread notifications.
+    with django_assert_num_queries(12):
         client.get("/claims/")
 
 

@@ -102,8 +102,9 @@ def test_unknown_tags_and_patterns_answer_404(client, erin_editor, disputed):
     assert other.patterns.count() == 0
 
 
-# The login, the roles and the navigation's review count, then the tags and their patterns.
-PAGE_QUERIES = 6
+# The login, the roles and the navigation's review and unread notifications counts, then the
+# tags and their patterns.
+PAGE_QUERIES = 7
 
 
 def test_the_query_count_does_not_grow_with_the_tags(

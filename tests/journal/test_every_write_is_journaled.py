@@ -34,6 +34,13 @@ NOT_WRITES = {
     # of a finished import, which queues a copy of it.
     "archive.imports.create_upload_import",
     "archive.imports.run_import_again",
+    # A person's own inbox and mail settings: read by nobody else, shown in no published work,
+    # followed by nothing downstream (read model, feed, webhooks) — unlike their name, which
+    # published work credits and `set_name` journals. Notifications are themselves made from
+    # the journal; marking them read is not an editorial write.
+    "notifications.services.mark_read",
+    "notifications.services.mark_all_read",
+    "notifications.services.set_preferences",
 }
 
 

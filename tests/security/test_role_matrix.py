@@ -22,6 +22,7 @@ from annotations.models import (
 )
 from archive.models import ImportJob, Source
 from journal.models import Entry
+from notifications.models import Notification
 from tests.factories import CLAIM_SENTENCE, ClaimFactory
 from watching.models import Watch
 from webhooks.models import Delivery, Webhook
@@ -35,14 +36,23 @@ PERSONAS = ["anon", "read_only_token", "rita_reader", "alice", "bob", "erin", "a
 # Alice: the journalist whose work the world holds; Bob: another journalist; Rita: logged in
 # with no role; Erin: an editor; Adam: an admin; the read-only token is Erin's.
 
-SNAPSHOT_APPS = {"archive", "annotations", "accounts", "auth", "journal", "watching", "webhooks"}
+SNAPSHOT_APPS = {
+    "archive",
+    "annotations",
+    "accounts",
+    "auth",
+    "journal",
+    "notifications",
+    "watching",
+    "webhooks",
+}
 
 
 @pytest.fixture
 def matrix_world(world):
     """The shared world, plus Alice's API token, a recorded anchoring, the capture's
     analysis and a failed import (for the admin), Bob's assignment to the public claim (to
-    withdraw) and a tag pattern."""
+    withdraw), a tag pattern, and an unread notification for each person."""
     alice = world["users"]["alice"]
     token, _ = APIToken.issue(user=alice, name="alice's script")
     appearance = world["claim"].appearances.get()
@@ -96,9 +106,17 @@ def matrix_world(world):
         error="Stopped: used more than 512 MB (CLAIMDESK_JOB_MAX_MEMORY_MB).",
     )
     watch = Watch.objects.create(url="https://example.org/feed.xml", kind="feed")
+    entry = Entry.objects.order_by("pk").first()
+    notifications = {
+        name: Notification.objects.create(
+            recipient=user, kind="published", at=entry.at, entry=entry, claim=world["claim"]
+        )
+        for name, user in world["users"].items()
+    }
     return {
         **world,
         "watch": watch,
+        "notification": notifications["alice"],
         "import": job,
         "published": published,
         "revertible": revertible,
@@ -259,6 +277,17 @@ def api_writes(world) -> dict:
             f"/api/webhooks/{world['webhook'].pk}/deliveries/{world['delivery'].uuid}/redeliver/",
             None,
         ),
+        "read notification": (
+            "post",
+            f"/api/notifications/{world['notification'].pk}/read/",
+            None,
+        ),
+        "read all notifications": ("post", "/api/notifications/read/", None),
+        "set notification preferences": (
+            "patch",
+            "/api/notifications/preferences/",
+            {"email": "never"},
+        ),
     }
 
 
@@ -302,6 +331,9 @@ API_PATHS = {
     "delete webhook": "DELETE /api/webhooks/{id}/",
     "rotate webhook secret": "POST /api/webhooks/{id}/rotate-secret/",
     "redeliver": "POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
+    "read notification": "POST /api/notifications/{id}/read/",
+    "read all notifications": "POST /api/notifications/read/",
+    "set notification preferences": "PATCH /api/notifications/preferences/",
 }
 
 
@@ -402,6 +434,8 @@ def web_writes(world) -> dict:
         "web: check watch": ("post", f"/watches/{world['watch'].pk}/check/", {}),
         "web: delete watch": ("post", f"/watches/{world['watch'].pk}/delete/", {}),
         "web: recapture article": ("post", f"/articles/{capture.article_id}/recapture/", {}),
+        "web: read notification": ("post", f"/inbox/{world['notification'].pk}/read/", {}),
+        "web: read all notifications": ("post", "/inbox/read/", {}),
     }
 
 
@@ -416,6 +450,7 @@ READ_ONLY_PAGES = {
     "annotations:review-queue",
     "annotations:agreement",
     "annotations:tag-list",
+    "annotations:inbox",
     "annotations:claims-feed",
     "annotations:corrections",
     "annotations:corrections-feed",
@@ -445,6 +480,8 @@ WEB_PAGES = {
     "web: check watch": "annotations:watch-check",
     "web: delete watch": "annotations:watch-delete",
     "web: recapture article": "annotations:article-recapture",
+    "web: read notification": "annotations:inbox-read",
+    "web: read all notifications": "annotations:inbox-read-all",
 }
 
 
@@ -547,6 +584,11 @@ ALLOWED = {
     "rotate webhook secret": {"erin": 200},
     # Queued (the test's transaction never commits, so no worker is told).
     "redeliver": {"erin": 202},
+    # Each person reads their own notifications and chooses how they are mailed (an API
+    # token that may write too: the read-only one is refused).
+    "read notification": {"alice": 200},
+    "read all notifications": {**dict.fromkeys(EVERY_ROLE, 200), "rita_reader": 200},
+    "set notification preferences": {**dict.fromkeys(EVERY_ROLE, 200), "rita_reader": 200},
     # The pages answer a write with a redirect to what it made.
     "web: mark claim": dict.fromkeys(["alice", "bob", "erin", "adam"], 302),
     "web: annotate": dict.fromkeys(["bob", "erin", "adam"], 302),
@@ -563,6 +605,10 @@ ALLOWED = {
     "web: add tag pattern": dict.fromkeys(["erin", "adam"], 302),
     "web: remove tag pattern": dict.fromkeys(["erin", "adam"], 302),
     "web: translate tag": dict.fromkeys(["erin", "adam"], 302),
+    "web: read notification": {"alice": 302},
+    "web: read all notifications": dict.fromkeys(
+        ["alice", "bob", "erin", "adam", "rita_reader"], 302
+    ),
     # The admin deletes only what has a delete service (a claim softly, though it has
     # anchorings, which are read-only); Django's own models are the admin's.
     **{
@@ -599,6 +645,9 @@ REFUSED = {
         name: {"read_only_token": 404, "adam": 404}
         for name in ("edit webhook", "delete webhook", "rotate webhook secret", "redeliver")
     },
+    # Someone else's notification is not found.
+    "read notification": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
+    "web: read notification": {"rita_reader": 404, "bob": 404, "erin": 404, "adam": 404},
     "web: annotate": {"alice": 302},  # to her own annotation of it
     "web: edit annotation": HIDDEN,
     "web: add evidence": HIDDEN,
