@@ -348,7 +348,10 @@ def test_soft_deleted_claim_leaves_the_api(as_user, erin_editor, world, api):
     assert as_user(erin_editor).delete(url).status_code == 400  # a reason is needed
     response = as_user(erin_editor).delete(url, {"reason": "Duplicate of another"}, format="json")
     assert response.status_code == 204
-    assert api.get(f"/api/claims/{world['claim'].pk}/").status_code == 404
+    # It was public: gone, with the reason (a claim never public would be a 404).
+    gone = api.get(f"/api/claims/{world['claim'].pk}/")
+    assert gone.status_code == 410
+    assert gone.json()["withdrawn"]["reason"] == "Duplicate of another"
     assert Claim.objects.filter(pk=world["claim"].pk).exists()
 
 

@@ -279,9 +279,13 @@ SCENARIOS = {
             [document("Deux"), document("Trois", url=w["capture"].article.url)], actor=IMPORT
         )
     ),
-    # Webhook writes show readers nothing: the journal's scenarios, which need only Erin and
-    # a claim.
-    **{name: write for name, (write, _) in JOURNALED.items() if name.startswith("webhooks.")},
+    # Webhook and watch writes show readers nothing: the journal's scenarios, which need only
+    # Erin, a claim and a capture.
+    **{
+        name: write
+        for name, (write, _) in JOURNALED.items()
+        if name.startswith(("webhooks.", "watching."))
+    },
 }
 
 

@@ -210,8 +210,9 @@ def test_reader_page_queries_do_not_grow_with_flagged_claims(
         # user's groups (visibility), appearances with claims, their annotations, their tags;
         # the anchor notices: flagged appearances + captures, their anchor history; the
         # analysis: stored spans, the language's patterns, the marked sentences, whether the
-        # vocabulary has spun-or-garbled-text, the suggested tags' labels.
-        with django_assert_num_queries(16):
+        # vocabulary has spun-or-garbled-text, the suggested tags' labels; the unread
+        # notifications in the navigation.
+        with django_assert_num_queries(17):
             client.get(f"/articles/{article.pk}/")
 
     count_queries()
