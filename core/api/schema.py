@@ -1,7 +1,8 @@
-"""The OpenAPI side of the shared pieces: the error shapes every operation documents (a
-drf-spectacular postprocessing hook) and the schema of an object id."""
+"""The OpenAPI side of the shared pieces: the error shapes every operation documents, the
+bounds of path parameters (drf-spectacular postprocessing hooks) and the schema of an object
+id."""
 
-from core.models import MAX_ID
+from core.models import MAX_ID, SLUG_MAX_LENGTH
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 ERROR_SCHEMA = {
@@ -109,4 +110,23 @@ def add_error_responses(result, generator, request, public):
                         }
                     },
                 }
+    return result
+
+
+def bound_path_parameters(result, generator, request, public):
+    """drf-spectacular postprocessing hook: an id in a path is an object id (1 to MAX_ID; any
+    other number names nothing, a 404) and a slug at most SLUG_MAX_LENGTH characters, so that
+    the schema bounds every path it allows."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "path":
+                    continue
+                schema = parameter.setdefault("schema", {})
+                if schema.get("type") == "integer":
+                    schema.update(ID_SCHEMA)
+                elif schema.get("type") == "string" and "maxLength" not in schema:
+                    schema["maxLength"] = SLUG_MAX_LENGTH
     return result
