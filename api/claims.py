@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, filters, mixins, status, viewsets
+from rest_framework import exceptions, filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -35,6 +35,15 @@ from publication.representations import claims_data
 
 # A reason given in the query string, which must fit the request line (gunicorn.conf.py).
 REASON_QUERY_MAX_LENGTH = 500
+QUERY_REASON = serializers.CharField(
+    max_length=REASON_QUERY_MAX_LENGTH,
+    allow_blank=True,
+    trim_whitespace=False,
+    error_messages={
+        "max_length": f"A reason in the query takes at most {REASON_QUERY_MAX_LENGTH} "
+        "characters: send a longer one in the body."
+    },
+)
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -164,13 +173,10 @@ class ClaimViewSet(
 
     def perform_destroy(self, instance):
         reason = self.request.query_params.get("reason", "")
-        if len(reason) > REASON_QUERY_MAX_LENGTH:
-            raise ValidationError(
-                {
-                    "reason": f"A reason in the query takes at most {REASON_QUERY_MAX_LENGTH} "
-                    "characters: send a longer one in the body."
-                }
-            )
+        try:
+            reason = QUERY_REASON.run_validation(reason)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({"reason": error.detail}) from None
         if hasattr(self.request.data, "get"):
             reason = self.request.data.get("reason", reason)
         if not isinstance(reason, str):

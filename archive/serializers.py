@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from core.api.serializers import StrictInputMixin
 
-from .models import Article, Capture, ImportItem, ImportJob, Source
+from .models import LANGUAGE_RE, Article, Capture, ImportItem, ImportJob, Source
 
 
 class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -16,6 +16,15 @@ class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
         child=serializers.CharField(max_length=253),
         required=False,
         help_text="Host names of the source's sites.",
+    )
+    # The model's language check, stated in the schema as a pattern (empty: unknown).
+    language = serializers.RegexField(
+        f"^({LANGUAGE_RE.pattern.strip('^$')})?$",
+        max_length=16,
+        allow_blank=True,
+        required=False,
+        help_text="Default language of the outlet's articles (ISO 639-1, e.g. “fr”).",
+        error_messages={"invalid": "Not a language code; use an ISO 639-1 code such as “fr”."},
     )
 
     class Meta:

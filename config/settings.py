@@ -468,6 +468,7 @@ SPECTACULAR_SETTINGS = {
         "core.api.schema.add_error_responses",
         "core.api.schema.close_request_bodies",
         "core.api.schema.bound_path_parameters",
+        "core.api.schema.refuse_nul_in_text",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AnnotationStatusEnum": "annotations.models.Annotation.Status",

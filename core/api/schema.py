@@ -130,3 +130,49 @@ def bound_path_parameters(result, generator, request, public):
                 elif schema.get("type") == "string" and "maxLength" not in schema:
                     schema["maxLength"] = SLUG_MAX_LENGTH
     return result
+
+
+# Text without NUL: DRF's and Django's text fields refuse it (ProhibitNullCharactersValidator)
+# with a 400, since no database column stores it.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def _text_without_nul(schema: dict) -> None:
+    """Give every free text in `schema` (a string with no enum, format or pattern of its own,
+    at any depth) the pattern that excludes NUL."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+        schema["pattern"] = NO_NUL_PATTERN
+    for key in ("properties",):
+        for value in schema.get(key, {}).values():
+            _text_without_nul(value)
+    for key in ("items", "additionalProperties"):
+        _text_without_nul(schema.get(key))
+    for key in ("allOf", "oneOf", "anyOf"):
+        for value in schema.get(key, []):
+            _text_without_nul(value)
+
+
+def refuse_nul_in_text(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the free text a request sends — in its body or its
+    query string — is stated without NUL, which the server refuses (400)."""
+    components = result.get("components", {}).get("schemas", {})
+    request_components = set()
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _text_without_nul(parameter.get("schema"))
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                schema = content.get("schema", {})
+                ref = schema.get("$ref", "")
+                if ref:
+                    request_components.add(ref.rsplit("/", 1)[-1])
+                else:
+                    _text_without_nul(schema)
+    for name in request_components:
+        _text_without_nul(components.get(name))
+    return result

@@ -152,6 +152,8 @@ def test_the_widest_characters_are_counted():
         "/api/claims/?" + "&".join(f"tag=t{i}" for i in range(11)),
         "/api/claims/?tag=" + "a" * 101,
         "/api/claims/?author=" + "a" * 151,
+        "/api/claims/?author=a%00b",
+        "/api/claims/?q=a%00b",
         "/api/claims/?source=" + "a" * 101,
         "/api/claims/?source=not%20a%20slug",
         "/api/claims/?language=" + "a" * 17,
@@ -182,7 +184,9 @@ def test_each_bound_itself_is_accepted(as_user, erin_editor):
         assert client.get(query).status_code == 200, query
 
 
-def test_a_long_if_match_or_query_reason_is_refused_before_any_change(as_user, erin_editor):
+def test_a_long_if_match_or_a_long_or_nul_query_reason_is_refused_before_any_change(
+    as_user, erin_editor
+):
     client = as_user(erin_editor)
     annotation = factories.AnnotationFactory(author=erin_editor)
     response = client.patch(
@@ -193,8 +197,9 @@ def test_a_long_if_match_or_query_reason_is_refused_before_any_change(as_user, e
     assert response.status_code == 400
     assert "If-Match" in response.json()["errors"]
     claim = factories.ClaimFactory(created_by=erin_editor)
-    response = client.delete(f"/api/claims/{claim.pk}/?reason=" + "r" * 501)
-    assert response.status_code == 400
-    assert "reason" in response.json()["errors"]
+    for reason in ("r" * 501, "a%00b"):
+        response = client.delete(f"/api/claims/{claim.pk}/?reason={reason}")
+        assert response.status_code == 400
+        assert "reason" in response.json()["errors"]
     claim.refresh_from_db()
     assert claim.deleted_at is None
