@@ -53,15 +53,15 @@ def expected_version(request, annotation: Annotation, version: int | None) -> in
     (the ETag it was given; `*` means the version stored now). None if it sent neither: the
     services refuse that with 428, after checking that the user may write at all. The
     services compare the version, so a stale one is refused (412) only after that check."""
-    if version is not None:
-        return version
     header = request.headers.get("If-Match", "").strip()
-    if not header:
-        return None
     if len(header) > IF_MATCH_MAX_LENGTH:
         raise exceptions.ValidationError(
             {"If-Match": [f"If-Match takes at most {IF_MATCH_MAX_LENGTH} characters."]}
         )
+    if version is not None:
+        return version
+    if not header:
+        return None
     if header == "*":
         return annotation.version
     for tag in header.split(","):

@@ -5,7 +5,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import StrictInputMixin
+from core.api.serializers import SlugRelatedField, StrictInputMixin
 
 from .models import LANGUAGE_RE, Article, Capture, ImportItem, ImportJob, Source
 
@@ -87,7 +87,7 @@ class ArticleCreateSerializer(StrictInputMixin, serializers.Serializer):
 
     title = serializers.CharField(max_length=1000)
     text = serializers.CharField(help_text="The article's plain text.")
-    source = serializers.SlugRelatedField(
+    source = SlugRelatedField(
         slug_field="slug", queryset=Source.objects.all(), required=False, allow_null=True
     )
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
@@ -175,7 +175,7 @@ class ImportURLsSerializer(StrictInputMixin, serializers.Serializer):
         max_length=settings.CLAIMDESK_IMPORT_MAX_URLS,
         help_text="http(s) addresses of the pages to archive.",
     )
-    source = serializers.SlugRelatedField(
+    source = SlugRelatedField(
         slug_field="slug",
         queryset=Source.objects.all(),
         required=False,

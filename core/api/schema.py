@@ -137,13 +137,25 @@ def bound_path_parameters(result, generator, request, public):
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
+# A web address as Django's URLValidator (DRF's URLField) accepts it: http(s) or ftp(s), a
+# host name with a top-level domain, an optional port, then anything but spaces. (A URI in
+# general — `format: uri` — may be "a:b", which the server refuses with a 400.)
+URL_PATTERN = (
+    r"^(https?|ftps?)://([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(:[0-9]{1,5})?([/?#][!-~]*)?$"
+)
+
+
 def _text_without_nul(schema: dict) -> None:
     """Give every free text in `schema` (a string with no enum, format or pattern of its own,
-    at any depth) the pattern that excludes NUL."""
+    at any depth) the pattern that excludes NUL, and every web address the form the server
+    accepts."""
     if not isinstance(schema, dict):
         return
     if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
         schema["pattern"] = NO_NUL_PATTERN
+    if schema.get("format") == "uri" and "pattern" not in schema:
+        schema["pattern"] = URL_PATTERN
     for key in ("properties",):
         for value in schema.get(key, {}).values():
             _text_without_nul(value)

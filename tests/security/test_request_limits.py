@@ -203,3 +203,14 @@ def test_a_long_if_match_or_a_long_or_nul_query_reason_is_refused_before_any_cha
         assert "reason" in response.json()["errors"]
     claim.refresh_from_db()
     assert claim.deleted_at is None
+
+
+def test_a_source_that_cannot_be_a_slug_is_refused_before_any_query(as_user, erin_editor):
+    """PostgreSQL refuses a NUL in a lookup: the slug's form is checked first (a 400)."""
+    client = as_user(erin_editor)
+    for source in ("a\x00b", "not a slug", "a" * 101):
+        response = client.post(
+            "/api/articles/", {"title": "T", "text": "Text.", "source": source}, format="json"
+        )
+        assert response.status_code == 400, response.content
+        assert "source" in response.json()["errors"]
