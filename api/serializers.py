@@ -374,7 +374,13 @@ def _translations(what: str, max_length: int | None = None) -> serializers.DictF
         }
     )
     class Translations(serializers.DictField):
-        pass
+        def to_internal_value(self, data):
+            # Texts only: DRF's CharField would take a number or a boolean as its text.
+            if isinstance(data, dict):
+                for language, value in data.items():
+                    if not isinstance(value, str):
+                        raise serializers.ValidationError({language: ["Expected text."]})
+            return super().to_internal_value(data)
 
     return Translations(
         child=serializers.CharField(allow_blank=True, max_length=max_length),

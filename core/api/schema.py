@@ -138,10 +138,11 @@ NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
 # A web address as Django's URLValidator (DRF's URLField) accepts it: http(s) or ftp(s), a
-# host name with a top-level domain, an optional port, then anything but spaces. (A URI in
+# host name of labels of at most 63 characters and a top-level domain, at most 253 in all (up
+# to three labels: 3 × 64 + 61), an optional port, then anything but spaces. (A URI in
 # general — `format: uri` — may be "a:b", which the server refuses with a 400.)
 URL_PATTERN = (
-    r"^(https?|ftps?)://([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"^(https?|ftps?)://([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,61}"
     r"(:[0-9]{1,5})?([/?#][!-~]*)?$"
 )
 
