@@ -60,6 +60,7 @@ def close_request_bodies(result, generator, request, public):
     list (the write serializers refuse unknown and read-only fields with a 400), and form
     bodies carry no nulls."""
     components = result.get("components", {}).get("schemas", {})
+    json_bodies = set()
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
@@ -74,6 +75,18 @@ def close_request_bodies(result, generator, request, public):
                 if media_type in FORM_MEDIA_TYPES:
                     form_name = _form_variant(name, schema, components)
                     content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
+                else:
+                    json_bodies.add(name)
+    # A file travels in a form only: in JSON, a file field can only be null (or left out).
+    for name in json_bodies:
+        for field, spec in components[name].get("properties", {}).items():
+            if spec.get("format") == "binary":
+                components[name]["properties"][field] = {
+                    "type": "string",
+                    "nullable": True,
+                    "enum": [None],
+                    "description": "Send the file as multipart/form-data; in JSON, only null.",
+                }
     return result
 
 
