@@ -15,8 +15,16 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from archive.models import LANGUAGE_CHOICES, Article, Capture, Source
-from core.api.filters import DateTimeFilter, IdFilter, StrictFilterSet
+from archive.models import LANGUAGE_CHOICES, LANGUAGE_RE, Article, Capture, Source
+from core.api.filters import (
+    SLUG_PATTERN,
+    DateTimeFilter,
+    IdFilter,
+    RepeatableChoiceFilter,
+    StrictFilterSet,
+    TextFilter,
+)
+from core.models import SLUG_MAX_LENGTH
 
 from .models import Annotation, Appearance, Claim, Evidence, Tag
 from .search import matching, parse_query
@@ -129,11 +137,16 @@ ANNOTATION_LOOKUPS = {
 }
 
 
-SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+# The most tags one request filters on (tag=a&tag=b…).
+MAX_TAGS = 10
+# Longest author username (Django's User.username).
+USERNAME_MAX_LENGTH = 150
+# A language parameter: a BCP 47 tag as claims and articles store it.
+LANGUAGE_PARAMETER = {"max_length": 16, "pattern": LANGUAGE_RE.pattern}
 
 
 class SlugsField(forms.Field):
-    """Repeated slugs (`tag=a&tag=b`), each well formed."""
+    """Repeated slugs (`tag=a&tag=b`), each well formed, at most MAX_TAGS of them."""
 
     widget = forms.SelectMultiple
 
@@ -142,12 +155,20 @@ class SlugsField(forms.Field):
 
     def validate(self, value):
         super().validate(value)
+        if len(value) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags.", code="max_items")
         for slug in value:
-            if not re.match(SLUG_PATTERN, slug):
+            if len(slug) > SLUG_MAX_LENGTH or not re.match(SLUG_PATTERN, slug):
                 raise forms.ValidationError(f"“{slug}” is not a slug.", code="invalid")
 
 
-@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX_LENGTH},
+        "maxItems": MAX_TAGS,
+    }
+)
 class TagSlugsFilter(django_filters.Filter):
     """Repeatable tag slugs; like an unknown id, an unknown slug matches nothing."""
 
@@ -181,15 +202,22 @@ class ClaimFilter(StrictFilterSet):
     annotation_lookups = ANNOTATION_LOOKUPS
 
     tag = TagSlugsFilter(help_text="Tag slug; repeat for any of several (tag=a&tag=b).")
-    source = django_filters.CharFilter(method="filter_source", help_text="Source slug.")
+    source = TextFilter(
+        method="filter_source",
+        help_text="Source slug.",
+        max_length=SLUG_MAX_LENGTH,
+        pattern=SLUG_PATTERN,
+    )
     article = IdFilter(method="filter_article", help_text="Article id.")
-    language = django_filters.CharFilter(field_name="language", help_text="Claim language.")
+    language = TextFilter(field_name="language", help_text="Claim language.", **LANGUAGE_PARAMETER)
     status = django_filters.ChoiceFilter(
         choices=Annotation.Status.choices, help_text="Annotation status."
     )
     min_confidence = ConfidenceFilter(help_text="An annotation at least this confident.")
     max_confidence = ConfidenceFilter(help_text="An annotation at most this confident.")
-    author = django_filters.CharFilter(help_text="Username of an annotation's author.")
+    author = TextFilter(
+        help_text="Username of an annotation's author.", max_length=USERNAME_MAX_LENGTH
+    )
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
     q = SearchFilter(method="filter_q", help_text="Words in the claim's wording or quotes.")
     source_edited = TrueFalseFilter(
@@ -360,7 +388,7 @@ class AgreementFilter(ClaimFilter):
 
     annotation_lookups = {k: v for k, v in ANNOTATION_LOOKUPS.items() if k != "status"}
 
-    status = django_filters.MultipleChoiceFilter(
+    status = RepeatableChoiceFilter(
         choices=Annotation.Status.choices,
         method="counted",
         help_text="Annotations that count; repeat for several (default: submitted and published).",
@@ -428,10 +456,10 @@ class AppearanceFilter(StrictFilterSet):
 class AnnotationFilter(StrictFilterSet):
     claim = IdFilter()
     status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
-    author = django_filters.CharFilter(field_name="author__username")
+    author = TextFilter(field_name="author__username", max_length=USERNAME_MAX_LENGTH)
     verdict = django_filters.ChoiceFilter(choices=Annotation.Verdict.choices)
-    tag = django_filters.CharFilter(
-        method="filter_tag", help_text="Tag slug.", min_length=1, max_length=100
+    tag = TextFilter(
+        method="filter_tag", help_text="Tag slug.", max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN
     )
 
     class Meta:

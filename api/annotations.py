@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -40,6 +40,10 @@ from publication import jsonld
 ETAG_RE = re.compile(r'^(?:W/)?"v(\d{1,18})(?:-[a-z]+)?"$')
 
 
+# The longest If-Match header read: a few ETags ("v12") are a few dozen characters.
+IF_MATCH_MAX_LENGTH = 200
+
+
 def etag(annotation: Annotation) -> str:
     return f'"v{annotation.version}"'
 
@@ -49,9 +53,13 @@ def expected_version(request, annotation: Annotation, version: int | None) -> in
     (the ETag it was given; `*` means the version stored now). None if it sent neither: the
     services refuse that with 428, after checking that the user may write at all. The
     services compare the version, so a stale one is refused (412) only after that check."""
+    header = request.headers.get("If-Match", "").strip()
+    if len(header) > IF_MATCH_MAX_LENGTH:
+        raise exceptions.ValidationError(
+            {"If-Match": [f"If-Match takes at most {IF_MATCH_MAX_LENGTH} characters."]}
+        )
     if version is not None:
         return version
-    header = request.headers.get("If-Match", "").strip()
     if not header:
         return None
     if header == "*":
@@ -71,7 +79,7 @@ def _first_version(header: str) -> int:
 ANNOTATION_ACTION_RESPONSES = {200: AnnotationSerializer}
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    str,
+    {"type": "string", "maxLength": IF_MATCH_MAX_LENGTH},
     OpenApiParameter.HEADER,
     description='The ETag you read (`"v3"`), instead of `version` in the body; one of the two '
     "is required (428 otherwise).",
@@ -242,7 +250,7 @@ class AnnotationViewSet(
     @extend_schema(
         request=RevertSerializer,
         responses=ANNOTATION_ACTION_RESPONSES,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+        parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
     def revert(self, request, pk=None):

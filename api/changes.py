@@ -73,7 +73,10 @@ CHANGE = inline_serializer(
     },
 )
 SINCE = OpenApiParameter(
-    "since", str, description="The next_since of your last page; absent: from the beginning."
+    "since",
+    {"type": "string", "pattern": feed.CURSOR_PATTERN},
+    description="The next_since of your last page, as given (signed: an edited one is a 400); "
+    "absent or empty: from the beginning.",
 )
 
 

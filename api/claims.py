@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import exceptions, filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -40,15 +40,44 @@ from publication import corrections, jsonld, published
 from publication.public import canonical_url
 from publication.representations import claims_data
 
+# A reason given in the query string, which must fit the request line (gunicorn.conf.py).
+REASON_QUERY_MAX_LENGTH = 500
+QUERY_REASON = serializers.CharField(
+    max_length=REASON_QUERY_MAX_LENGTH,
+    allow_blank=True,
+    trim_whitespace=False,
+    error_messages={
+        "max_length": f"A reason in the query takes at most {REASON_QUERY_MAX_LENGTH} "
+        "characters: send a longer one in the body."
+    },
+)
+
 
 class StableOrderingFilter(filters.OrderingFilter):
-    """Orders as asked, then by id, so that cursor pages never shuffle ties."""
+    """Orders as asked — one of the view's `ordering_fields`, `-` first for descending; any
+    other value is a 400, as the schema's enum says — then by id, so that cursor pages never
+    shuffle ties."""
+
+    def choices(self, view) -> list[str]:
+        return [f"{sign}{field}" for field in view.ordering_fields for sign in ("", "-")]
 
     def get_ordering(self, request, queryset, view):
+        asked = request.query_params.get(self.ordering_param)
+        if asked is not None and asked not in self.choices(view):
+            raise exceptions.ValidationError(
+                {self.ordering_param: [f"Order by one of: {', '.join(self.choices(view))}."]}
+            )
         ordering = list(super().get_ordering(request, queryset, view) or [])
         if ordering and ordering[0].lstrip("-") not in ("id", "pk"):
             ordering.append("-id" if ordering[0].startswith("-") else "id")
         return ordering
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.ordering_param:
+                parameter["schema"] = {"type": "string", "enum": self.choices(view)}
+        return parameters
 
 
 class ClaimFilterBackend(django_filters.rest_framework.DjangoFilterBackend):
@@ -222,9 +251,10 @@ class ClaimViewSet(
         parameters=[
             OpenApiParameter(
                 "reason",
-                str,
+                {"type": "string", "maxLength": REASON_QUERY_MAX_LENGTH},
                 description="Why the claim is removed (also accepted as `reason` in a JSON "
-                "body); required once an assessment of it is published.",
+                "body, up to 2,000 characters); required once an assessment of it is "
+                "published.",
             )
         ],
     )
@@ -233,6 +263,10 @@ class ClaimViewSet(
 
     def perform_destroy(self, instance):
         reason = self.request.query_params.get("reason", "")
+        try:
+            reason = QUERY_REASON.run_validation(reason)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({"reason": error.detail}) from None
         if hasattr(self.request.data, "get"):
             reason = self.request.data.get("reason", reason)
         if not isinstance(reason, str):

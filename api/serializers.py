@@ -381,9 +381,28 @@ class EvidenceCreateSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _translations(what: str) -> serializers.DictField:
-    return serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+def _translations(what: str, max_length: int | None = None) -> serializers.DictField:
+    # The keys are interface languages (the model refuses others): stated as properties.
+    text = {"type": "string"} if max_length is None else {"type": "string", "maxLength": max_length}
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {code: dict(text) for code, _name in settings.LANGUAGES},
+            "additionalProperties": False,
+        }
+    )
+    class Translations(serializers.DictField):
+        def to_internal_value(self, data):
+            # Texts only: DRF's CharField would take a number or a boolean as its text.
+            if isinstance(data, dict):
+                for language, value in data.items():
+                    if not isinstance(value, str):
+                        raise serializers.ValidationError({language: ["Expected text."]})
+            return super().to_internal_value(data)
+
+    return Translations(
+        child=serializers.CharField(allow_blank=True, max_length=max_length),
         required=False,
         help_text=f"The {what} by interface language code; in a PATCH, only the languages "
         "named change, and a blank text removes that translation.",
@@ -395,7 +414,7 @@ class TagWriteSerializer(StrictInputMixin, serializers.Serializer):
     label = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    labels = _translations("label")
+    labels = _translations("label", max_length=200)
     descriptions = _translations("description")
 
 
@@ -404,7 +423,7 @@ class TagUpdateSerializer(StrictInputMixin, serializers.Serializer):
     label = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    labels = _translations("label")
+    labels = _translations("label", max_length=200)
     descriptions = _translations("description")
 
 

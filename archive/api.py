@@ -17,14 +17,15 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.authentication import is_read_only_token
-from core.api.filters import IdFilter, StrictFilterSet
+from core.api.filters import SLUG_PATTERN, IdFilter, StrictFilterSet, TextFilter
 from core.api.pagination import CursorPagination
+from core.models import SLUG_MAX_LENGTH
 from journal.history import HISTORY_DOC, history_response
 from journal.models import Entry
 
 from . import imports, services
 from .ingest.documents import CapturePayload
-from .models import Article, Capture, ImportItem, ImportJob, Source
+from .models import LANGUAGE_RE, Article, Capture, ImportItem, ImportJob, Source
 from .serializers import (
     ArticleCreateSerializer,
     ArticleSerializer,
@@ -82,8 +83,13 @@ class SourceViewSet(viewsets.ModelViewSet):
 
 
 class ArticleFilter(StrictFilterSet):
-    source = django_filters.CharFilter(field_name="source__slug", help_text="Source slug.")
-    language = django_filters.CharFilter()
+    source = TextFilter(
+        field_name="source__slug",
+        help_text="Source slug.",
+        max_length=SLUG_MAX_LENGTH,
+        pattern=SLUG_PATTERN,
+    )
+    language = TextFilter(max_length=16, pattern=LANGUAGE_RE.pattern)
 
     class Meta:
         model = Article

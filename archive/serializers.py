@@ -5,9 +5,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import StrictInputMixin
+from core.api.serializers import SlugRelatedField, StrictInputMixin
 
-from .models import Article, Capture, ImportItem, ImportJob, Source
+from .models import LANGUAGE_RE, Article, Capture, ImportItem, ImportJob, Source
 
 
 class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -16,6 +16,15 @@ class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
         child=serializers.CharField(max_length=253),
         required=False,
         help_text="Host names of the source's sites.",
+    )
+    # The model's language check, stated in the schema as a pattern (empty: unknown).
+    language = serializers.RegexField(
+        f"^({LANGUAGE_RE.pattern.strip('^$')})?$",
+        max_length=16,
+        allow_blank=True,
+        required=False,
+        help_text="Default language of the outlet's articles (ISO 639-1, e.g. “fr”).",
+        error_messages={"invalid": "Not a language code; use an ISO 639-1 code such as “fr”."},
     )
 
     class Meta:
@@ -78,7 +87,7 @@ class ArticleCreateSerializer(StrictInputMixin, serializers.Serializer):
 
     title = serializers.CharField(max_length=1000)
     text = serializers.CharField(help_text="The article's plain text.")
-    source = serializers.SlugRelatedField(
+    source = SlugRelatedField(
         slug_field="slug", queryset=Source.objects.all(), required=False, allow_null=True
     )
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
@@ -166,7 +175,7 @@ class ImportURLsSerializer(StrictInputMixin, serializers.Serializer):
         max_length=settings.CLAIMDESK_IMPORT_MAX_URLS,
         help_text="http(s) addresses of the pages to archive.",
     )
-    source = serializers.SlugRelatedField(
+    source = SlugRelatedField(
         slug_field="slug",
         queryset=Source.objects.all(),
         required=False,

@@ -545,6 +545,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
         "core.api.schema.close_request_bodies",
+        "core.api.schema.bound_path_parameters",
+        "core.api.schema.refuse_nul_in_text",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AnnotationStatusEnum": "annotations.models.Annotation.Status",

@@ -6,6 +6,8 @@ from django.db import models
 
 # The largest id a BigAutoField (DEFAULT_AUTO_FIELD) holds.
 MAX_ID = 2**63 - 1
+# The longest slug of a tag or a source (their SlugField's max_length).
+SLUG_MAX_LENGTH = 100
 
 
 class TimestampedModel(models.Model):

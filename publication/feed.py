@@ -51,6 +51,12 @@ def cursor_signer() -> signing.Signer:
     return signing.Signer(salt="claimdesk.changes.cursor", sep="~", algorithm="sha256")
 
 
+# A cursor as the feed issues it: "<xid>.<id>.<issued at>~<signature>" (SHA-256, base64),
+# or nothing (the beginning). The pattern states its form; only the signature tells whether
+# the feed issued it.
+CURSOR_PATTERN = r"^([0-9]{1,19}\.[0-9]{1,19}\.[0-9]{1,19}~[-_A-Za-z0-9]{43})?$"
+
+
 class ExpiredCursor(Exception):
     """A `since` older than the tombstones kept: the client must resync."""
 

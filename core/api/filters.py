@@ -6,7 +6,9 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.http import QueryDict
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 
 from core.models import MAX_ID
@@ -27,9 +29,59 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+# A slug as the models store it (SlugField): tags' and sources'.
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+# The longest date-time parameter: ISO 8601 with microseconds and an offset takes 32.
+DATETIME_MAX_LENGTH = 40
+
+
+class TextFilter(django_filters.CharFilter):
+    """A text parameter of at most `max_length` characters, matching `pattern` if given: the
+    schema states both and anything else is a 400, so that every request the schema allows
+    fits the server's request line (gunicorn.conf.py)."""
+
+    def __init__(self, *args, max_length: int, pattern: str | None = None, **kwargs):
+        if pattern is not None:
+            kwargs.setdefault("validators", []).append(RegexValidator(pattern))
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.pattern = pattern
+        schema = {"type": "string", "maxLength": max_length}
+        if pattern is not None:
+            schema["pattern"] = pattern
+        set_override(self, "field", schema)
+
+
+class RepeatableChoiceFilter(django_filters.Filter):
+    """A parameter repeated for any of several of its choices (`status=a&status=b`), at most
+    as many times as there are choices: the schema states the bound and more is a 400.
+    (django-filter's MultipleChoiceFilter, whose schema drf-spectacular leaves unbounded.)"""
+
+    field_class = forms.MultipleChoiceField
+
+    def __init__(self, *args, choices, **kwargs):
+        most = len(choices)
+
+        def at_most(values):
+            if len(values) > most:
+                raise forms.ValidationError(f"At most {most} values.", code="max_items")
+
+        kwargs.setdefault("validators", []).append(at_most)
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(*args, choices=choices, **kwargs)
+        set_override(
+            self,
+            "field",
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": [value for value, _ in choices]},
+                "maxItems": most,
+            },
+        )
+
+
 class StrictFilterSet(django_filters.FilterSet):
-    """A FilterSet that refuses an empty value for a typed parameter (`updated_since=`)
-    instead of ignoring it.
+    """A FilterSet that refuses an empty value for a typed parameter (`updated_since=`, or a
+    text with a pattern such as `language=`) instead of ignoring it.
 
     Built on every request, it costs less than django-filter's own: each filter is copied
     shallowly (django-filter deep-copies them all; a filter's per-request state is only its
@@ -67,8 +119,10 @@ class StrictFilterSet(django_filters.FilterSet):
     def is_valid(self):
         valid = super().is_valid()
         for name, filter_ in self.filters.items():
-            typed = not isinstance(filter_, django_filters.CharFilter) or isinstance(
-                filter_, django_filters.ChoiceFilter
+            typed = (
+                not isinstance(filter_, django_filters.CharFilter)
+                or isinstance(filter_, django_filters.ChoiceFilter)
+                or getattr(filter_, "pattern", None) is not None
             )
             if typed and name in self.data and self.data.get(name) == "":
                 self.form.add_error(name, "Give a value, or leave the parameter out.")
@@ -77,10 +131,14 @@ class StrictFilterSet(django_filters.FilterSet):
 
 
 class UTCDateTimeField(forms.DateTimeField):
-    """An ISO 8601 date-time, converted to UTC: PostgreSQL refuses offsets beyond ±15:59,
-    which ISO 8601 allows."""
+    """An ISO 8601 date-time of at most DATETIME_MAX_LENGTH characters, converted to UTC:
+    PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows."""
 
     def to_python(self, value):
+        if isinstance(value, str) and len(value) > DATETIME_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"A date-time takes at most {DATETIME_MAX_LENGTH} characters.", code="max_length"
+            )
         value = super().to_python(value)
         if value is None:
             return None
@@ -92,5 +150,6 @@ class UTCDateTimeField(forms.DateTimeField):
             ) from None
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "maxLength": DATETIME_MAX_LENGTH})
 class DateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField

@@ -1,8 +1,15 @@
 """Strict input for write serializers: a JSON value of the wrong type, or a field the
 endpoint does not accept, is a 400 — never coerced or silently ignored."""
 
+import re
+
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
+
+from core.models import SLUG_MAX_LENGTH
+
+from .filters import SLUG_PATTERN
 
 
 def _json_type(field) -> tuple[tuple[type, ...], str] | None:
@@ -79,4 +86,17 @@ class StrictInputMixin:
             }
             if errors:
                 raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX_LENGTH})
+class SlugRelatedField(serializers.SlugRelatedField):
+    """An object named by its slug. Something that cannot be a slug is a 400 before any
+    query (PostgreSQL refuses a NUL in a lookup), and the schema states the slug's form."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and (
+            len(data) > SLUG_MAX_LENGTH or not re.match(SLUG_PATTERN, data)
+        ):
+            self.fail("invalid")
         return super().to_internal_value(data)

@@ -108,6 +108,16 @@ def test_a_translation_into_a_language_the_interface_does_not_speak_is_a_400(
     assert Tag.objects.get(slug="unverified").labels == {"fr": "Non vérifié"}
 
 
+def test_a_translation_that_is_not_text_is_a_400(as_user, erin_editor, unverified):
+    before = Tag.objects.get(slug="unverified").descriptions
+    for value in (0, True, None, ["Faux"]):
+        response = as_user(erin_editor).patch(
+            "/api/tags/unverified/", {"descriptions": {"fr": value}}, format="json"
+        )
+        assert response.status_code == 400, value
+    assert Tag.objects.get(slug="unverified").descriptions == before
+
+
 def test_a_journalist_cannot_translate_the_vocabulary(as_user, alice_journalist, unverified):
     response = as_user(alice_journalist).patch(
         "/api/tags/unverified/", {"labels": {"fr": "Faux"}}, format="json"
