@@ -120,6 +120,7 @@ def test_a_silent_rewording_reaches_claim_feed_inbox_mailbox_and_a_retried_webho
     edits = wait_for(
         "the rewording in the claim's source_edits (GET /api/claims/<id>/)",
         lambda: erin.get(f"/api/claims/{claim.pk}/").json()["source_edits"],
+        timeout=60,  # a fetch, an extraction and the re-anchoring, on a shared machine
         workers=running,
     )
     assert [(e["change"], e["before"], e["after"]) for e in edits] == [
