@@ -9,6 +9,9 @@ from accounts.models import APIToken
 from annotations.models import Annotation
 from tests import factories
 
+# The end-to-end tests' servers and workers (news, smtp_sink, receiver, workers).
+pytest_plugins = ["tests.e2e"]
+
 
 def _wanted(variable: str) -> bool:
     return os.environ.get(variable, "").strip().lower() not in {"", "0", "false", "no"}

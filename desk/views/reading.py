@@ -73,9 +73,15 @@ def article_list(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("claim", distinct=True))
         .values("n")
     )
-    articles = Article.objects.select_related("source").annotate(
-        claim_count=Coalesce(Subquery(claims_here, output_field=IntegerField()), 0),
-        last_captured_at=Max("captures__captured_at"),
+    # Ordered by name: Django leaves Meta.ordering out of a GROUP BY query (the Max below),
+    # and a list paged in the database's own order may repeat or skip articles.
+    articles = (
+        Article.objects.select_related("source")
+        .annotate(
+            claim_count=Coalesce(Subquery(claims_here, output_field=IntegerField()), 0),
+            last_captured_at=Max("captures__captured_at"),
+        )
+        .order_by(*Article._meta.ordering)
     )
     filterset = ArticleFilter(request.GET or None, queryset=articles, request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))

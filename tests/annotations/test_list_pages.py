@@ -60,3 +60,16 @@ def test_empty_lists_say_what_to_do(client, alice_journalist):
     articles = client.get("/articles/").text
     assert "No article archived yet." in articles and "Add the first one" in articles
     assert "Clear the filters" in client.get("/articles/?q=nothing").text
+
+
+def test_articles_are_listed_newest_published_first_in_a_stable_order(client):
+    """The list's counts (an aggregate) made a GROUP BY query, which Django does not order by
+    Meta.ordering: the pages came in the database's order, and paging could repeat or skip."""
+    import datetime as dt
+
+    for year in (2020, 2022, 2021):
+        CaptureFactory(article__published_at=dt.datetime(year, 1, 1, tzinfo=dt.UTC))
+
+    page = client.get("/articles/").context["page"]
+
+    assert [a.published_at.year for a in page.object_list] == [2022, 2021, 2020]

@@ -8,12 +8,13 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from archive.models import Article, Capture
+from tests.e2e import E2E_DB
 from watching.models import Watch, WatchItem
 from watching.schedule import run_due
 
 from .conftest import rss, story
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = E2E_DB
 
 
 def test_two_workers_racing_check_each_watch_once_and_archive_each_story_once(news):

@@ -2,17 +2,6 @@ import pytest
 
 from annotations import services
 from tests.factories import CaptureFactory, TagFactory, mark_sentence
-from tests.webhooks.receiver import Receiver
-
-
-@pytest.fixture
-def receiver(settings):
-    """A receiver on loopback, which the private-address guard allows in these tests only
-    (as the fetch tests allow their local servers)."""
-    settings.CLAIMDESK_FETCH_ALLOW_PRIVATE = True
-    receiver = Receiver().start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture
