@@ -133,9 +133,7 @@ def test_the_author_and_editors_still_read_the_comment(returned, entitled):
         assert back["reason"] == f"{COMMENT} fix it."
 
 
-def test_the_change_feed_states_the_left_claim_unpublished_without_the_comment(
-    returned, others
-):
+def test_the_change_feed_states_the_left_claim_unpublished_without_the_comment(returned, others):
     for who in ("anonymous", "read-only token"):
         results = others[who].get("/api/changes/?page_size=1000").json()["results"]
         (tombstone,) = [r for r in results if r["id"] == returned["left"].pk]
