@@ -20,6 +20,12 @@ The policy, person × object:
   published or public by nature (tags, sources) and those about their own work, minus what
   blind mode hides. A history is served only with its object (a claim or an annotation the
   reader may see), so removal hides it too.
+- **An editor's comment to the author** (returning an annotation, also a published one) is
+  read by editors, admins and the annotation's author only: everyone else reads that the
+  annotation was returned (unpublished) without the words — not as the event's reason, not
+  as a value of its `review_comment` change, nor in the republication that clears it. A
+  retraction's reason, the only public review comment, stays public. Every path that shows
+  history events (`event_as_read`) or states a reason (`reason_as_read`) asks this.
 - **Forms**: the linked-data forms (W3C Web Annotation, ClaimReview) and the export show
   published annotations of living claims only, to editors too; the export leaves out the
   claims a reader is blind on; a retracted annotation shows as a public notice (who, when,
@@ -28,6 +34,8 @@ The policy, person × object:
 The models are read through the app registry: `annotations.models` calls this module from its
 QuerySets, so importing it here would close a circle."""
 
+from collections.abc import Mapping
+
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -35,6 +43,10 @@ from accounts import roles
 
 PUBLISHED = "published"
 RETRACTED = "retracted"
+# The journal actions on an annotation whose reason is the editor's comment to its author.
+COMMENTED_TO_AUTHOR = ("returned",)
+# The annotation field holding the editor's comment (on a retraction, its public reason).
+REVIEW_COMMENT = "review_comment"
 # Once an annotation is submitted, its author judged without seeing the others.
 SUBMITTED = ("submitted", "published", "returned")
 
@@ -133,3 +145,49 @@ def unchanged_by_blind_mode(user: roles.AnyUser) -> Q:
     """The claims whose published document (what anonymous readers see) shows `user` nothing
     the policy hides from them: all but those they are blind on (a filter on Claim)."""
     return ~Q(pk__in=blind_claims(user)) if user.is_authenticated else Q()
+
+
+def reads_review_comments(user: roles.AnyUser, owner_id: int | None) -> bool:
+    """Whether `user` may read an editor's comment to the author of the work `owner_id` did:
+    editors, admins and that author."""
+    return roles.is_editor(user) or (user.is_authenticated and user.pk == owner_id)
+
+
+def public_reason(kind: str, action: str, reason: str) -> str:
+    """The reason of a journal entry as it is stated in public: none for a return (the
+    editor's comment is for the author)."""
+    return "" if kind == "annotation" and action in COMMENTED_TO_AUTHOR else reason
+
+
+def reason_as_read(
+    user: roles.AnyUser, *, kind: str, action: str, reason: str, owner_id: int | None
+) -> str:
+    """The reason of a journal entry (one `user` may read) as `user` reads it."""
+    if reads_review_comments(user, owner_id):
+        return reason
+    return public_reason(kind, action, reason)
+
+
+def event_as_read(row: Mapping, user: roles.AnyUser) -> dict:
+    """A journal entry `user` may read (a row with its `kind`, `action`, `reason`, `changes`
+    and `owner_id`) as they read it: for those who may not read the editor's comment to the
+    author, a return's reason left out and every `review_comment` value that is not the
+    entry's public reason withheld (a change that then changes nothing is left out)."""
+    if row["kind"] != "annotation" or reads_review_comments(user, row["owner_id"]):
+        return dict(row)
+    reason = public_reason(row["kind"], row["action"], row["reason"])
+    changes = []
+    for change in row["changes"]:
+        if change["field"] == REVIEW_COMMENT:
+            old, new = (_stated(change[end], reason) for end in ("from", "to"))
+            if old == new:
+                continue
+            change = {**change, "from": old, "to": new}
+        changes.append(change)
+    return {**row, "reason": reason, "changes": changes}
+
+
+def _stated(value, reason: str):
+    """A `review_comment` value as stated in public: itself when empty or the public reason
+    (a retraction's), else withheld (empty)."""
+    return value if value in (None, "") or value == reason else ""

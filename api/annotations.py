@@ -272,11 +272,11 @@ class AnnotationViewSet(
     def history(self, request, pk=None):
         """The annotation's history, oldest first: every version, who made it and why.
         Readers who see only published material see the events of its published life."""
-        annotation = self.get_object()
+        annotation, reader = self.get_object(), viewer(request)
         entries = Entry.objects.about("annotation", annotation.pk).filter(
-            visibility.entries(viewer(request))
+            visibility.entries(reader)
         )
-        return history_response(self, entries)
+        return history_response(self, entries, lambda row: visibility.event_as_read(row, reader))
 
     def _change(self, request, service, serializer_class=VersionSerializer) -> Response:
         """Validate the body, call `service` on the annotation with the rest of it and the

@@ -288,7 +288,9 @@ class ClaimViewSet(
                 return Response(withdrawn_claim(gone), status=status.HTTP_410_GONE)
             claim_id = gone.claim_id
         entries = Entry.objects.filter(visibility.entries(self.viewer), claim_id=claim_id)
-        return history_response(self, entries)
+        return history_response(
+            self, entries, lambda row: visibility.event_as_read(row, self.viewer)
+        )
 
     def _read(self, pk: int) -> dict:
         return claims_data([Claim.objects.with_creator().get(pk=pk)], self.viewer)[0]

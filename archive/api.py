@@ -79,7 +79,8 @@ class SourceViewSet(viewsets.ModelViewSet):
     def history(self, request, slug=None):
         """Every change to the source, oldest first: who changed which field, when."""
         source = self.get_object()
-        return history_response(self, Entry.objects.about("source", source.pk))
+        # Sources are public by nature: every entry as stored.
+        return history_response(self, Entry.objects.about("source", source.pk), dict)
 
 
 class ArticleFilter(StrictFilterSet):

@@ -1,8 +1,11 @@
 """History as the API serves it: journal entries as events, oldest first, cursor-paginated.
 The annotations' and the archive's endpoints choose the entries (the object's, visible to
-the requester) and answer with `history_response`."""
+the requester) and answer with `history_response`, saying how the requester reads each one
+(`annotations.visibility.event_as_read`: an editor's comment to an author is not for
+everyone)."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -23,6 +26,7 @@ EVENT_FIELDS = (
     "reason",
     "changes",
     "request_id",
+    "owner_id",  # whose work: who may read an editor's comment on it (not shown)
 )
 
 
@@ -52,12 +56,13 @@ class HistoryPagination(CursorPagination):
     page_size = 50
 
 
-def history_response(view, entries) -> Response:
-    """A page of `entries` (a journal QuerySet) as events, with next/previous links."""
+def history_response(view, entries, as_read: Callable[[dict], dict]) -> Response:
+    """A page of `entries` (a journal QuerySet) as events, with next/previous links; each
+    row as the requester reads it (`as_read`, the visibility policy's)."""
     paginator = HistoryPagination()
     # Not the view: its ordering filter (a claim list's) is not the history's order.
     page = paginator.paginate_queryset(entries.values(*EVENT_FIELDS), view.request)
-    return paginator.get_paginated_response([event(row) for row in page])
+    return paginator.get_paginated_response([event(as_read(row)) for row in page])
 
 
 CHANGE = inline_serializer(

@@ -66,7 +66,7 @@ def notify_for_entries(entries: Sequence[Entry]) -> None:
             actor_id=entry.actor_id,
             claim_id=entry.claim_id,
             article_id=articles.get(entry.claim_id),
-            comment=entry.reason if KINDS[entry.kind, entry.action] in WITH_COMMENT else "",
+            comment=_comment(entry, recipients[pk]),
         )
         for entry, addressees in zip(wanted, addressed, strict=True)
         for pk in sorted(addressees)
@@ -75,6 +75,20 @@ def notify_for_entries(entries: Sequence[Entry]) -> None:
     if notifications:
         Notification.objects.bulk_create(notifications)
         schedule.mail_after_commit(notifications)
+
+
+def _comment(entry: Entry, recipient: User) -> str:
+    """The comment or reason a notification quotes to `recipient`, as the visibility policy
+    lets them read it (an editor's comment on a return: its author's)."""
+    if KINDS[entry.kind, entry.action] not in WITH_COMMENT:
+        return ""
+    return visibility.reason_as_read(
+        recipient,
+        kind=entry.kind,
+        action=entry.action,
+        reason=entry.reason,
+        owner_id=entry.owner_id,
+    )
 
 
 def _recipients(entries: list[Entry]) -> list[set[int]]:

@@ -65,14 +65,17 @@ def kind_of(entry: Mapping) -> str:
 
 
 def withdrawal(entry: Mapping) -> dict | None:
-    """What a withdrawing entry states in public — `{as, at, reason}` —, None for another."""
+    """What a withdrawing entry states in public — `{as, at, reason}`, the reason as the
+    visibility policy states it in public (none for a return) —, None for another."""
     key = (entry["kind"], entry["action"])
     if key == UNPUBLISHED and entry.get("public"):
-        return {"as": "unpublished", "at": iso(entry["at"]), "reason": ""}
-    withdrawn_as = WITHDRAWALS.get(key)
+        withdrawn_as = "unpublished"
+    else:
+        withdrawn_as = WITHDRAWALS.get(key)
     if withdrawn_as is None:
         return None
-    return {"as": withdrawn_as, "at": iso(entry["at"]), "reason": entry["reason"]}
+    reason = visibility.public_reason(entry["kind"], entry["action"], entry["reason"])
+    return {"as": withdrawn_as, "at": iso(entry["at"]), "reason": reason}
 
 
 def withdrawing() -> Q:

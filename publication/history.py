@@ -239,10 +239,12 @@ def count_edits(annotations: Iterable[Annotation]) -> None:
         annotation.edits = counts.get(annotation.pk, 0)
 
 
-def readable_events(entries: Iterable[dict]) -> list[dict]:
+def readable_events(entries: Iterable[dict], user: roles.AnyUser) -> list[dict]:
+    """Journal rows (`.values(*EVENT_FIELDS)`) that `user` may read, as the pages show them
+    to `user` (the visibility policy's `event_as_read`)."""
     shown = []
     for row in entries:
-        item = event(row)
+        item = event(visibility.event_as_read(row, user))
         item["at"] = parse_datetime(item["at"])
         item["kind_label"] = KIND_LABELS.get(item["kind"], item["kind"])
         item["action_label"] = ACTION_LABELS.get(item["action"], item["action"])
@@ -262,10 +264,10 @@ def claim_history(claim_id: int, user: roles.AnyUser) -> list[dict]:
     """The events of a claim (and its appearances, annotations, evidence) `user` may read,
     oldest first."""
     entries = Entry.objects.filter(visibility.entries(user), claim_id=claim_id).order_by("id")
-    return readable_events(entries.values(*EVENT_FIELDS)[:SHOWN])
+    return readable_events(entries.values(*EVENT_FIELDS)[:SHOWN], user)
 
 
 def annotation_history(annotation_id: int, user: roles.AnyUser) -> list[dict]:
     entries = Entry.objects.about("annotation", annotation_id).filter(visibility.entries(user))
     entries = entries.order_by("id")
-    return readable_events(entries.values(*EVENT_FIELDS)[:SHOWN])
+    return readable_events(entries.values(*EVENT_FIELDS)[:SHOWN], user)

@@ -124,13 +124,19 @@ def events_of(
 
 
 def withdrawal(entries: Sequence[Entry]) -> dict:
-    """How a claim left the public record, as the change feed's tombstones say it: retracted
-    or removed (`publication.corrections.withdrawal`, with its public reason), else
-    unpublished (its published assessment returned, or hidden another way; no reason is
-    public)."""
+    """How a claim left the public record, as the change feed's tombstones say it for the
+    same entries (`publication.corrections.withdrawal`, given each entry's `public`):
+    retracted or removed with its public reason, or unpublished (a published assessment
+    returned, without the editor's comment); else, hidden another way, unpublished."""
     for entry in reversed(entries):
         stated = corrections.withdrawal(
-            {"kind": entry.kind, "action": entry.action, "at": entry.at, "reason": entry.reason}
+            {
+                "kind": entry.kind,
+                "action": entry.action,
+                "at": entry.at,
+                "reason": entry.reason,
+                "public": entry.public,
+            }
         )
         if stated is not None:
             return stated

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from annotations import visibility
 from archive.models import LANGUAGE_CHOICES
 from desk.views._shared import PAGE_SIZE, claim_url, query_without_page
 from publication import corrections
@@ -40,6 +41,8 @@ CORRECTED_OBJECTS = {
 def _correction(row: dict) -> dict:
     return {
         **row,
+        # As stated in public (the log lists no return; the policy says so all the same).
+        "reason": visibility.public_reason(row["kind"], row["action"], row["reason"]),
         "what": corrections.kind_of(row),
         "kind_label": CORRECTION_KINDS[corrections.kind_of(row)],
         "object_label": CORRECTED_OBJECTS.get(row["kind"], row["kind"]),

@@ -1,20 +1,23 @@
 """The visibility policy (`annotations.visibility`), asked of every read path: worlds of
 claims, annotations in every status, blind and open assignments, removals and edits of
-published work, with a marker text in every rationale, edit, retraction reason, tag, piece of
-evidence and claim; then every person (anonymous, read-only token, journalists, editor,
-admin) reads every path through the test client, and each path must show exactly what the
-policy below allows — the markers of what they may see where the path shows it, never one of
-what they may not.
+published work, publications returned to their authors, with a marker text in every
+rationale, edit, retraction reason, tag, piece of evidence and claim, and a secret one in
+every editor's comment on a return; then every person (anonymous, read-only token,
+journalists, editor, admin) reads every path through the test client, and each path must
+show exactly what the policy below allows — the markers of what they may see where the path
+shows it, never one of what they may not.
 
 The policy is restated here in plain Python over the world's description (`Oracle`), apart
 from the code under test: removed claims are seen by nobody, their annotations by editors
 only and never in linked data; others see published annotations and their own, minus blind
-mode; history events follow the same rule for what was ever published. A claim withdrawn
-from public (retracted or removed) answers 410 to whoever may no longer see it, saying why,
-and keeps a retracted claim's history readable; one never public stays a 404."""
+mode; history events follow the same rule for what was ever published, but an editor's
+comment on a return is read by editors and the annotation's author only, on every path. A
+claim withdrawn from public (retracted or removed) answers 410 to whoever may no longer see
+it, saying why, and keeps a retracted claim's history readable; one never public, or whose
+last withdrawal returned it to its author, stays a 404."""
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from django.core.cache import cache
@@ -48,6 +51,9 @@ class AnnotationSpec:
     status: str
     edited: bool = False  # an admin rewords it while published
     evidence: bool = False
+    # Published, then returned to its author (publicly, with a secret comment); published
+    # again unless its status is "returned".
+    bounced: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,11 @@ def evidence_url(i: int) -> str:
 
 def retraction(i: int) -> str:
     return f"Rt{i}z"
+
+
+def return_comment(i: int) -> str:
+    """An editor's comment on returning annotation `i`: its author's and editors' only."""
+    return f"Rc{i}z"
 
 
 def claim_label(k: int) -> str:
@@ -176,6 +187,8 @@ class Oracle:
         markers = set()
         if self.editor(person) or a.author == person:
             markers.add(rationale(i))
+            if self.returned(i):
+                markers.add(return_comment(i))
         elif a.status not in ("published", "retracted") or self.blind(person, a.claim):
             return markers
         if a.edited:
@@ -183,6 +196,16 @@ class Oracle:
         if a.status == "retracted":
             markers.add(retraction(i))
         return markers
+
+    def returned(self, i: int) -> bool:
+        """Whether annotation `i` was ever returned to its author (with a comment)."""
+        a = self.spec.annotations[i]
+        return a.status == "returned" or a.bounced
+
+    def reads_comment(self, person: str, i: int) -> bool:
+        """Whether `person` may read the comment annotation `i` was returned with."""
+        a = self.spec.annotations[i]
+        return self.returned(i) and (self.editor(person) or a.author == person)
 
     def removed_in_public(self, k: int) -> bool:
         """Removed while an assessment of it was published: the removal is public."""
@@ -201,21 +224,39 @@ class Oracle:
             and (a.author == person or not self.blind(person, k))
         ]
 
+    def withdrawals_read(self, person: str, k: int) -> list[tuple[str, int | None]]:
+        """The public withdrawals of claim `k` that `person` may read, in the order the world
+        made them: ("returned", i) when a published assessment went back to its author,
+        ("retracted", i), and last ("removed", None); blind mode hides the others'."""
+        made: list[tuple[str, int | None]] = []
+        for i, a in self.annotations:
+            if a.claim != k or (a.author != person and self.blind(person, k)):
+                continue
+            if a.bounced:
+                made.append(("returned", i))
+            if a.status == "retracted":
+                made.append(("retracted", i))
+        if self.removed_in_public(k):
+            made.append(("removed", None))
+        return made
+
     def gone(self, person: str, k: int) -> bool:
-        """Whether claim `k` answers 410 to `person`: they may not see it, and it was
-        withdrawn in public as far as they may read (an assessment retracted, or the claim
-        removed while published)."""
+        """Whether claim `k` answers 410 to `person`: they may not see it, and its last
+        withdrawal they may read took it from public for good (an assessment retracted, or
+        the claim removed while published), not back to its author."""
         if self.sees_claim(person, k):
             return False
-        return self.removed_in_public(k) or bool(self.retractions_read(person, k))
+        made = self.withdrawals_read(person, k)
+        return bool(made) and made[-1][0] in ("retracted", "removed")
 
     def withdrawn_reason(self, person: str, k: int) -> set[str]:
         """The marker of the reason given for claim `k`'s last withdrawal, which its
         tombstone and its 410 state to `person` once it is gone for them (a removal's
-        reason is no marker)."""
-        if not self.gone(person, k) or self.removed_in_public(k):
+        reason is no marker, a return states none)."""
+        if not self.gone(person, k):
             return set()
-        return {retraction(self.retractions_read(person, k)[-1])}
+        how, i = self.withdrawals_read(person, k)[-1]
+        return {retraction(i)} if how == "retracted" else set()
 
     def retraction_notice(self, person: str, i: int) -> set[str]:
         a = self.spec.annotations[i]
@@ -276,8 +317,12 @@ def build(spec: WorldSpec) -> World:
 
         if a.status != "draft":
             step(annotation, services.submit_annotation, author)
-        if a.status == "returned":
-            step(annotation, services.return_annotation, ed, comment="Please source it.")
+        if a.bounced:
+            step(annotation, services.publish_annotation, ed)
+        if a.status == "returned" or a.bounced:
+            step(annotation, services.return_annotation, ed, comment=return_comment(i))
+        if a.bounced and a.status != "returned":
+            step(annotation, services.submit_annotation, author)
         if a.status in ("published", "retracted"):
             step(annotation, services.publish_annotation, ed)
             if a.edited:
@@ -354,9 +399,19 @@ class Reading:
     client: Client
 
     def get(self, path: str, expected: int = 200) -> str:
+        """The body of `path`, which must answer `expected` and show no return comment
+        this person may not read."""
         response = self.client.get(path)
         assert response.status_code == expected, (self.person, path, response.status_code)
-        return text(response)
+        body = text(response)
+        comments = {return_comment(i) for i in range(len(self.world.spec.annotations))}
+        allowed = {
+            return_comment(i)
+            for i in range(len(self.world.spec.annotations))
+            if self.oracle.reads_comment(self.person, i)
+        }
+        assert found(body, comments) <= allowed, (self.person, path, self.world.spec)
+        return body
 
     def content(self, indices) -> set[str]:
         annotations = self.world.spec.annotations
@@ -369,6 +424,7 @@ class Reading:
         markers = set()
         for i in range(len(annotations)):
             markers |= {rationale(i), edit(i), retraction(i)}
+        comments = {return_comment(i) for i in range(len(annotations))}
         claim_markers = {claim_label(k) for k in range(len(spec.claims))}
         tags = {tag_label(i) for i in range(len(annotations))}
         evidence = {evidence_url(i) for i in range(len(annotations))}
@@ -416,7 +472,7 @@ class Reading:
             get(f"/api/annotations/{annotation.pk}/w3c/", 200 if i in linked else 404)
             if i in visible:
                 body = get(f"/api/annotations/{annotation.pk}/history/")
-                assert found(body, markers) == oracle.history(person, i), where
+                assert found(body, markers | comments) == oracle.history(person, i), where
 
         # Each claim: detail, history, ClaimReview, its page, the reader.
         for k, claim in enumerate(world.claims):
@@ -430,14 +486,14 @@ class Reading:
             assert found(body, markers) == content(i for i in shown if i in its), where
             history = set().union(*(oracle.history(person, i) for i in its))
             body = get(f"/api/claims/{claim.pk}/history/")
-            assert found(body, markers) == history, where
+            assert found(body, markers | comments) == history, where
             reviewed = [i for i in linked if i in its]
             body = get(f"/api/claims/{claim.pk}/claimreview/", 200 if reviewed else 404)
             assert found(body, markers) == content(reviewed), where
             notices = set().union(*(oracle.retraction_notice(person, i) for i in its))
             body = get(f"/claims/{claim.pk}/")
             page = content(i for i in shown if i in its) | history | notices
-            assert found(body, markers) == page, where
+            assert found(body, markers) == page - comments, where
             body = get(reader_page)
             assert claim_label(k) in body, where
             assert found(body, tags) <= {tag_label(i) for i in shown if i in its}, where
@@ -498,17 +554,22 @@ def test_a_fixed_world_shows_each_person_exactly_what_the_policy_allows(db):
                 ClaimSpec("j2", removed=True),
                 ClaimSpec("j1"),  # retracted: gone for those who saw it in public
                 ClaimSpec("ed", removed=True),  # retracted, then removed quietly
+                ClaimSpec("j2"),
+                ClaimSpec("ed"),  # retracted, then another assessment unpublished
             ),
             annotations=(
-                AnnotationSpec(0, "j2", "published", edited=True, evidence=True),
+                AnnotationSpec(0, "j2", "published", edited=True, evidence=True, bounced=True),
                 AnnotationSpec(0, "j3", "draft", evidence=True),
                 AnnotationSpec(0, "j1", "submitted"),
-                AnnotationSpec(1, "j2", "returned"),
+                AnnotationSpec(1, "j2", "returned", bounced=True),
                 AnnotationSpec(1, "j3", "retracted", edited=True),
                 AnnotationSpec(1, "j1", "published"),
                 AnnotationSpec(2, "j1", "published", evidence=True),
-                AnnotationSpec(3, "j2", "retracted", edited=True, evidence=True),
+                AnnotationSpec(3, "j2", "retracted", edited=True, evidence=True, bounced=True),
                 AnnotationSpec(4, "j3", "retracted"),
+                AnnotationSpec(5, "j1", "returned"),  # returned before it was published
+                AnnotationSpec(6, "j1", "retracted"),
+                AnnotationSpec(6, "j3", "returned", bounced=True),  # last: unpublished, 404
             ),
             assignments=(
                 AssignmentSpec(0, "j3"),  # blind: j3 has only a draft
@@ -541,6 +602,7 @@ def worlds(draw) -> WorldSpec:
                 st.sampled_from(STATUSES),
                 st.booleans(),
                 st.booleans(),
+                st.booleans(),
             ),
             max_size=5,
             unique_by=lambda a: (a.claim, a.author),
@@ -549,7 +611,7 @@ def worlds(draw) -> WorldSpec:
     annotations = [
         a
         if a.status in ("published", "retracted")
-        else AnnotationSpec(a.claim, a.author, a.status, False, a.evidence)
+        else replace(a, edited=False, bounced=a.bounced and a.status == "returned")
         for a in annotations
     ]
     assigned = draw(

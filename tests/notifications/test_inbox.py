@@ -107,6 +107,20 @@ def test_returning_tells_the_author_with_the_comment(
     )
 
 
+def test_a_returned_publication_quotes_its_comment_to_the_author_only(
+    published, claim, alice_journalist, erin_editor, fred_editor
+):
+    services.return_annotation(
+        user=fred_editor,
+        annotation=published,
+        comment="Internal: the desk doubts it.",
+        expected_version=published.version,
+    )
+
+    quoting = Notification.objects.filter(comment__contains="Internal")
+    assert list(quoting.values_list("recipient__username", flat=True)) == ["alice_journalist"]
+
+
 def test_retracting_tells_the_author_with_the_reason(
     published, claim, alice_journalist, fred_editor
 ):

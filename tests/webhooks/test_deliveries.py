@@ -117,6 +117,25 @@ def test_an_unpublished_claim_is_never_delivered(partner, alice_journalist):
     assert sent(partner) == []
 
 
+def withdraw_claim(how: str, claim, editor, reason: str) -> None:
+    """Take `claim` out of the public record: its assessment retracted, the claim removed,
+    or its assessment returned to its author (with an editors' comment, never public)."""
+    annotation = claim.annotations.get()
+    if how == "retract":
+        services.retract_annotation(
+            user=editor, annotation=annotation, reason=reason, expected_version=annotation.version
+        )
+    elif how == "delete":
+        services.delete_claim(user=editor, claim=claim, reason=reason)
+    else:
+        services.return_annotation(
+            user=editor,
+            annotation=annotation,
+            comment="Editors' note, not public.",
+            expected_version=annotation.version,
+        )
+
+
 @pytest.mark.parametrize(
     ("withdraw", "withdrawn_as", "reason"),
     [
@@ -128,23 +147,7 @@ def test_an_unpublished_claim_is_never_delivered(partner, alice_journalist):
 def test_a_claim_leaving_the_public_record_delivers_claim_withdrawn_saying_how(
     partner, receiver, public_claim, erin_editor, withdraw, withdrawn_as, reason
 ):
-    annotation = public_claim.annotations.get()
-    if withdraw == "retract":
-        services.retract_annotation(
-            user=erin_editor,
-            annotation=annotation,
-            reason=reason,
-            expected_version=annotation.version,
-        )
-    elif withdraw == "delete":
-        services.delete_claim(user=erin_editor, claim=public_claim, reason=reason)
-    else:
-        services.return_annotation(
-            user=erin_editor,
-            annotation=annotation,
-            comment="Editors' note, not public.",
-            expected_version=annotation.version,
-        )
+    withdraw_claim(withdraw, public_claim, erin_editor, reason)
     Delivery.objects.filter(event="claim.published").update(status="succeeded")
 
     deliver_all()
@@ -157,6 +160,48 @@ def test_a_claim_leaving_the_public_record_delivers_claim_withdrawn_saying_how(
         "claim": None,
         "withdrawn": {"as": withdrawn_as, "at": body["at"], "reason": reason},
     }
+
+
+@pytest.mark.parametrize("withdraw", ["retract", "delete", "return"])
+def test_claim_withdrawn_says_what_the_change_feeds_tombstone_says(
+    partner, public_claim, erin_editor, api, withdraw
+):
+    withdraw_claim(withdraw, public_claim, erin_editor, "Stated in public.")
+
+    delivery = Delivery.objects.get(webhook=partner, event="claim.withdrawn")
+    results = api.get("/api/changes/?page_size=1000").json()["results"]
+    (tombstone,) = [r for r in results if r["id"] == public_claim.pk]
+    assert delivery.withdrawn == tombstone["withdrawn"]
+    assert (
+        delivery.withdrawn["as"]
+        == {
+            "retract": "retracted",
+            "delete": "removed",
+            "return": "unpublished",
+        }[withdraw]
+    )
+
+
+def test_no_delivery_quotes_a_return_comment_even_once_republished(
+    partner, receiver, public_claim, alice_journalist, erin_editor
+):
+    annotation = public_claim.annotations.get()
+    for service, user, more in (
+        (services.return_annotation, erin_editor, {"comment": "Qx9deskonlyz"}),
+        (services.submit_annotation, alice_journalist, {}),
+        (services.publish_annotation, erin_editor, {}),
+    ):
+        annotation.refresh_from_db()
+        service(user=user, annotation=annotation, expected_version=annotation.version, **more)
+
+    deliver_all()
+
+    assert [event for event, _ in sent(partner)] == [
+        "claim.published",
+        "claim.withdrawn",
+        "claim.published",
+    ]
+    assert all(b"Qx9deskonlyz" not in request.body for request in receiver.received)
 
 
 def test_a_source_edit_of_a_public_claim_delivers_claim_source_edited(partner, public_claim):
