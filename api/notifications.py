@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import ReadOnlyTokenCannotWrite
+from core.api.serializers import StrictInputMixin
 from notifications import services
 from notifications.mail import preference_of
 from notifications.models import Delivery, Notification
@@ -45,7 +46,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             return text(notification)
 
 
-class PreferencesSerializer(serializers.Serializer):
+class PreferencesSerializer(StrictInputMixin, serializers.Serializer):
     email = serializers.ChoiceField(
         choices=Delivery.values,
         required=False,

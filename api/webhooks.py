@@ -3,7 +3,7 @@ record by signed POSTs; their delivery log and redelivery. Each sees only its ow
 editor the webhooks they made, a read-only token those it made."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,10 +31,17 @@ class NewWebhookSerializer(WebhookSerializer):
         fields = ["id", "url", "events", "secret", "active", "created_at", "updated_at"]
 
 
+@extend_schema_field({"type": "string", "enum": Event.values})
+class EventField(serializers.CharField):
+    """An event's name: the schema lists them; the service names an unknown one."""
+
+
 class WebhookWriteSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
     events = serializers.ListField(
-        child=serializers.CharField(max_length=30), help_text=", ".join(Event.values)
+        child=EventField(max_length=30),
+        min_length=1,
+        help_text=", ".join(Event.values),
     )
     active = serializers.BooleanField(default=True)
 

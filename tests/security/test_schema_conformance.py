@@ -74,6 +74,8 @@ STATEFUL_FIELDS = {
     # A watched or webhook address must resolve to a public host (looked up when it is
     # given), and be watched once; a watch's source names a stored one.
     ("POST", "/api/watches/"): {"url", "source"},
+    # Only an article with a web address can be fetched again.
+    ("POST", "/api/articles/{id}/recapture/"): {"non_field_errors"},
     ("PATCH", "/api/watches/{id}/"): {"url", "source"},
     ("POST", "/api/webhooks/"): {"url"},
     ("PATCH", "/api/webhooks/{id}/"): {"url"},
