@@ -105,16 +105,25 @@ def watch_active(request: HttpRequest, watch: Watch) -> HttpResponse:
     return _back(watch.pk)
 
 
-@_on_watch
-def watch_check(request: HttpRequest, watch: Watch) -> HttpResponse:
+def _tell(request: HttpRequest, act: Callable[[], object], done: str) -> None:
+    """Do `act`, then tell the user `done`, or why it was refused."""
     try:
-        services.check_watch_now(actor=request.user, watch=watch)
+        act()
     except Conflict as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, as_text(exc))
     else:
-        messages.success(
-            request, _("A worker checks %(url)s within a minute.") % {"url": watch.url}
-        )
+        messages.success(request, done)
+
+
+@_on_watch
+def watch_check(request: HttpRequest, watch: Watch) -> HttpResponse:
+    _tell(
+        request,
+        lambda: services.check_watch_now(actor=request.user, watch=watch),
+        _("A worker checks %(url)s within a minute.") % {"url": watch.url},
+    )
     return _back(watch.pk)
 
 
@@ -133,16 +142,12 @@ def watch_delete(request: HttpRequest, watch: Watch) -> HttpResponse:
 def article_recapture(request: HttpRequest, pk: int) -> HttpResponse:
     """The reader's "Re-capture now" (editors): fetched by a worker within a minute."""
     article = get_object_or_404(Article, pk=pk)
-    try:
-        services.request_recapture(actor=request.user, article=article)
-    except ValidationError as exc:
-        messages.error(request, as_text(exc))
-    else:
-        messages.success(
-            request,
-            _(
-                "A worker fetches this article again within a minute: changed text becomes a "
-                "new capture, identical text is only noted."
-            ),
-        )
+    _tell(
+        request,
+        lambda: services.request_recapture(actor=request.user, article=article),
+        _(
+            "A worker fetches this article again within a minute: changed text becomes a "
+            "new capture, identical text is only noted."
+        ),
+    )
     return redirect("annotations:reader", pk=article.pk)
