@@ -225,16 +225,15 @@ def _finish(delivery: Delivery, status: str) -> None:
     )
 
 
+# What a redelivery repeats of the delivery it sends again.
+REDELIVERED = ("webhook", "event", "claim_id", "at", "withdrawn", "body")
+
+
 def redelivery(delivery: Delivery) -> Delivery:
     """A new delivery of the same event with the same body (unsent yet if the first never
     had one), under a new `X-Claimdesk-Delivery`."""
     return Delivery.objects.create(
-        webhook=delivery.webhook,
-        event=delivery.event,
-        claim_id=delivery.claim_id,
-        at=delivery.at,
-        withdrawn=delivery.withdrawn,
-        body=delivery.body,
+        **{name: getattr(delivery, name) for name in REDELIVERED},
         next_attempt_at=timezone.now(),
         redelivery_of=delivery,
     )
