@@ -10,7 +10,8 @@ from rest_framework.response import Response
 
 from accounts.authentication import is_read_only_token
 from accounts.roles import is_editor
-from archive.models import Article, Source
+from archive.models import Article
+from archive.serializers import source_field
 from core.api.viewsets import ResourceViewSet
 from watching import services
 from watching.models import DEFAULT_INTERVAL, MIN_INTERVAL, Recapture, Watch
@@ -34,12 +35,6 @@ class WatchSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text="The source's slug, or null."
     )
-    last_error = serializers.CharField(
-        help_text="Why the last check failed, in plain words (empty when it did not)."
-    )
-    articles_found = serializers.IntegerField(
-        help_text="Articles archived from it so far (a feed's new items; a page's first capture)."
-    )
 
     class Meta:
         model = Watch
@@ -56,18 +51,21 @@ class WatchSerializer(serializers.ModelSerializer):
             "active",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "last_error": {
+                "help_text": "Why the last check failed, in plain words (empty when it did not)."
+            },
+            "articles_found": {
+                "help_text": "Articles archived from it so far (a feed's new items; a page's "
+                "first capture)."
+            },
+        }
 
 
 class WatchWriteSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2000, help_text="An http(s) address on the internet.")
     kind = serializers.ChoiceField(choices=Watch.Kind.choices)
-    source = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Source.objects.all(),
-        allow_null=True,
-        required=False,
-        help_text="Slug of the source its articles are archived under.",
-    )
+    source = source_field(help_text="Slug of the source its articles are archived under.")
     interval_seconds = serializers.IntegerField(
         min_value=MIN_INTERVAL,
         default=DEFAULT_INTERVAL,
