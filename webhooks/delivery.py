@@ -68,7 +68,7 @@ def claim_for(webhook: Webhook, claim_id: int) -> dict | None:
     """The claim as `GET /api/claims/<id>/` shows it to the webhook's owner now; None if the
     owner may not see it. A read-only token's webhook reads the published document, as the
     token does."""
-    if webhook.reads_as_public:
+    if webhook.token_id is not None:
         document = published.stored_documents([claim_id]).get(claim_id)
         return None if document is None else orjson.loads(document)
     owner = webhook.owner

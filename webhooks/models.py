@@ -63,10 +63,6 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return f"Webhook {self.pk} → {self.url}"
 
-    @property
-    def reads_as_public(self) -> bool:
-        return self.token_id is not None
-
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending"
