@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -15,6 +15,7 @@ from api.serializers import (
     TagUpdateSerializer,
     TagWriteSerializer,
 )
+from core.api.viewsets import ResourceViewSet
 
 
 @extend_schema_view(
@@ -25,7 +26,7 @@ from api.serializers import (
         description="Remove a tag no annotation uses (editors); 409 names how many use it.",
     ),
 )
-class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TagViewSet(ResourceViewSet):
     """The shared tag vocabulary. Editors add, refine and remove tags (a tag in use is
     renamed, not removed)."""
 
@@ -33,8 +34,6 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     pagination_class = None
-    filter_backends = []
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return Tag.objects.order_by("category", "label")

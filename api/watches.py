@@ -4,14 +4,15 @@ tick. And re-capture on demand: `POST /api/articles/{id}/recapture/`."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
 from accounts.authentication import is_read_only_token
 from accounts.roles import is_editor
-from archive.models import Article, Source
-from core.api.pagination import CursorPagination
+from archive.models import Article
+from archive.serializers import source_field
+from core.api.viewsets import ResourceViewSet
 from watching import services
 from watching.models import DEFAULT_INTERVAL, MIN_INTERVAL, Recapture, Watch
 
@@ -34,12 +35,6 @@ class WatchSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text="The source's slug, or null."
     )
-    last_error = serializers.CharField(
-        help_text="Why the last check failed, in plain words (empty when it did not)."
-    )
-    articles_found = serializers.IntegerField(
-        help_text="Articles archived from it so far (a feed's new items; a page's first capture)."
-    )
 
     class Meta:
         model = Watch
@@ -56,18 +51,21 @@ class WatchSerializer(serializers.ModelSerializer):
             "active",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "last_error": {
+                "help_text": "Why the last check failed, in plain words (empty when it did not)."
+            },
+            "articles_found": {
+                "help_text": "Articles archived from it so far (a feed's new items; a page's "
+                "first capture)."
+            },
+        }
 
 
 class WatchWriteSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2000, help_text="An http(s) address on the internet.")
     kind = serializers.ChoiceField(choices=Watch.Kind.choices)
-    source = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Source.objects.all(),
-        allow_null=True,
-        required=False,
-        help_text="Slug of the source its articles are archived under.",
-    )
+    source = source_field(help_text="Slug of the source its articles are archived under.")
     interval_seconds = serializers.IntegerField(
         min_value=MIN_INTERVAL,
         default=DEFAULT_INTERVAL,
@@ -80,10 +78,6 @@ class WatchWriteSerializer(serializers.Serializer):
     active = serializers.BooleanField(default=True, help_text="false pauses it.")
 
 
-class WatchPagination(CursorPagination):
-    ordering = ("-pk",)
-
-
 @extend_schema_view(
     create=extend_schema(request=WatchWriteSerializer, responses={201: WatchSerializer}),
     partial_update=extend_schema(request=WatchWriteSerializer, responses=WatchSerializer),
@@ -91,34 +85,32 @@ class WatchPagination(CursorPagination):
         responses={204: None}, description="Remove the watch (what it archived stays)."
     ),
 )
-class WatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WatchViewSet(ResourceViewSet):
     """The feeds and pages the workers check (editors and admins): a feed's new items are
     archived once each, a page is captured again when its text changes."""
 
     serializer_class = WatchSerializer
     permission_classes = [EditorsOnly]
-    pagination_class = WatchPagination
-    filter_backends = []
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return Watch.objects.select_related("source")
+
+    def _answer(self, watch: Watch, code: int = status.HTTP_200_OK) -> Response:
+        """The watch as it is now, in its read representation."""
+        return Response(WatchSerializer(self.get_queryset().get(pk=watch.pk)).data, status=code)
 
     def create(self, request):
         serializer = WatchWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         watch = services.create_watch(actor=request.user, **serializer.validated_data)
-        return Response(
-            WatchSerializer(self.get_queryset().get(pk=watch.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return self._answer(watch, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         watch = self.get_object()
         serializer = WatchWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_watch(actor=request.user, watch=watch, **serializer.validated_data)
-        return Response(WatchSerializer(self.get_queryset().get(pk=watch.pk)).data)
+        return self._answer(watch)
 
     def destroy(self, request, pk=None):
         services.delete_watch(actor=request.user, watch=self.get_object())
@@ -133,10 +125,7 @@ class WatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         watch = services.check_watch_now(actor=request.user, watch=self.get_object())
-        return Response(
-            WatchSerializer(self.get_queryset().get(pk=watch.pk)).data,
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return self._answer(watch, status.HTTP_202_ACCEPTED)
 
 
 class RecaptureSerializer(serializers.ModelSerializer):

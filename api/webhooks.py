@@ -4,12 +4,13 @@ editor the webhooks they made, a read-only token those it made."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.authentication import is_read_only_token
 from core.api.pagination import CursorPagination
+from core.api.viewsets import ResourceViewSet
 from publication.representations import iso
 from webhooks import services
 from webhooks.models import Attempt, Delivery, Event, Webhook
@@ -106,10 +107,6 @@ class MayOwnWebhooks(permissions.BasePermission):
         return may_own_webhooks(request.user, read_only_token=is_read_only_token(request))
 
 
-class WebhookPagination(CursorPagination):
-    ordering = ("-pk",)
-
-
 class DeliveryPagination(CursorPagination):
     # A webhook's log, newest first (the index webhooks_delivery_log).
     ordering = ("-pk",)
@@ -120,15 +117,12 @@ class DeliveryPagination(CursorPagination):
     partial_update=extend_schema(request=WebhookWriteSerializer, responses=WebhookSerializer),
     destroy=extend_schema(responses={204: None}),
 )
-class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookViewSet(ResourceViewSet):
     """Your webhooks. Creating one answers its `secret` once; later reads never show it
     (rotate it with `rotate-secret`)."""
 
     serializer_class = WebhookSerializer
     permission_classes = [MayOwnWebhooks]
-    pagination_class = WebhookPagination
-    filter_backends = []
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

@@ -10,6 +10,13 @@ from core.api.serializers import SlugRelatedField, StrictInputMixin
 from .models import LANGUAGE_RE, Article, Capture, ImportItem, ImportJob, Source
 
 
+def source_field(**options) -> SlugRelatedField:
+    """An optional source, named by its slug (null: none)."""
+    return SlugRelatedField(
+        slug_field="slug", queryset=Source.objects.all(), required=False, allow_null=True, **options
+    )
+
+
 class SourceSerializer(StrictInputMixin, serializers.ModelSerializer):
     # A list, never null (the model stores a JSON list; the schema said "any JSON, or null").
     domains = serializers.ListField(
@@ -87,9 +94,7 @@ class ArticleCreateSerializer(StrictInputMixin, serializers.Serializer):
 
     title = serializers.CharField(max_length=1000)
     text = serializers.CharField(help_text="The article's plain text.")
-    source = SlugRelatedField(
-        slug_field="slug", queryset=Source.objects.all(), required=False, allow_null=True
-    )
+    source = source_field()
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(
         choices=settings.CLAIMDESK_LANGUAGES, required=False, allow_blank=True, default=""
@@ -175,12 +180,8 @@ class ImportURLsSerializer(StrictInputMixin, serializers.Serializer):
         max_length=settings.CLAIMDESK_IMPORT_MAX_URLS,
         help_text="http(s) addresses of the pages to archive.",
     )
-    source = SlugRelatedField(
-        slug_field="slug",
-        queryset=Source.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Slug of the source of every item (default: recognised from each address).",
+    source = source_field(
+        help_text="Slug of the source of every item (default: recognised from each address)."
     )
     language = serializers.ChoiceField(
         choices=settings.CLAIMDESK_LANGUAGES,

@@ -56,3 +56,8 @@ def not_empty(field: str, name: str, message: str | None = None) -> models.Check
     return models.CheckConstraint(
         condition=~models.Q(**{field: ""}), name=name, violation_error_message=message
     )
+
+
+def one_of(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
+    """A database check that `field` holds one of `choices`' values."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)

@@ -6,6 +6,7 @@ running the same task send it once; a failed send gives the claim back."""
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -76,9 +77,30 @@ def _message(person: User, template: str, context: dict) -> EmailMessage:
     )
 
 
-def _send(message: EmailMessage, connection) -> None:
-    """Send through `connection` (the default mailer, opened once a task)."""
-    connection.send_messages([message])
+class _Sending:
+    """Mails sent one by one through the default mailer (opened once a task): a failed one is
+    logged and its claim given back, the rest are still tried; `done` raises the first failure
+    or answers how many were sent."""
+
+    def __init__(self) -> None:
+        self.connection, self.sent, self.failure = mailers.default, 0, None
+
+    def send(self, message: EmailMessage, give_back: Callable[[], object], *failed) -> None:
+        """Send `message`; on any backend error log `failed` (a format and its arguments)
+        and call `give_back`."""
+        try:
+            self.connection.send_messages([message])
+        except Exception as error:  # any backend error: give it back, go on
+            logger.exception(*failed)
+            give_back()
+            self.failure = self.failure or error
+        else:
+            self.sent += 1
+
+    def done(self) -> int:
+        if self.failure:
+            raise self.failure
+        return self.sent
 
 
 def mail_notifications(notification_ids: list[int]) -> int:
@@ -90,7 +112,7 @@ def mail_notifications(notification_ids: list[int]) -> int:
         .select_related("recipient__notification_preference")
         .order_by("id")
     )
-    connection, sent, failure = mailers.default, 0, None
+    sending = _Sending()
     for notification in pending:
         person = notification.recipient
         if preference_of(person).email != Delivery.IMMEDIATELY or not person.email:
@@ -98,17 +120,14 @@ def mail_notifications(notification_ids: list[int]) -> int:
         mine = Notification.objects.of(person).with_details().filter(pk=notification.pk).first()
         if mine is None or not _claim(mine.pk):
             continue
-        try:
-            _send(_message(person, "notification", {"notifications": [mine]}), connection)
-        except Exception as error:  # any backend error: give it back, go on
-            logger.exception("Mailing notification %s to %s failed", mine.pk, person.pk)
-            Notification.objects.filter(pk=mine.pk).update(mailed_at=None)
-            failure = failure or error
-        else:
-            sent += 1
-    if failure:
-        raise failure
-    return sent
+        sending.send(
+            _message(person, "notification", {"notifications": [mine]}),
+            lambda pk=mine.pk: Notification.objects.filter(pk=pk).update(mailed_at=None),
+            "Mailing notification %s to %s failed",
+            mine.pk,
+            person.pk,
+        )
+    return sending.done()
 
 
 def send_digests(due_at: dt.datetime) -> int:
@@ -116,7 +135,7 @@ def send_digests(due_at: dt.datetime) -> int:
     unread notifications not mailed yet, up to `due_at`; how many digests were sent."""
     not_yet = Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lt=due_at)
     due = Preference.objects.filter(not_yet, email=Delivery.DAILY).select_related("person")
-    connection, sent, failure = mailers.default, 0, None
+    sending = _Sending()
     for preference in due:
         person = preference.person
         # The claim: of all the workers running this digest, one takes this person's.
@@ -132,18 +151,19 @@ def send_digests(due_at: dt.datetime) -> int:
         if not unread or not person.email:
             continue
         Notification.objects.filter(pk__in=[n.pk for n in unread]).update(mailed_at=timezone.now())
-        try:
-            _send(_message(person, "digest", {"notifications": unread}), connection)
-        except Exception as error:  # any backend error: give it back, go on
-            logger.exception("Mailing the digest of %s to %s failed", due_at, person.pk)
+
+        def give_back(unread=unread, person=person, preference=preference) -> None:
             Notification.objects.filter(pk__in=[n.pk for n in unread]).update(mailed_at=None)
             Preference.objects.filter(pk=person.pk).update(digest_sent_at=preference.digest_sent_at)
-            failure = failure or error
-        else:
-            sent += 1
-    if failure:
-        raise failure
-    return sent
+
+        sending.send(
+            _message(person, "digest", {"notifications": unread}),
+            give_back,
+            "Mailing the digest of %s to %s failed",
+            due_at,
+            person.pk,
+        )
+    return sending.done()
 
 
 def _claim(notification_id: int) -> bool:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from annotations import visibility
 from annotations.models import Claim
 from archive.models import Article
-from core.models import person_or_none
+from core.models import one_of, person_or_none
 from journal.models import Entry
 
 
@@ -77,9 +77,7 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["entry", "recipient"], name="notifications_notification_once_per_entry"
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=Kind.values), name="notifications_notification_kind_valid"
-            ),
+            one_of("kind", Kind, "notifications_notification_kind_valid"),
         ]
         indexes = [
             # The inbox, newest first (cursor pages on id), and its unread count.
@@ -122,10 +120,7 @@ class Preference(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(email__in=Delivery.values),
-                name="notifications_preference_email_valid",
-            ),
+            one_of("email", Delivery, "notifications_preference_email_valid"),
         ]
 
     def __str__(self) -> str:

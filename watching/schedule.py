@@ -267,13 +267,7 @@ def check_recapture(recapture: Recapture) -> None:
             next_at = next_recapture_at(first, now) if recapture.scheduled else None
             changed = result.outcome != archive.Outcome.UNCHANGED
             if not changed:
-                journal.record(
-                    actor=WATCHER,
-                    kind="article",
-                    object_id=article.pk,
-                    action="checked",
-                    public=True,
-                )
+                journal.record_change(WATCHER, "article", article, "checked", {}, {}, public=True)
         Recapture.objects.filter(pk=recapture.pk, leased_until=recapture.leased_until).update(
             last_checked_at=now,
             next_check_at=next_at,

@@ -27,14 +27,8 @@ def watch_state(watch: Watch) -> dict:
     return journal.state(watch, *EDITABLE)
 
 
-def _record(actor: Actor, watch: Watch, action: str, before: dict, after: dict) -> None:
-    journal.record(
-        actor=actor,
-        kind="watch",
-        object_id=watch.pk,
-        action=action,
-        changes=journal.changes(before, after),
-    )
+def _record(actor: Actor, watch: Watch, action: str, before: dict, after: dict | None) -> None:
+    journal.record_change(actor, "watch", watch, action, before, after)
 
 
 def check_address(url: str) -> None:
@@ -76,6 +70,13 @@ def _validate(watch: Watch) -> None:
         ) from None
 
 
+def _set(watch: Watch, **fields: object) -> None:
+    """Give `watch` these editable fields, then check it (ValidationError)."""
+    for name, value in fields.items():
+        setattr(watch, name, value)
+    _validate(watch)
+
+
 def _save(watch: Watch, **options) -> None:
     try:
         with transaction.atomic():
@@ -99,15 +100,16 @@ def create_watch(
     """A new watch, first checked by the next worker tick (if active)."""
     rules.require(rules.can_manage_watches(actor), _("Only editors manage watches."))
     watch = Watch(
+        next_check_at=timezone.now(), created_by=None if not getattr(actor, "pk", None) else actor
+    )
+    _set(
+        watch,
         url=url,
         kind=kind,
         source=source,
         interval_seconds=interval_seconds,
         active=active,
-        next_check_at=timezone.now(),
-        created_by=None if not getattr(actor, "pk", None) else actor,
     )
-    _validate(watch)
     _save(watch)
     _record(actor, watch, "created", {}, watch_state(watch))
     return watch
@@ -119,14 +121,11 @@ def update_watch(*, actor: Actor, watch: Watch, **fields: object) -> Watch:
     watch, or giving it a new address, has it checked at the next tick; a new interval counts
     from its last check."""
     rules.require(rules.can_manage_watches(actor), _("Only editors manage watches."))
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
+    if unknown := set(fields) - set(EDITABLE):
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
     watch = Watch.objects.select_for_update().get(pk=watch.pk)
     before = watch_state(watch)
-    for name, value in fields.items():
-        setattr(watch, name, value)
-    _validate(watch)
+    _set(watch, **fields)
     now = timezone.now()
     if (watch.active and not before["active"]) or watch.url != before["url"]:
         watch.next_check_at, watch.failures = now, 0
@@ -155,7 +154,7 @@ def delete_watch(*, actor: Actor, watch: Watch) -> None:
     watch_id = watch.pk
     watch.delete()
     watch.pk = watch_id
-    _record(actor, watch, "deleted", before, dict.fromkeys(before))
+    _record(actor, watch, "deleted", before, None)
 
 
 @transaction.atomic
@@ -184,11 +183,5 @@ def request_recapture(*, actor: Actor, article: Article) -> Recapture:
     recapture, _created = Recapture.objects.get_or_create(article=article)
     Recapture.objects.filter(pk=recapture.pk).update(next_check_at=timezone.now())
     recapture.refresh_from_db()
-    journal.record(
-        actor=actor,
-        kind="article",
-        object_id=article.pk,
-        action="recapture_requested",
-        public=True,
-    )
+    journal.record_change(actor, "article", article, "recapture_requested", {}, {}, public=True)
     return recapture

@@ -68,7 +68,7 @@ def claim_for(webhook: Webhook, claim_id: int) -> dict | None:
     """The claim as `GET /api/claims/<id>/` shows it to the webhook's owner now; None if the
     owner may not see it. A read-only token's webhook reads the published document, as the
     token does."""
-    if webhook.reads_as_public:
+    if webhook.token_id is not None:
         document = published.stored_documents([claim_id]).get(claim_id)
         return None if document is None else orjson.loads(document)
     owner = webhook.owner
@@ -225,16 +225,15 @@ def _finish(delivery: Delivery, status: str) -> None:
     )
 
 
+# What a redelivery repeats of the delivery it sends again.
+REDELIVERED = ("webhook", "event", "claim_id", "at", "withdrawn", "body")
+
+
 def redelivery(delivery: Delivery) -> Delivery:
     """A new delivery of the same event with the same body (unsent yet if the first never
     had one), under a new `X-Claimdesk-Delivery`."""
     return Delivery.objects.create(
-        webhook=delivery.webhook,
-        event=delivery.event,
-        claim_id=delivery.claim_id,
-        at=delivery.at,
-        withdrawn=delivery.withdrawn,
-        body=delivery.body,
+        **{name: getattr(delivery, name) for name in REDELIVERED},
         next_attempt_at=timezone.now(),
         redelivery_of=delivery,
     )

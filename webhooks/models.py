@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import APIToken
+from core.models import one_of
 
 
 class Event(models.TextChoices):
@@ -62,10 +63,6 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return f"Webhook {self.pk} → {self.url}"
 
-    @property
-    def reads_as_public(self) -> bool:
-        return self.token_id is not None
-
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending"
@@ -103,12 +100,8 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=DeliveryStatus.values), name="webhooks_delivery_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(event__in=Event.values), name="webhooks_delivery_event_valid"
-            ),
+            one_of("status", DeliveryStatus, "webhooks_delivery_status_valid"),
+            one_of("event", Event, "webhooks_delivery_event_valid"),
         ]
         indexes = [
             # A webhook's delivery log, newest first.

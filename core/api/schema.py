@@ -55,28 +55,33 @@ def _form_variant(name: str, schema: dict, components: dict) -> str:
     return form_name
 
 
+def _operations(result):
+    """Every operation of the schema (a path item holds other keys beside its operations)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                yield operation
+
+
 def close_request_bodies(result, generator, request, public):
     """drf-spectacular postprocessing hook: request bodies accept only the properties they
     list (the write serializers refuse unknown and read-only fields with a 400), and form
     bodies carry no nulls."""
     components = result.get("components", {}).get("schemas", {})
     json_bodies = set()
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict):
+    for operation in _operations(result):
+        for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
+            ref = content.get("schema", {}).get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            schema = components.get(name)
+            if schema is None or schema.get("type") != "object":
                 continue
-            for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
-                ref = content.get("schema", {}).get("$ref", "")
-                name = ref.rsplit("/", 1)[-1]
-                schema = components.get(name)
-                if schema is None or schema.get("type") != "object":
-                    continue
-                schema["additionalProperties"] = False
-                if media_type in FORM_MEDIA_TYPES:
-                    form_name = _form_variant(name, schema, components)
-                    content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
-                else:
-                    json_bodies.add(name)
+            schema["additionalProperties"] = False
+            if media_type in FORM_MEDIA_TYPES:
+                form_name = _form_variant(name, schema, components)
+                content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
+            else:
+                json_bodies.add(name)
     # A file travels in a form only: in JSON, a file field can only be null (or left out).
     for name in json_bodies:
         for field, spec in components[name].get("properties", {}).items():
@@ -130,18 +135,15 @@ def bound_path_parameters(result, generator, request, public):
     """drf-spectacular postprocessing hook: an id in a path is an object id (1 to MAX_ID; any
     other number names nothing, a 404) and a slug at most SLUG_MAX_LENGTH characters, so that
     the schema bounds every path it allows."""
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict):
+    for operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") != "path":
                 continue
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") != "path":
-                    continue
-                schema = parameter.setdefault("schema", {})
-                if schema.get("type") == "integer":
-                    schema.update(ID_SCHEMA)
-                elif schema.get("type") == "string" and "maxLength" not in schema:
-                    schema["maxLength"] = SLUG_MAX_LENGTH
+            schema = parameter.setdefault("schema", {})
+            if schema.get("type") == "integer":
+                schema.update(ID_SCHEMA)
+            elif schema.get("type") == "string" and "maxLength" not in schema:
+                schema["maxLength"] = SLUG_MAX_LENGTH
     return result
 
 
@@ -185,20 +187,17 @@ def refuse_nul_in_text(result, generator, request, public):
     query string — is stated without NUL, which the server refuses (400)."""
     components = result.get("components", {}).get("schemas", {})
     request_components = set()
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict):
-                continue
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
-                    _text_without_nul(parameter.get("schema"))
-            for content in operation.get("requestBody", {}).get("content", {}).values():
-                schema = content.get("schema", {})
-                ref = schema.get("$ref", "")
-                if ref:
-                    request_components.add(ref.rsplit("/", 1)[-1])
-                else:
-                    _text_without_nul(schema)
+    for operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query":
+                _text_without_nul(parameter.get("schema"))
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            schema = content.get("schema", {})
+            ref = schema.get("$ref", "")
+            if ref:
+                request_components.add(ref.rsplit("/", 1)[-1])
+            else:
+                _text_without_nul(schema)
     for name in request_components:
         _text_without_nul(components.get(name))
     return result

@@ -2,6 +2,9 @@
 last error; add one, pause or resume it, check it now, remove it. And the reader's
 "Re-capture now". Every write goes through `watching.services`."""
 
+import functools
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -77,12 +80,22 @@ def _back(watch_id: int) -> HttpResponse:
     return redirect(f"{reverse('annotations:watch-list')}#watch-{watch_id}")
 
 
-@login_required
-@require_POST
-def watch_active(request: HttpRequest, pk: int) -> HttpResponse:
+def _on_watch(view: Callable[[HttpRequest, Watch], HttpResponse]):
+    """An editor's POST about one watch (404 if there is none): `view(request, watch)`."""
+
+    @login_required
+    @require_POST
+    @functools.wraps(view)
+    def on_watch(request: HttpRequest, pk: int) -> HttpResponse:
+        _require_editor(request)
+        return view(request, get_object_or_404(Watch, pk=pk))
+
+    return on_watch
+
+
+@_on_watch
+def watch_active(request: HttpRequest, watch: Watch) -> HttpResponse:
     """Pause (active=false) or resume (active=true) a watch."""
-    _require_editor(request)
-    watch = get_object_or_404(Watch, pk=pk)
     active = request.POST.get("active") == "true"
     services.update_watch(actor=request.user, watch=watch, active=active)
     messages.success(
@@ -92,27 +105,30 @@ def watch_active(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(watch.pk)
 
 
-@login_required
-@require_POST
-def watch_check(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_editor(request)
-    watch = get_object_or_404(Watch, pk=pk)
+def _tell(request: HttpRequest, act: Callable[[], object], done: str) -> None:
+    """Do `act`, then tell the user `done`, or why it was refused."""
     try:
-        services.check_watch_now(actor=request.user, watch=watch)
+        act()
     except Conflict as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, as_text(exc))
     else:
-        messages.success(
-            request, _("A worker checks %(url)s within a minute.") % {"url": watch.url}
-        )
+        messages.success(request, done)
+
+
+@_on_watch
+def watch_check(request: HttpRequest, watch: Watch) -> HttpResponse:
+    _tell(
+        request,
+        lambda: services.check_watch_now(actor=request.user, watch=watch),
+        _("A worker checks %(url)s within a minute.") % {"url": watch.url},
+    )
     return _back(watch.pk)
 
 
-@login_required
-@require_POST
-def watch_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_editor(request)
-    watch = get_object_or_404(Watch, pk=pk)
+@_on_watch
+def watch_delete(request: HttpRequest, watch: Watch) -> HttpResponse:
     services.delete_watch(actor=request.user, watch=watch)
     messages.success(
         request,
@@ -126,16 +142,12 @@ def watch_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def article_recapture(request: HttpRequest, pk: int) -> HttpResponse:
     """The reader's "Re-capture now" (editors): fetched by a worker within a minute."""
     article = get_object_or_404(Article, pk=pk)
-    try:
-        services.request_recapture(actor=request.user, article=article)
-    except ValidationError as exc:
-        messages.error(request, as_text(exc))
-    else:
-        messages.success(
-            request,
-            _(
-                "A worker fetches this article again within a minute: changed text becomes a "
-                "new capture, identical text is only noted."
-            ),
-        )
+    _tell(
+        request,
+        lambda: services.request_recapture(actor=request.user, article=article),
+        _(
+            "A worker fetches this article again within a minute: changed text becomes a "
+            "new capture, identical text is only noted."
+        ),
+    )
     return redirect("annotations:reader", pk=article.pk)

@@ -91,18 +91,15 @@ class Command(BaseCommand):
             # What is due now (a watch checked on demand, say) is done before exiting.
             schedule.tick()
         else:
-            threading.Thread(
-                target=recover_forever,
-                args=(stop, settings.CLAIMDESK_JOB_CHECK_INTERVAL),
-                name="claimdesk-import-recovery",
-                daemon=True,
-            ).start()
-            threading.Thread(
-                target=tick_forever,
-                args=(stop, settings.CLAIMDESK_SCHEDULE_INTERVAL),
-                name="claimdesk-schedule",
-                daemon=True,
-            ).start()
+            for name, loop, interval in (
+                (
+                    "claimdesk-import-recovery",
+                    recover_forever,
+                    settings.CLAIMDESK_JOB_CHECK_INTERVAL,
+                ),
+                ("claimdesk-schedule", tick_forever, settings.CLAIMDESK_SCHEDULE_INTERVAL),
+            ):
+                threading.Thread(target=loop, args=(stop, interval), name=name, daemon=True).start()
         try:
             common = {"batch": batch, "max_tasks": max_tasks, "worker_id": worker_id}
             if rq:
