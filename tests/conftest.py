@@ -21,16 +21,35 @@ def _wanted(variable: str) -> bool:
 LONG_SUITES = ("slow", "browser")
 
 
+# Fixtures that make a test transactional (committing, the database flushed after it).
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `slow` or `browser` run under CI (CI=true), with CLAIMDESK_SLOW_TESTS=1, or
+    """Every transactional test rolls back to the migrated state (serialized rollback), and
+    tests marked `slow` or `browser` run under CI (CI=true), with CLAIMDESK_SLOW_TESTS=1, or
     when chosen with -m (e.g. `pytest -m browser`); a plain `make test` skips them, saying how
     to run them."""
+    for item in items:
+        _serialized_when_transactional(item)
     if _wanted("CI") or _wanted("CLAIMDESK_SLOW_TESTS") or config.option.markexpr:
         return
     skip = pytest.mark.skip(reason="long suite: set CLAIMDESK_SLOW_TESTS=1 (CI runs it)")
     for item in items:
         if any(mark in item.keywords for mark in LONG_SUITES):
             item.add_marker(skip)
+
+
+def _serialized_when_transactional(item) -> None:
+    """A transactional test's flush without serialized rollback runs post_migrate, which
+    writes the content types again under new ids; a serialized-rollback test after it in the
+    same process then fails to restore the migrated rows (duplicate content type). So every
+    transactional test restores the migrated state, whatever asked for the transaction."""
+    marker = item.get_closest_marker("django_db")
+    asked = dict(marker.kwargs) if marker else {}
+    if asked.get("transaction") or TRANSACTIONAL_FIXTURES & set(item.fixturenames):
+        asked.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**asked), append=False)
 
 
 @pytest.fixture

@@ -37,9 +37,13 @@ E2E_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-def require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes share the test's database: PostgreSQL (DATABASE_URL)")
+# Worker processes share the test's database, so they need PostgreSQL (an in-memory SQLite
+# database is the test process's alone). Decided when the tests are collected, before the
+# database is set up for them.
+POSTGRESQL_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="worker processes share the test's database: PostgreSQL (DATABASE_URL)",
+)
 
 
 def free_port() -> int:

@@ -14,12 +14,12 @@ import pytest
 
 from annotations import services
 from archive.models import Article
-from tests.e2e import DATABASE_TASKS, E2E_DB, require_postgresql, rss, story, wait_for
+from tests.e2e import DATABASE_TASKS, E2E_DB, POSTGRESQL_ONLY, rss, story, wait_for
 from tests.factories import CAPTURE_TEXT, CLAIM_SENTENCE, mark_sentence
 from watching.models import WatchItem
 from webhooks.models import Delivery
 
-pytestmark = [pytest.mark.slow, E2E_DB]
+pytestmark = [pytest.mark.slow, POSTGRESQL_ONLY, E2E_DB]
 
 REWORDED = CLAIM_SENTENCE.replace("n’a été rendue publique", "n’a été donnée")
 SECOND_TEXT = "Moscou regrette la décision.\nLe ministère ne dit rien de plus."
@@ -43,7 +43,6 @@ def signed(body: bytes, secret: str) -> str:
 def test_a_silent_rewording_reaches_claim_feed_inbox_mailbox_and_a_retried_webhook(
     settings, news, smtp_sink, receiver, workers, as_user, alice_journalist, erin_editor
 ):
-    require_postgresql()
     settings.TASKS = DATABASE_TASKS  # the workers send the test process's jobs too
     erin, alice = as_user(erin_editor), as_user(alice_journalist)
     first = news.serve("/a/1", story("Bichkek annule les exercices", CAPTURE_TEXT))

@@ -3,23 +3,21 @@ a story two watches both list is archived once."""
 
 import threading
 
-import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from archive.models import Article, Capture
-from tests.e2e import E2E_DB
+from tests.e2e import E2E_DB, POSTGRESQL_ONLY
 from watching.models import Watch, WatchItem
 from watching.schedule import run_due
 
 from .conftest import rss, story
 
-pytestmark = E2E_DB
+# SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time.
+pytestmark = [POSTGRESQL_ONLY, E2E_DB]
 
 
 def test_two_workers_racing_check_each_watch_once_and_archive_each_story_once(news):
-    if connection.vendor != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time")
     links = [
         news.serve(f"/a/{n}", story(f"Article {n}", f"Texte de l’article {n}.\nSuite {n}."))
         for n in range(6)

@@ -6,12 +6,12 @@ import pytest
 from django.utils import timezone
 
 from archive.models import Article
-from tests.e2e import E2E_DB, require_postgresql, rss, story, wait_for
+from tests.e2e import E2E_DB, POSTGRESQL_ONLY, rss, story, wait_for
 from tests.factories import editor
 from watching import services
 from watching.models import Watch, WatchItem
 
-pytestmark = [pytest.mark.slow, E2E_DB]
+pytestmark = [pytest.mark.slow, POSTGRESQL_ONLY, E2E_DB]
 
 
 def checked_since(watch: Watch, moment) -> bool:
@@ -20,7 +20,6 @@ def checked_since(watch: Watch, moment) -> bool:
 
 
 def test_two_workers_watch_a_changing_news_site(news, workers):
-    require_postgresql()
     erin = editor("erin_editor")
     first = news.serve("/a/1", story("Première", "Bichkek annule l’exercice.\nSans raison."))
     news.serve("/feed.xml", rss([("urn:1", first, "Première")]))

@@ -12,12 +12,12 @@ import pytest
 
 from accounts.models import APIToken
 from annotations import services
-from tests.e2e import DATABASE_TASKS, E2E_DB, require_postgresql, wait_for
+from tests.e2e import DATABASE_TASKS, E2E_DB, POSTGRESQL_ONLY, wait_for
 from tests.factories import CaptureFactory, TagFactory, mark_sentence
 from webhooks import services as webhooks
 from webhooks.models import Delivery
 
-pytestmark = [pytest.mark.slow, E2E_DB]
+pytestmark = [pytest.mark.slow, POSTGRESQL_ONLY, E2E_DB]
 
 
 def publish(journalist, editor, count: int) -> list[int]:
@@ -39,7 +39,6 @@ def publish(journalist, editor, count: int) -> list[int]:
 def test_two_workers_deliver_each_event_exactly_once_retrying_a_failure(
     settings, receiver, workers, alice_journalist, erin_editor
 ):
-    require_postgresql()
     settings.TASKS = DATABASE_TASKS
     receiver.statuses = [500]  # the first delivery fails once
     token, _ = APIToken.issue(user=erin_editor, name="partner", read_only=True)
