@@ -2,10 +2,13 @@
 the status each gets, that an allowed write changes the database and that a refused one
 changes nothing."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.urls import URLPattern, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -752,23 +755,38 @@ def test_the_table_names_only_the_writes_above(matrix_world):
     assert set(ALLOWED) | set(REFUSED) <= set(WRITE_NAMES)
 
 
-def observed(world, name: str, persona: str):
-    """The persona's response to the write, and every row before and after it."""
-    client = client_as(persona, world)
+def observed(world, name: str, client: APIClient):
+    """The client's response to the write, and every row after it."""
     method, url, body = all_writes(world)[name]
-    before = snapshot()
     # The pages take forms; the API, JSON.
     form = "multipart" if name.startswith(("web", "admin")) else "json"
     response = getattr(client, method)(url, body, format=form)
-    return response, before, snapshot()
+    return response, snapshot()
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@contextmanager
+def rolled_back():
+    """Whatever happens inside is undone, so that each persona meets the same world."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.mark.parametrize("name", WRITE_NAMES)
-def test_each_role_against_each_write(matrix_world, name, persona):
+def test_each_role_against_each_write(matrix_world, name, subtests):
+    """The world is built once per write and every persona signed in before it is read;
+    each persona's attempt runs in a savepoint rolled back after it, reported on its own."""
+    clients = {persona: client_as(persona, matrix_world) for persona in PERSONAS}
+    before = snapshot()
+    for persona, client in clients.items():
+        with subtests.test(persona=persona), rolled_back():
+            check(matrix_world, name, persona, client, before)
+
+
+def check(world, name: str, persona: str, client: APIClient, before: dict) -> None:
     status, changes = expected(name, persona)
 
-    response, before, after = observed(matrix_world, name, persona)
+    response, after = observed(world, name, client)
 
     assert response.status_code == status, response.content[:500]
     if changes:
