@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -32,12 +33,27 @@ def pytest_collection_modifyitems(config, items):
     to run them."""
     for item in items:
         _serialized_when_transactional(item)
+    if _wanted("CI") and not config.option.markexpr:
+        _once_per_ci_run(items)
     if _wanted("CI") or _wanted("CLAIMDESK_SLOW_TESTS") or config.option.markexpr:
         return
     skip = pytest.mark.skip(reason="long suite: set CLAIMDESK_SLOW_TESTS=1 (CI runs it)")
     for item in items:
         if any(mark in item.keywords for mark in LONG_SUITES):
             item.add_marker(skip)
+
+
+def _once_per_ci_run(items) -> None:
+    """CI runs the suite twice, on SQLite and on PostgreSQL. A long test marked
+    `once("<vendor>")` gives the same answer on both (it makes a database of its own, or
+    touches none), or answers for the production database only: it runs in one of the two
+    passes, the one on that database."""
+    vendor = connection.vendor
+    for item in items:
+        marker = item.get_closest_marker("once")
+        if marker and marker.args[0] != vendor:
+            reason = f"runs once in CI, in the {marker.args[0]} pass"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _serialized_when_transactional(item) -> None:

@@ -74,6 +74,7 @@ def environment(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.once("sqlite")  # the script makes a SQLite database of its own
 def test_run_script_serves_runs_imports_and_stops_both_on_ctrl_c(environment, tmp_path):
     env, key = environment
     port = free_port()

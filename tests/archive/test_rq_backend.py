@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.factories import CAPTURE_TEXT
 from tests.security.test_throttle import redis_url  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+# A SQLite file of its own, whatever the suite runs on; a minute of subprocesses.
+@pytest.mark.slow
+@pytest.mark.once("sqlite")
 def test_an_import_queued_in_redis_is_run_by_the_rq_worker(redis_url, tmp_path):  # noqa: F811
     env = {
         key: value

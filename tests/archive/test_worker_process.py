@@ -50,6 +50,7 @@ print(json.dumps([[job.status, job.error] for job in jobs]))
 
 
 @pytest.mark.slow
+@pytest.mark.once("sqlite")  # a SQLite file of its own, whatever the suite runs on
 def test_a_worker_on_an_sqlite_file_fails_a_job_over_its_memory_ceiling_and_goes_on(tmp_path):
     environment = {
         **os.environ,

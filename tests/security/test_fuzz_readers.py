@@ -31,7 +31,8 @@ from archive.ingest.inputs import read_input
 from archive.ingest.readers import count_jsonl, parse_html, parse_text, read_jsonl, read_warc
 from tests.security import hostile
 
-pytestmark = pytest.mark.slow
+# The readers and the address guard touch no database.
+pytestmark = [pytest.mark.slow, pytest.mark.once("sqlite")]
 
 FUZZ = settings(
     max_examples=60,
