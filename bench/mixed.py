@@ -50,9 +50,18 @@ def unavailable_reason() -> str | None:
     return None
 
 
-def measure(seconds: float, seed: int, search_terms: dict[str, str], log=print) -> dict:
+def measure(
+    seconds: float,
+    seed: int,
+    search_terms: dict[str, str],
+    log=print,
+    *,
+    clients: dict[str, int] | None = None,
+) -> dict:
     """`mixed`: per class (`reads`: readers, `feed`: partners, `writes`: editors) rps, p50_ms,
-    p99_ms and errors; with what the clean-up found (`mixed_cleanup`)."""
+    p99_ms and errors; with what the clean-up found (`mixed_cleanup`). `clients` changes how
+    many clients of each class (CLASSES) run."""
+    clients = {**CLASSES, **(clients or {})}
     reason = unavailable_reason()
     if reason:
         return {"mixed": None, "mixed_reason": reason}
@@ -62,15 +71,15 @@ def measure(seconds: float, seed: int, search_terms: dict[str, str], log=print) 
     before = HighWater.take()
     before.watch(seconds + 600)
     try:
-        plan = _plan(seed, search_terms)
+        plan = _plan(seed, search_terms, clients)
         warmup = min(5.0, seconds / 5)
         log(
-            f"Mixed load: gunicorn {WORKERS}×{THREADS}, {CLASSES['readers']} readers, "
-            f"{CLASSES['partners']} partners, {CLASSES['editors']} editors, "
+            f"Mixed load: gunicorn {WORKERS}×{THREADS}, {clients['readers']} readers, "
+            f"{clients['partners']} partners, {clients['editors']} editors, "
             f"{warmup:.0f} s warm-up + {seconds:.0f} s…"
         )
         with gunicorn() as base_url:
-            samples = _drive(base_url, plan, warmup, seconds)
+            samples = _drive(base_url, plan, clients, warmup, seconds)
     finally:
         cleanup = before.restore()
     if marker is not None:
@@ -82,7 +91,7 @@ def measure(seconds: float, seed: int, search_terms: dict[str, str], log=print) 
         "mixed": {
             **result,
             "seconds": seconds,
-            "clients": dict(CLASSES),
+            "clients": clients,
             "server": f"gunicorn, {WORKERS} workers × {THREADS} threads",
         },
         "mixed_cleanup": cleanup,
@@ -130,7 +139,7 @@ class Plan:
     seed: int
 
 
-def _plan(seed: int, search_terms: dict[str, str]) -> Plan:
+def _plan(seed: int, search_terms: dict[str, str], clients: dict[str, int]) -> Plan:
     """The claims readers open, the searches, the spans editors mark, and the people (made
     here, committed: the clean-up removes them)."""
     from accounts.models import APIToken
@@ -157,11 +166,11 @@ def _plan(seed: int, search_terms: dict[str, str]) -> Plan:
     spans = [(s.capture_id, s.start, s.end, s.quote) for s in _spans(rng, 200)]
     editor_keys, partner_keys = [], []
     with transaction.atomic():
-        for n in range(CLASSES["editors"]):
+        for n in range(max(2, clients["editors"])):  # one publishes what another wrote
             editor = User.objects.create(username=f"bench-mixed-editor-{n}")
             grant(editor, EDITORS)
             editor_keys.append(APIToken.issue(user=editor, name="benchmark")[1])
-        for n in range(CLASSES["partners"]):
+        for n in range(clients["partners"]):
             partner = User.objects.create(username=f"bench-mixed-partner-{n}")
             partner_keys.append(APIToken.issue(user=partner, name="feed", read_only=True)[1])
     latest = Entry.objects.in_order().values_list("xid", "id").last() or (0, 0)
@@ -270,7 +279,7 @@ def _wait_until_ready(base: str, server, log, timeout: float = 90) -> None:
 # other's Python), each thread a client with its own keep-alive connection.
 
 
-def _drive(base: str, plan: Plan, warmup: float, seconds: float) -> dict[str, list]:
+def _drive(base: str, plan: Plan, clients: dict, warmup: float, seconds: float) -> dict:
     context = multiprocessing.get_context("fork")
     connection.close()  # the children never touch the database
     queue = context.Queue()
@@ -282,7 +291,7 @@ def _drive(base: str, plan: Plan, warmup: float, seconds: float) -> dict[str, li
             args=(cls, count, base, plan, begin, warmup, seconds, queue),
             daemon=True,
         )
-        for cls, count in CLASSES.items()
+        for cls, count in clients.items()
     ]
     for process in processes:
         process.start()

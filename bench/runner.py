@@ -1084,11 +1084,15 @@ def _writes_rows(r: dict) -> list[tuple[str, str, str]]:
             if w.get("floor_p50_ms") is not None
             else r.get("writes_floor_reason", "")
         )
+        counted = (
+            f"{w['statements']} statements"
+            if w["statements"] is not None
+            else f"{w['queries']} queries"
+        )
         rows.append(
             (
-                f"write: {action.replace('_', ' ')}, p50 / p95 (statements)",
-                f"{_fmt(w['p50_ms'], ' ms')} / {_fmt(w['p95_ms'], ' ms')} "
-                f"({_fmt(w['statements'] if w['statements'] is not None else w['queries'])})",
+                f"write: {action.replace('_', ' ')}, p50 / p95",
+                f"{_fmt(w['p50_ms'], ' ms')} / {_fmt(w['p95_ms'], ' ms')} ({counted})",
                 floor_,
             )
         )
