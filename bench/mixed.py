@@ -254,6 +254,9 @@ def gunicorn():
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            # A worker the arbiter left behind (its own session: only the server's processes).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
 
 
 HEADERS = {"Host": "localhost", "X-Forwarded-Proto": "https", "Accept": "application/json"}
