@@ -480,7 +480,7 @@ class Replay:
                         table = self.tables[name]
                         cursor.execute(
                             f'DELETE FROM "{name}" WHERE "{table.pk}" = ANY(%s)',
-                            [[self._id(name, row[table.pk]) for row in rows]],
+                            [[self._key(table, row[table.pk]) for row in rows]],
                         )
             ms = (time.perf_counter() - began) * 1000
         return ms, list(sent)
@@ -503,6 +503,11 @@ class Replay:
 
     def _id(self, table: str, value):
         return self.ids[table].get(value, value)
+
+    def _key(self, table: Table, value):
+        """The floor's row for the product's key `value`: a key that is a reference (a
+        one-to-one row, such as the read model's) maps as the row it refers to."""
+        return self._id(table.references.get(table.pk, table.name), value)
 
     def _value(self, table: Table, column: str, row: dict):
         from psycopg.types.json import Jsonb
@@ -539,5 +544,5 @@ class Replay:
         assignments = ", ".join(f'"{c}" = %s' for c in columns)
         cursor.execute(
             f'UPDATE "{table.name}" SET {assignments} WHERE "{table.pk}" = %s',
-            [*(self._value(table, c, row) for c in columns), self._id(table.name, row[table.pk])],
+            [*(self._value(table, c, row) for c in columns), self._key(table, row[table.pk])],
         )
