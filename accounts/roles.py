@@ -26,6 +26,20 @@ def _groups(user: AnyUser) -> frozenset[str]:
     return cached
 
 
+def load_roles(users) -> None:
+    """Read the role groups of `users` in one query, for the checks that follow (each user's
+    own lookup otherwise costs a query per person)."""
+    pending = {user.pk: user for user in users if getattr(user, "_claimdesk_groups", None) is None}
+    if not pending:
+        return
+    names: dict[int, set[str]] = {pk: set() for pk in pending}
+    memberships = User.groups.through.objects.filter(user_id__in=pending)
+    for user_id, name in memberships.values_list("user_id", "group__name"):
+        names[user_id].add(name)
+    for pk, user in pending.items():
+        user._claimdesk_groups = frozenset(names[pk])
+
+
 def is_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
 

@@ -4,3 +4,6 @@ its WSGI application, as a client would — beside the raw-SQL floor (`bench.flo
 
     python -m bench --claims 10000 --out bench/results/bench-10k.json
 """
+
+# What a run measures, in order; `python -m bench --only writes,mixed` picks some.
+PARTS = ("reads", "export", "memory", "writes", "import", "agreement", "mixed")

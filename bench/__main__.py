@@ -10,6 +10,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from bench import PARTS
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/claimdesk_bench"
 
 
@@ -40,7 +42,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--rebuild", action="store_true", help="build a new corpus even if one is there"
     )
+    parser.add_argument(
+        "--only",
+        type=lambda value: tuple(part.strip() for part in value.split(",") if part.strip()),
+        default=(),
+        help=f"measure only these parts, comma-separated: {', '.join(PARTS)} (default: all)",
+    )
+    parser.add_argument(
+        "--mixed-seconds",
+        type=float,
+        default=60.0,
+        help="how long the mixed load runs, warm-up aside (default 60)",
+    )
     args = parser.parse_args(argv)
+    unknown = [part for part in args.only if part not in PARTS]
+    if unknown:
+        parser.error(f"--only takes {', '.join(PARTS)}, not {', '.join(unknown)}")
+    if args.mixed_seconds <= 0:
+        parser.error(f"--mixed-seconds must be more than 0, not {args.mixed_seconds}")
     if args.claims < 1:
         parser.error(f"--claims must be at least 1, not {args.claims}")
     if args.export_max_claims < 0:

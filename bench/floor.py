@@ -5,7 +5,8 @@ first; their appearances with capture, article and source; their published annot
 author, reviewer, tags and evidence) in the same JSON shape as `GET /api/claims/`, with no
 ORM, no serializers and no request handling. What the API costs above this is overhead.
 Beside it, the stored-document floor: the same page from the published read model's stored
-documents, fetched and joined. PostgreSQL only. Rows are read by name (`named_cursor`), as
+documents, fetched and joined; and the export's floor, the stored documents streamed by
+COPY. PostgreSQL only. Rows are read by name (`named_cursor`), as
 the representation reads them, so a column added to a query moves nothing.
 """
 
@@ -28,7 +29,6 @@ WHERE c.deleted_at IS NULL AND EXISTS (
 )
 """
 PAGE_SQL = CLAIMS_SQL + " ORDER BY c.updated_at DESC, c.id DESC LIMIT %s"
-EXPORT_SQL = CLAIMS_SQL + " AND c.id > %s ORDER BY c.id LIMIT %s"
 APPEARANCES_SQL = """
 SELECT ap.id, ap.claim_id, ap.capture_id, ar.id AS article_id, ar.title, ar.url,
        ar.language, ar.published_at, s.id AS source_id, s.slug AS source_slug,
@@ -203,19 +203,6 @@ def first_page(connection, page_size: int, base_url: str) -> bytes:
     return orjson.dumps({"next": next_url, "previous": None, "results": results})
 
 
-def export_lines(connection, chunk_size: int = 500) -> Iterator[bytes]:
-    """The JSON Lines export (published claims by id), in chunks of `chunk_size` claims."""
-    last = 0
-    with named_cursor(connection) as cursor:
-        while True:
-            cursor.execute(EXPORT_SQL, [last, chunk_size])
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            yield b"".join(orjson.dumps(claim) + b"\n" for claim in claims_json(cursor, rows))
-            last = rows[-1]["id"]
-
-
 # The stored-document floor: the published read model's documents (the anonymous JSON of
 # each claim, stored by `publication.published`), fetched and joined, nothing else.
 STORED_TABLE = "annotations_publishedclaim"
@@ -255,3 +242,18 @@ def stored_first_page(connection, page_size: int, base_url: str) -> bytes:
         + results.encode()
         + b"]}"
     )
+
+
+# The export's floor: the stored documents as PostgreSQL's COPY streams them, oldest claim
+# first, as the export orders them (COPY's text format doubles backslashes, so the bytes are
+# those of the documents give or take their escapes: a floor of throughput, not of content).
+EXPORT_COPY_SQL = f"COPY (SELECT document FROM {STORED_TABLE} ORDER BY claim_id{{limit}}) TO STDOUT"
+
+
+def export_copy(connection, limit: int = 0) -> Iterator[bytes]:
+    """The stored documents, one per line, from COPY … TO STDOUT (the first `limit` if
+    given), in the chunks psycopg receives."""
+    sql = EXPORT_COPY_SQL.format(limit=f" LIMIT {int(limit)}" if limit else "")
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for data in copy:
+            yield bytes(data)

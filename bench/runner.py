@@ -31,7 +31,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from . import agreement, floor, load, memory, statements, text
+from . import PARTS, agreement, floor, load, memory, mixed, statements, text, writes
 
 API_LIST = "/api/claims/"
 API_EXPORT = "/api/claims/export.jsonl"
@@ -51,6 +51,8 @@ class Options:
     out: Path | None = None
     log: Callable[[str], None] = print
     extra: dict = field(default_factory=dict)
+    only: tuple[str, ...] = ()  # the parts to measure (default: every one, PARTS)
+    mixed_seconds: float = 60.0
 
 
 # Measuring
@@ -83,9 +85,21 @@ class Client:
 
     def post(self, path: str, body: bytes, *, content_type: str, token: str) -> tuple[int, bytes]:
         """POST `body` with an API token."""
+        return self.call("POST", path, body, token=token, content_type=content_type)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        *,
+        token: str,
+        content_type: str = "application/json",
+    ) -> tuple[int, bytes]:
+        """`method` on `path` with `body` and an API token."""
         status, chunks = self.stream(
             path,
-            method="POST",
+            method=method,
             body=body,
             headers={
                 "CONTENT_TYPE": content_type,
@@ -188,88 +202,37 @@ def run(options: Options) -> dict:
     report = load.ensure_corpus(options.claims, options.seed, rebuild=options.rebuild, log=log)
     result["corpus"] = report.as_dict()
     client = Client()
-
+    parts = set(options.only or PARTS)
+    raw = _raw_connection() if postgresql else None
     with connection_kept_open():
-        status, body = client.get(API_LIST, "page_size=100")
-        if status != 200:
-            raise RuntimeError(f"GET {API_LIST} answered {status}: {body[:300]!r}")
-        first_page = orjson.loads(body)
-        top_tag = _most_used_tag()
-        filtered_query = f"page_size=100&tag={top_tag}&language=fr&min_confidence=0.5"
-        search_terms = _search_terms(options.seed)
-        variants: dict[str, Callable[[], bytes]] = {
-            "api_list": lambda: _ok(client, API_LIST, "page_size=100"),
-            "api_page_10": lambda: _ok(client, API_LIST, "page_size=10"),
-            "api_filtered": lambda: _ok(client, API_LIST, filtered_query),
-        }
-        if first_page["next"]:
-            next_query = first_page["next"].split("?", 1)[1]
-            variants["api_list_page_2"] = lambda: _ok(client, API_LIST, next_query)
-        if postgresql:
-            raw = _raw_connection()
-            variants["raw_sql"] = lambda: floor.first_page(raw, 100, API_LIST)
-            if floor.has_stored_documents(raw):
-                variants["stored_floor"] = lambda: floor.stored_first_page(raw, 100, API_LIST)
-            for label, q in search_terms.items():
-                query = "q=" + quote(q)
-                variants[f"search_{label}"] = lambda query=query: _ok(client, API_LIST, query)
-        log(f"Measuring requests: {options.rounds} rounds after {options.warmup} warm-up…")
-        samples = interleave(variants, options.rounds, options.warmup)
-        stats = {name: summary(values) for name, values in samples.items()}
-        result["requests"] = stats
-        result["api_list_p50_ms"] = stats["api_list"]["p50_ms"]
-        result["api_list_p95_ms"] = stats["api_list"]["p95_ms"]
-        result["api_filtered_p50_ms"] = stats["api_filtered"]["p50_ms"]
-        result["api_filtered_query"] = filtered_query
-        if postgresql:
-            result["raw_sql_p50_ms"] = stats["raw_sql"]["p50_ms"]
-            result["api_vs_raw_ratio"] = round(
-                stats["api_list"]["p50_ms"] / stats["raw_sql"]["p50_ms"], 2
+        if "reads" in parts:
+            result.update(_reads(client, options, raw))
+        if "export" in parts:
+            result.update(_export(client, options, raw))
+        if "memory" in parts:
+            result.update(memory.measure(client, connection_kept_open, options.rounds))
+        if "writes" in parts:
+            log(f"Measuring writes: {options.rounds} rounds after {options.warmup} warm-up…")
+            result.update(
+                writes.measure(
+                    client,
+                    connection_kept_open,
+                    options.rounds,
+                    options.warmup,
+                    options.seed,
+                    floor=postgresql,
+                )
             )
-            search = [v for name, v in samples.items() if name.startswith("search_")]
-            pooled = [ms for values in search for ms in values]
-            result["search_p50_ms"] = round(statistics.median(pooled), 2)
-            result["search_p95_ms"] = round(percentile(pooled, 0.95), 2)
-            result["search_by_class"] = _search_classes(samples)
-            result["search_terms"] = search_terms
-            result["search_hits"] = {
-                label: len(orjson.loads(_ok(client, API_LIST, "q=" + quote(q)))["results"])
-                for label, q in search_terms.items()
-            }
-            result["floor_matches_api"] = _same_results(first_page, raw)
-            if "stored_floor" in stats:
-                result["stored_floor_p50_ms"] = stats["stored_floor"]["p50_ms"]
-                result["api_vs_stored_ratio"] = round(
-                    stats["api_list"]["p50_ms"] / stats["stored_floor"]["p50_ms"], 2
-                )
-                result["stored_floor_matches_api"] = _same_results(
-                    first_page, raw, floor.stored_first_page
-                )
-            else:
-                result["stored_floor_p50_ms"] = result["api_vs_stored_ratio"] = None
-                result["stored_floor_reason"] = "no published read model in this build"
-        else:
-            for key in (
-                "raw_sql_p50_ms",
-                "api_vs_raw_ratio",
-                "search_p50_ms",
-                "search_p95_ms",
-                "stored_floor_p50_ms",
-                "api_vs_stored_ratio",
-            ):
-                result[key] = None
-            result["search_by_class"] = {}
-            result["raw_sql_reason"] = result["search_reason"] = pg_only
-
-        result.update(_similar_claims(options))
-        result.update(_query_counts(client, filtered_query, search_terms, postgresql))
-        result["breakdown"] = _breakdown(options, raw if postgresql else None)
-        result["api_list_profile"] = _profile(client)
-        result.update(_export(client, options, raw if postgresql else None))
-        result.update(memory.measure(client, connection_kept_open, options.rounds))
-    result.update(_import(options, postgresql, pg_only))
-    log("Measuring the agreement report (10,000 claims × 5 annotators)…")
-    result.update(agreement.measure())
+    if "import" in parts:
+        result.update(_import(options, postgresql, pg_only))
+    if "agreement" in parts:
+        log("Measuring the agreement report (10,000 claims × 5 annotators)…")
+        result.update(agreement.measure())
+    if "mixed" in parts:
+        result.update(
+            mixed.measure(options.mixed_seconds, options.seed, _search_terms(options.seed), log)
+        )
+    result["parts"] = [part for part in PARTS if part in parts]
     result["versions"] = versions()
     result["machine"] = facts
     result["settings"] = {
@@ -279,6 +242,90 @@ def run(options: Options) -> dict:
         "rounds": options.rounds,
         "warmup": options.warmup,
     }
+    return result
+
+
+def _reads(client: Client, options: Options, raw) -> dict:
+    """The read requests beside their floors, search, similar claims, query and statement
+    counts, and where a page's time goes."""
+    log = options.log
+    postgresql = raw is not None
+    pg_only = PG_ONLY.format(vendor=connection.vendor)
+    result: dict = {}
+    status, body = client.get(API_LIST, "page_size=100")
+    if status != 200:
+        raise RuntimeError(f"GET {API_LIST} answered {status}: {body[:300]!r}")
+    first_page = orjson.loads(body)
+    top_tag = _most_used_tag()
+    filtered_query = f"page_size=100&tag={top_tag}&language=fr&min_confidence=0.5"
+    search_terms = _search_terms(options.seed)
+    variants: dict[str, Callable[[], bytes]] = {
+        "api_list": lambda: _ok(client, API_LIST, "page_size=100"),
+        "api_page_10": lambda: _ok(client, API_LIST, "page_size=10"),
+        "api_filtered": lambda: _ok(client, API_LIST, filtered_query),
+    }
+    if first_page["next"]:
+        next_query = first_page["next"].split("?", 1)[1]
+        variants["api_list_page_2"] = lambda: _ok(client, API_LIST, next_query)
+    if postgresql:
+        variants["raw_sql"] = lambda: floor.first_page(raw, 100, API_LIST)
+        if floor.has_stored_documents(raw):
+            variants["stored_floor"] = lambda: floor.stored_first_page(raw, 100, API_LIST)
+        for label, q in search_terms.items():
+            query = "q=" + quote(q)
+            variants[f"search_{label}"] = lambda query=query: _ok(client, API_LIST, query)
+    log(f"Measuring requests: {options.rounds} rounds after {options.warmup} warm-up…")
+    samples = interleave(variants, options.rounds, options.warmup)
+    stats = {name: summary(values) for name, values in samples.items()}
+    result["requests"] = stats
+    result["api_list_p50_ms"] = stats["api_list"]["p50_ms"]
+    result["api_list_p95_ms"] = stats["api_list"]["p95_ms"]
+    result["api_filtered_p50_ms"] = stats["api_filtered"]["p50_ms"]
+    result["api_filtered_query"] = filtered_query
+    if postgresql:
+        result["raw_sql_p50_ms"] = stats["raw_sql"]["p50_ms"]
+        result["api_vs_raw_ratio"] = round(
+            stats["api_list"]["p50_ms"] / stats["raw_sql"]["p50_ms"], 2
+        )
+        search = [v for name, v in samples.items() if name.startswith("search_")]
+        pooled = [ms for values in search for ms in values]
+        result["search_p50_ms"] = round(statistics.median(pooled), 2)
+        result["search_p95_ms"] = round(percentile(pooled, 0.95), 2)
+        result["search_by_class"] = _search_classes(samples)
+        result["search_terms"] = search_terms
+        result["search_hits"] = {
+            label: len(orjson.loads(_ok(client, API_LIST, "q=" + quote(q)))["results"])
+            for label, q in search_terms.items()
+        }
+        result["floor_matches_api"] = _same_results(first_page, raw)
+        if "stored_floor" in stats:
+            result["stored_floor_p50_ms"] = stats["stored_floor"]["p50_ms"]
+            result["api_vs_stored_ratio"] = round(
+                stats["api_list"]["p50_ms"] / stats["stored_floor"]["p50_ms"], 2
+            )
+            result["stored_floor_matches_api"] = _same_results(
+                first_page, raw, floor.stored_first_page
+            )
+        else:
+            result["stored_floor_p50_ms"] = result["api_vs_stored_ratio"] = None
+            result["stored_floor_reason"] = "no published read model in this build"
+    else:
+        for key in (
+            "raw_sql_p50_ms",
+            "api_vs_raw_ratio",
+            "search_p50_ms",
+            "search_p95_ms",
+            "stored_floor_p50_ms",
+            "api_vs_stored_ratio",
+        ):
+            result[key] = None
+        result["search_by_class"] = {}
+        result["raw_sql_reason"] = result["search_reason"] = pg_only
+
+    result.update(_similar_claims(options))
+    result.update(_query_counts(client, filtered_query, search_terms, postgresql))
+    result["breakdown"] = _breakdown(options, raw)
+    result["api_list_profile"] = _profile(client)
     return result
 
 
@@ -570,12 +617,20 @@ def _export(client: Client, options: Options, raw) -> dict:
             else "The whole stream is read."
         ),
     }
-    if raw is not None:
+    if raw is not None and floor.has_stored_documents(raw):
         began = time.perf_counter()
-        raw_lines, _, _ = _drain(floor.export_lines(raw), total, limit)
-        result["export_raw_claims_per_s"] = round(raw_lines / (time.perf_counter() - began))
+        copied, _, _ = _drain(floor.export_copy(raw, limit), total, limit)
+        result["export_copy_floor_per_s"] = round(copied / (time.perf_counter() - began))
+        result["export_vs_copy_floor"] = round(
+            result["export_claims_per_s"] / result["export_copy_floor_per_s"], 2
+        )
     else:
-        result["export_raw_claims_per_s"] = None
+        result["export_copy_floor_per_s"] = result["export_vs_copy_floor"] = None
+        result["export_copy_floor_reason"] = (
+            "no published read model in this build"
+            if raw is not None
+            else PG_ONLY.format(vendor=connection.vendor)
+        )
     return result
 
 
@@ -865,7 +920,9 @@ def _fmt(value, unit: str = "", digits: int = 1) -> str:
 
 
 def table(r: dict) -> str:
-    """The headline figures as a Markdown table, each beside its floor or target."""
+    """The headline figures as a Markdown table, each beside its floor or target (the rows
+    of the parts the run measured)."""
+    parts = set(r.get("parts") or PARTS)
     req = r.get("requests", {})
     search_parts = [
         f"{name.removeprefix('search_')} {stats['p50_ms']:.1f}"
@@ -874,105 +931,128 @@ def table(r: dict) -> str:
     ]
     rows = [
         ("claims in the corpus", _fmt(r["claims"]), f"seed {r['seed']}, {r['database']}"),
-        (
-            "API list, 100 claims/page, p50 / p95",
-            f"{_fmt(r['api_list_p50_ms'], ' ms')} / {_fmt(r['api_list_p95_ms'], ' ms')}",
-            f"raw SQL floor {_fmt(r['raw_sql_p50_ms'], ' ms')}",
-        ),
-        ("API ÷ raw SQL floor (p50)", _fmt(r["api_vs_raw_ratio"], "×", 2), "target ≤ 1.0×"),
-        (
-            "API ÷ stored-document floor (p50)",
-            _fmt(r.get("api_vs_stored_ratio"), "×", 2),
-            f"stored-document floor {_fmt(r.get('stored_floor_p50_ms'), ' ms')}; target ≤ 1.5×"
-            if r.get("stored_floor_p50_ms") is not None
-            else r.get("stored_floor_reason", ""),
-        ),
-        (
-            "API list, page 2 (cursor), p50",
-            _fmt(req.get("api_list_page_2", {}).get("p50_ms"), " ms"),
-            "",
-        ),
-        (
-            "API filtered (tag + language + min_confidence), p50",
-            _fmt(r["api_filtered_p50_ms"], " ms"),
-            r.get("api_filtered_query", ""),
-        ),
-        (
-            "SQL queries per page, 10 / 100 claims",
-            f"{r['queries_page_10']} / {r['queries_page_100']}",
-            "Django's count",
-        ),
-        (
-            "PostgreSQL statements per page, 10 / 100 claims",
-            f"{_fmt(r.get('statements_page_10'))} / {_fmt(r.get('statements_page_100'))}",
-            "as sent to PostgreSQL (health check included); target: equal, ≤ 4",
-        ),
-        (
-            "similar claims (marking), p50 / p95",
-            f"{_fmt(r.get('similar_claims_p50_ms'), ' ms')} / "
-            f"{_fmt(r.get('similar_claims_p95_ms'), ' ms')}",
-            "target p95 ≤ 50 ms; trigram index on PostgreSQL",
-        ),
-        (
-            "search q=, p50 / p95",
-            f"{_fmt(r['search_p50_ms'], ' ms')} / {_fmt(r['search_p95_ms'], ' ms')}",
-            "target p95 ≤ 50 ms; p50 per term: " + ", ".join(search_parts)
-            if search_parts
-            else r.get("search_reason", ""),
-        ),
-        *(
-            (
-                f"search {label.replace('_', ' ')}, p50 / p95",
-                f"{_fmt(c['p50_ms'], ' ms')} / {_fmt(c['p95_ms'], ' ms')}",
-                "target p95 ≤ 50 ms" if label != "top_word" else "the corpus's most common word",
-            )
-            for label, c in r.get("search_by_class", {}).items()
-        ),
-        (
-            f"JSON Lines export ({_fmt(r['export_claims'])} of "
-            f"{_fmt(r['export_claims_available'])} claims)",
-            _fmt(r["export_claims_per_s"], " claims/s", 0),
-            f"raw floor {_fmt(r.get('export_raw_claims_per_s'), ' claims/s', 0)}; target ≥ 50,000",
-        ),
-        (
-            "export memory: peak RSS / growth",
-            f"{_fmt(r['export_peak_rss_mib'], ' MiB')} / "
-            f"{_fmt(r['export_rss_growth_mib'], ' MiB')}",
-            "RSS by quarter: " + ", ".join(str(x) for x in r["export_rss_by_quarter_mib"]),
-        ),
-        (
-            f"claim history ({r['history_events']} events), p50",
-            _fmt(r["history_p50_ms"], " ms"),
-            f"journal query alone {_fmt(r['history_floor_p50_ms'], ' ms')}",
-        ),
-        (
-            "change feed catch-up (from the start)",
-            _fmt(r["changes_catchup_per_s"], " claims/s", 0),
-            f"JSON Lines export of the same claims "
-            f"{_fmt(r['changes_floor_export_per_s'], ' claims/s', 0)}",
-        ),
-        (
-            "import (text files)",
-            _fmt(r["import_articles_per_s"], " articles/s", 0),
-            f"{r['import_path']}; target ≥ 1,000",
-        ),
-        (
-            f"import job ({r.get('import_job_files')} text files via /api/imports/)",
-            _fmt(r.get("import_job_articles_per_s"), " articles/s", 0),
-            "one POST, one worker; beside the command's figure above",
-        ),
-        (
-            "COPY floor for the same files",
-            _fmt(r["copy_rows_per_s"], " rows/s", 0),
-            f"{_fmt(r.get('copy_articles_per_s'), ' articles/s', 0)}",
-        ),
-        (
-            "agreement report, "
-            f"{_fmt(r.get('agreement_units'))} claims × {r.get('agreement_annotators')} annotators",
-            _fmt(r.get("agreement_ms"), " ms"),
-            "with bootstrap intervals, no database; target ≤ 1,000 ms",
-        ),
     ]
+    if "reads" in parts:
+        rows += [
+            (
+                "API list, 100 claims/page, p50 / p95",
+                f"{_fmt(r['api_list_p50_ms'], ' ms')} / {_fmt(r['api_list_p95_ms'], ' ms')}",
+                f"raw SQL floor {_fmt(r['raw_sql_p50_ms'], ' ms')}",
+            ),
+            ("API ÷ raw SQL floor (p50)", _fmt(r["api_vs_raw_ratio"], "×", 2), "target ≤ 1.0×"),
+            (
+                "API ÷ stored-document floor (p50)",
+                _fmt(r.get("api_vs_stored_ratio"), "×", 2),
+                f"stored-document floor {_fmt(r.get('stored_floor_p50_ms'), ' ms')}; target ≤ 1.5×"
+                if r.get("stored_floor_p50_ms") is not None
+                else r.get("stored_floor_reason", ""),
+            ),
+            (
+                "API list, page 2 (cursor), p50",
+                _fmt(req.get("api_list_page_2", {}).get("p50_ms"), " ms"),
+                "",
+            ),
+            (
+                "API filtered (tag + language + min_confidence), p50",
+                _fmt(r["api_filtered_p50_ms"], " ms"),
+                r.get("api_filtered_query", ""),
+            ),
+            (
+                "SQL queries per page, 10 / 100 claims",
+                f"{r['queries_page_10']} / {r['queries_page_100']}",
+                "Django's count",
+            ),
+            (
+                "PostgreSQL statements per page, 10 / 100 claims",
+                f"{_fmt(r.get('statements_page_10'))} / {_fmt(r.get('statements_page_100'))}",
+                "as sent to PostgreSQL (health check included); target: equal, ≤ 4",
+            ),
+            (
+                "similar claims (marking), p50 / p95",
+                f"{_fmt(r.get('similar_claims_p50_ms'), ' ms')} / "
+                f"{_fmt(r.get('similar_claims_p95_ms'), ' ms')}",
+                "target p95 ≤ 50 ms; trigram index on PostgreSQL",
+            ),
+            (
+                "search q=, p50 / p95",
+                f"{_fmt(r['search_p50_ms'], ' ms')} / {_fmt(r['search_p95_ms'], ' ms')}",
+                "target p95 ≤ 50 ms; p50 per term: " + ", ".join(search_parts)
+                if search_parts
+                else r.get("search_reason", ""),
+            ),
+            *(
+                (
+                    f"search {label.replace('_', ' ')}, p50 / p95",
+                    f"{_fmt(c['p50_ms'], ' ms')} / {_fmt(c['p95_ms'], ' ms')}",
+                    "target p95 ≤ 50 ms"
+                    if label != "top_word"
+                    else "the corpus's most common word",
+                )
+                for label, c in r.get("search_by_class", {}).items()
+            ),
+        ]
+    if "export" in parts:
+        rows += [
+            (
+                f"JSON Lines export ({_fmt(r['export_claims'])} of "
+                f"{_fmt(r['export_claims_available'])} claims)",
+                _fmt(r["export_claims_per_s"], " claims/s", 0),
+                f"COPY floor {_fmt(r.get('export_copy_floor_per_s'), ' claims/s', 0)}, "
+                f"export ÷ floor {_fmt(r.get('export_vs_copy_floor'), '×', 2)}; "
+                "target ≥ 50,000/s and ≥ 0.5×",
+            ),
+            (
+                "export memory: peak RSS / growth",
+                f"{_fmt(r['export_peak_rss_mib'], ' MiB')} / "
+                f"{_fmt(r['export_rss_growth_mib'], ' MiB')}",
+                "RSS by quarter: " + ", ".join(str(x) for x in r["export_rss_by_quarter_mib"]),
+            ),
+        ]
+    if "memory" in parts:
+        rows += [
+            (
+                f"claim history ({r['history_events']} events), p50",
+                _fmt(r["history_p50_ms"], " ms"),
+                f"journal query alone {_fmt(r['history_floor_p50_ms'], ' ms')}",
+            ),
+            (
+                "change feed catch-up (from the start)",
+                _fmt(r["changes_catchup_per_s"], " claims/s", 0),
+                f"JSON Lines export of the same claims "
+                f"{_fmt(r['changes_floor_export_per_s'], ' claims/s', 0)}",
+            ),
+        ]
+    if "writes" in parts:
+        rows += _writes_rows(r)
+    if "import" in parts:
+        rows += [
+            (
+                "import (text files)",
+                _fmt(r["import_articles_per_s"], " articles/s", 0),
+                f"{r['import_path']}; target ≥ 1,000",
+            ),
+            (
+                f"import job ({r.get('import_job_files')} text files via /api/imports/)",
+                _fmt(r.get("import_job_articles_per_s"), " articles/s", 0),
+                "one POST, one worker; beside the command's figure above",
+            ),
+            (
+                "COPY floor for the same files",
+                _fmt(r["copy_rows_per_s"], " rows/s", 0),
+                f"{_fmt(r.get('copy_articles_per_s'), ' articles/s', 0)}",
+            ),
+        ]
+    if "agreement" in parts:
+        rows += [
+            (
+                f"agreement report, {_fmt(r.get('agreement_units'))} claims × "
+                f"{r.get('agreement_annotators')} annotators",
+                _fmt(r.get("agreement_ms"), " ms"),
+                "with bootstrap intervals, no database; target ≤ 1,000 ms",
+            ),
+        ]
+    if "mixed" in parts:
+        rows += _mixed_rows(r)
     breakdown = r.get("breakdown", {})
     if breakdown:
         rows.append(
@@ -993,3 +1073,58 @@ def table(r: dict) -> str:
         f"load average at start {m['load_average']}."
     )
     return "\n".join(lines)
+
+
+def _writes_rows(r: dict) -> list[tuple[str, str, str]]:
+    rows = []
+    for action, w in (r.get("writes") or {}).items():
+        floor_ = (
+            f"floor {_fmt(w['floor_p50_ms'], ' ms')} ({w['floor_statements']} statements), "
+            f"{_fmt(w['ratio'], '×', 2)}; target ≤ {_fmt(r.get('writes_target_ratio'), '×')}"
+            if w.get("floor_p50_ms") is not None
+            else r.get("writes_floor_reason", "")
+        )
+        counted = (
+            f"{w['statements']} statements"
+            if w["statements"] is not None
+            else f"{w['queries']} queries"
+        )
+        rows.append(
+            (
+                f"write: {action.replace('_', ' ')}, p50 / p95",
+                f"{_fmt(w['p50_ms'], ' ms')} / {_fmt(w['p95_ms'], ' ms')} ({counted})",
+                floor_,
+            )
+        )
+    return rows
+
+
+def _mixed_rows(r: dict) -> list[tuple[str, str, str]]:
+    mixed_ = r.get("mixed")
+    if not mixed_:
+        return [("mixed load", "n/a", r.get("mixed_reason", ""))]
+    cleanup = r.get("mixed_cleanup", {})
+    rows = []
+    for cls, label in (("reads", "readers"), ("feed", "partners' feed"), ("writes", "editors")):
+        c = mixed_[cls]
+        target = f"target p99 ≤ {c['target_p99_ms']} ms, 0 errors" if "target_p99_ms" in c else ""
+        rows.append(
+            (
+                f"mixed load, {label} ({mixed_['clients'][_CLIENTS[cls]]}): rps, p50 / p99, errors",
+                f"{_fmt(c['rps'])} rps, {_fmt(c['p50_ms'], ' ms')} / {_fmt(c['p99_ms'], ' ms')}, "
+                f"{c['errors']}",
+                target,
+            )
+        )
+    rows.append(
+        (
+            "mixed load, afterwards",
+            "corpus as before" if cleanup.get("counts_agree") else "corpus CHANGED",
+            f"{mixed_['server']}, {_fmt(mixed_['seconds'])} s; rows removed: "
+            + ", ".join(f"{t} {n}" for t, n in cleanup.get("rows_deleted", {}).items()),
+        )
+    )
+    return rows
+
+
+_CLIENTS = {"reads": "readers", "feed": "partners", "writes": "editors"}

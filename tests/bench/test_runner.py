@@ -3,7 +3,7 @@ import json
 import pytest
 from django.db import connection
 
-from bench import runner
+from bench import PARTS, load, runner, writes
 from bench.__main__ import parse_args
 
 POSTGRESQL = connection.vendor == "postgresql"
@@ -47,7 +47,35 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
     assert written["versions"]["django"] and written["machine"]["cores"] >= 1
     assert "| API list, 100 claims/page, p50 / p95 |" in markdown.read_text()
     assert "| similar claims (marking), p50 / p95 |" in markdown.read_text()
+    # Writes: every action measured, with its statements (PostgreSQL) or queries, and the
+    # corpus left as it was (each round is rolled back).
+    assert list(written["writes"]) == list(writes.ACTIONS)
+    for action, figures in written["writes"].items():
+        assert figures["p95_ms"] >= figures["p50_ms"] > 0, action
+        assert figures["n"] == 2 and figures["queries"] > 0, action
+    assert load._counts() == load.marker_details()["rows"]
+    assert "| write: mark, p50 / p95 |" in markdown.read_text()
+    # The mixed load needs a database gunicorn's processes can read: not this test's.
+    assert written["mixed"] is None and "transaction" in written["mixed_reason"]
+    assert "| mixed load | n/a |" in markdown.read_text()
+    assert written["parts"] == list(PARTS)
+    # A run of some parts (--only) shows their rows only.
+    only_writes = runner.table({**written, "parts": ["writes"]})
+    assert "| write: publish, p50 / p95 |" in only_writes and "API list" not in only_writes
     if POSTGRESQL:
+        for action, figures in written["writes"].items():
+            assert figures["statements"] >= figures["floor_statements"] > 0, action
+            assert figures["ratio"] == round(figures["p50_ms"] / figures["floor_p50_ms"], 2)
+        # Marking inserts the claim, its appearance and two journal entries.
+        assert written["writes"]["mark"]["rows_changed"] == {
+            "annotations_claim": {"inserted": 1},
+            "annotations_appearance": {"inserted": 1},
+            "journal_entry": {"inserted": 2},
+        }
+        assert written["writes"]["retract"]["rows_changed"]["annotations_publishedclaim"] == {
+            "deleted": 1
+        }
+        assert written["export_copy_floor_per_s"] > 0 and written["export_vs_copy_floor"] > 0
         # The floor returns exactly what the API returns, only faster.
         assert written["floor_matches_api"] is True
         assert written["raw_sql_p50_ms"] > 0 and written["api_vs_raw_ratio"] > 0
@@ -56,10 +84,30 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
         assert written["copy_rows_per_s"] > 0
     else:
         # PostgreSQL-only measurements are absent, with the reason, never made up.
-        for key in ("raw_sql_p50_ms", "search_p50_ms", "search_p95_ms", "copy_rows_per_s"):
+        for key in (
+            "raw_sql_p50_ms",
+            "search_p50_ms",
+            "search_p95_ms",
+            "copy_rows_per_s",
+            "export_copy_floor_per_s",
+        ):
             assert written[key] is None, key
+        for figures in written["writes"].values():
+            assert figures["statements"] is figures["floor_p50_ms"] is figures["ratio"] is None
+        assert "PostgreSQL only" in written["writes_floor_reason"]
+        assert "PostgreSQL only" in written["export_copy_floor_reason"]
         assert "PostgreSQL only" in written["search_reason"]
         assert "PostgreSQL only" in written["copy_reason"]
+
+
+def test_the_command_line_picks_parts_and_a_mixed_load_length(capsys):
+    args = parse_args(["--only", "writes,mixed", "--mixed-seconds", "5"])
+    assert (args.only, args.mixed_seconds) == (("writes", "mixed"), 5.0)
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "writes,everything"])
+    assert "--only takes reads, export" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(["--mixed-seconds", "0"])
 
 
 def test_the_command_line_refuses_a_corpus_of_no_claims(capsys):

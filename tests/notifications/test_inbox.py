@@ -3,6 +3,8 @@ never the actor's, never Claimdesk's own accounts', never about what the recipie
 see."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.actors import REANCHORING, SEED_ACCOUNT
@@ -11,7 +13,7 @@ from annotations.models import Annotation
 from journal import services as journal
 from notifications.models import Notification
 from notifications.texts import text
-from tests.factories import AnnotationFactory, UserFactory, editor
+from tests.factories import AnnotationFactory, CaptureFactory, UserFactory, editor, mark_sentence
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,26 @@ def test_a_submission_tells_every_editor_but_not_the_author(
     assert in_english(only(erin_editor)) == (
         f"alice_journalist submitted an annotation of “{claim.text}” for review."
     )
+
+
+def test_telling_many_editors_of_a_submission_costs_no_query_per_editor(
+    claim, alice_journalist, erin_editor
+):
+    def submitted_with_queries(claim) -> int:
+        annotation = services.create_annotation(user=alice_journalist, claim=claim, confidence=0.5)
+        with CaptureQueriesContext(connection) as captured:
+            services.submit_annotation(
+                user=alice_journalist, annotation=annotation, expected_version=annotation.version
+            )
+        return len(captured.captured_queries)
+
+    with_one_editor = submitted_with_queries(claim)
+    for n in range(20):
+        editor(f"editor_{n}")
+    another = mark_sentence(alice_journalist, CaptureFactory())
+
+    assert submitted_with_queries(another) == with_one_editor
+    assert Notification.objects.filter(kind="submitted", claim=another).count() == 21
 
 
 def test_an_editor_submitting_her_own_annotation_is_not_told_of_it(claim, erin_editor):
