@@ -40,6 +40,7 @@ def assert_mixed_shape(result: dict) -> None:
     assert cleanup["marker_counts_agree"] is True
 
 
+@pytest.mark.slow  # gunicorn and client processes: half a minute
 @POSTGRESQL_ONLY
 @E2E_DB
 def test_the_mixed_load_reports_each_class_and_leaves_the_corpus_as_it_was():
