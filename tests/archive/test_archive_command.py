@@ -39,11 +39,17 @@ def snapshot() -> list[tuple]:
     return sorted(Capture.objects.values_list("pk", "article_id", "sha256", "captured_at"))
 
 
-def test_the_seed_file_is_archived_with_its_language_detected():
-    out, err = run(SEED)
-    article = Article.objects.get()
+def test_the_seed_file_is_archived_and_its_language_detected_once_its_batch_is_committed(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        out, err = run(SEED)
+        article = Article.objects.get()
+        # Stored with its source's language (none here), its own to be detected by a worker.
+        assert (article.language, article.language_pending) == ("", True)
+    article.refresh_from_db()
     assert article.title == "Le Kirghizistan annule ses exercices avec la Russie au dernier moment"
-    assert article.language == "fr"
+    assert (article.language, article.language_pending) == ("fr", False)
     assert article.captures.get().origin == "file"
     assert f"created: {SEED} → article {article.pk}" in out
     assert "1 created, 0 new capture(s) of known articles, 0 unchanged, 0 failed." in out
