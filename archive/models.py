@@ -151,6 +151,7 @@ class Article(TimestampedModel):
     language = models.CharField(max_length=16, blank=True, validators=[validate_language])
     language_pending = models.BooleanField(
         default=False,
+        db_default=False,  # for rows written without the ORM (the benchmark's COPY)
         help_text="Stored by an import before its language was detected: the source's language "
         "(or none) until a worker detects it (archive.services.detect_pending_languages).",
     )

@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
             name="language_pending",
             field=models.BooleanField(
                 default=False,
+                db_default=False,
                 help_text="Stored by an import before its language was detected: the source's language (or none) until a worker detects it (archive.services.detect_pending_languages).",
             ),
         ),
