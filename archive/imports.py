@@ -50,7 +50,7 @@ from .services import LOST_CONNECTION, ArchiveResult, BatchLost, archive_documen
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTORS = {IMPORT.name: IMPORT}
-# The folder save_upload makes for each upload (a uuid4 in hex).
+# The folder made for each request's uploads (a uuid4 in hex).
 UPLOAD_FOLDER = re.compile(r"[0-9a-f]{32}")
 
 
@@ -108,28 +108,43 @@ def check_upload(upload: UploadedFile) -> str:
     return name
 
 
-def save_upload(upload: UploadedFile) -> dict:
+def upload_folder() -> str:
+    """A new folder under CLAIMDESK_IMPORT_DIR for one request's uploads; its name."""
+    folder = uuid.uuid4().hex
+    (Path(settings.CLAIMDESK_IMPORT_DIR) / folder).mkdir(parents=True)
+    return folder
+
+
+def save_upload(upload: UploadedFile, folder: str | None = None) -> dict:
     """Keep an uploaded file under CLAIMDESK_IMPORT_DIR until a worker reads it, copied chunk
     by chunk (never whole in memory; Django deletes its own temporary file of a large upload)
     and cut off at CLAIMDESK_IMPORT_MAX_BYTES whatever its declared size; the job input that
-    names it. Nothing is left behind when it fails."""
+    names it. In the request's `folder` (`upload_folder`), else in one of its own; a name
+    already taken there gets a folder of its own inside it. Nothing is left behind when it
+    fails."""
     name = check_upload(upload)
     limit = import_limit()
-    folder = uuid.uuid4().hex
-    directory = Path(settings.CLAIMDESK_IMPORT_DIR) / folder
-    directory.mkdir(parents=True)
+    root = Path(settings.CLAIMDESK_IMPORT_DIR)
+    made = folder is None
+    relative = Path(upload_folder() if made else folder)
+    if (root / relative / name).exists():
+        relative /= uuid.uuid4().hex
+        (root / relative).mkdir()
+        made = True
     try:
         size = 0
-        with (directory / name).open("xb") as out:
+        with (root / relative / name).open("xb") as out:
             for chunk in upload.chunks():
                 size += len(chunk)
                 if size > limit:
                     raise ImportTooLarge(too_large_message(name))
                 out.write(chunk)
     except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
+        (root / relative / name).unlink(missing_ok=True)
+        if made:
+            shutil.rmtree(root / relative, ignore_errors=True)
         raise
-    return {"path": f"{folder}/{name}", "name": name, "upload": True}
+    return {"path": f"{relative.as_posix()}/{name}", "name": name, "upload": True}
 
 
 def create_upload_import(
@@ -146,12 +161,15 @@ def create_upload_import(
     for upload in uploads:
         check_upload(upload)
     inputs: list[dict] = []
+    # One folder for the request's files: a folder per file costs more than its file.
+    folder = upload_folder()
     try:
         for upload in uploads:
-            inputs.append(save_upload(upload))
+            inputs.append(save_upload(upload, folder))
         return create_import(actor=actor, inputs=inputs, source=source, language=language)
     except BaseException:
         remove_upload_inputs(inputs)
+        shutil.rmtree(Path(settings.CLAIMDESK_IMPORT_DIR) / folder, ignore_errors=True)
         raise
 
 
@@ -572,12 +590,17 @@ def remove_uploads(job: ImportJob) -> None:
 
 def remove_upload_inputs(inputs: list[dict]) -> None:
     """Delete the uploaded files these job inputs name, with their folders."""
+    root = Path(settings.CLAIMDESK_IMPORT_DIR)
+    folders = set()
     for entry in inputs:
         if entry.get("upload"):
             path = input_path(entry)
             path.unlink(missing_ok=True)
+            folders.update(path.parents[: len(Path(entry["path"]).parts) - 1])
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):  # deepest first
+        if folder != root:
             with contextlib.suppress(OSError):
-                path.parent.rmdir()
+                folder.rmdir()
 
 
 def remove_orphaned_uploads(*, now: float | None = None) -> list[str]:
