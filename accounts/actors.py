@@ -28,11 +28,15 @@ IMPORT = SystemActor("import")  # manage.py archive
 SEEDS = SystemActor("seeds")  # manage.py load_seeds
 REANCHORING = SystemActor("re-anchoring")  # appearances following a new capture
 WATCHER = SystemActor("watcher")  # watches' feeds and pages, scheduled re-captures
+# the language of imported articles, detected once their batch is stored
+LANGUAGE_DETECTION = SystemActor("language-detection")
 
 # The user row that owns seeded material (load_seeds): an admin no one can log in as.
 SEED_ACCOUNT = "claimdesk"
 # Names that are Claimdesk itself, never a person: not offered, listed or counted as one.
-SYSTEM_NAMES = frozenset({SEED_ACCOUNT, IMPORT.name, SEEDS.name, REANCHORING.name, WATCHER.name})
+SYSTEM_NAMES = frozenset(
+    {SEED_ACCOUNT, IMPORT.name, SEEDS.name, REANCHORING.name, WATCHER.name, LANGUAGE_DETECTION.name}
+)
 
 Actor = User | AnonymousUser | SystemActor
 

@@ -686,8 +686,9 @@ class Evidence(SoftDeletableModel):
 
 
 class CaptureAnalysis(models.Model):
-    """What the offline analysis found in one capture's text (intelligence):
-    computed when the capture is stored, recomputed by `manage.py analyse_captures`."""
+    """What the offline analysis found in one capture's text (intelligence): computed when
+    the capture is stored, or — for captures an import stores in batches — marked pending
+    (`method` empty) then computed by a worker; recomputed by `manage.py analyse_captures`."""
 
     capture = models.OneToOneField(
         Capture, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
@@ -704,9 +705,22 @@ class CaptureAnalysis(models.Model):
 
     class Meta:
         verbose_name_plural = "capture analyses"
+        indexes = [
+            # The workers' sweep for analyses still to be computed (intelligence.analysis).
+            models.Index(
+                fields=["computed_at"],
+                condition=Q(method=""),
+                name="annotations_analysis_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Analysis of capture {self.capture_id}"
+
+    @property
+    def pending(self) -> bool:
+        """Not computed yet: its capture was stored by an import and a worker will analyse it."""
+        return not self.method
 
 
 class TagPattern(TimestampedModel):

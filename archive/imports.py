@@ -2,12 +2,14 @@
 running it in a worker (`run_import`, the task `run_import_job`) and taking back the jobs
 whose worker died (`recover_stale_imports`).
 
-A job reads its inputs with the archive command's readers and stores each item in its own
-transaction, through `archive.services.archive_document`, together with the item's
-`ImportItem` row and the job's progress. So an item is stored exactly when its row exists:
-a job that is run again (its worker was killed, its database went away) skips the items it
-has rows for and stores the others, and its report says only what was stored."""
+A job reads its inputs with the archive command's readers and stores them as the command does,
+in batches (`archive.services.archive_documents`: each item atomically, a batch per
+transaction), each batch committed together with its items' `ImportItem` rows and the job's
+progress. So an item is stored exactly when its row exists: a job that is run again (its
+worker was killed, its database went away) skips the items it has rows for and stores the
+others, and its report says only what was stored."""
 
+import collections
 import contextlib
 import datetime as dt
 import logging
@@ -21,7 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -43,12 +45,12 @@ from .ingest.inputs import is_url, kind_of, read_input
 from .ingest.language import warm_up
 from .ingest.readers import SUPPORTED_SUFFIXES, count_jsonl, count_warc
 from .models import Capture, ImportItem, ImportJob, Source
-from .services import LOST_CONNECTION, SourceResolver, archive_document
+from .services import LOST_CONNECTION, ArchiveResult, BatchLost, archive_documents
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTORS = {IMPORT.name: IMPORT}
-# The folder save_upload makes for each upload (a uuid4 in hex).
+# The folder made for each request's uploads (a uuid4 in hex).
 UPLOAD_FOLDER = re.compile(r"[0-9a-f]{32}")
 
 
@@ -106,28 +108,43 @@ def check_upload(upload: UploadedFile) -> str:
     return name
 
 
-def save_upload(upload: UploadedFile) -> dict:
+def upload_folder() -> str:
+    """A new folder under CLAIMDESK_IMPORT_DIR for one request's uploads; its name."""
+    folder = uuid.uuid4().hex
+    (Path(settings.CLAIMDESK_IMPORT_DIR) / folder).mkdir(parents=True)
+    return folder
+
+
+def save_upload(upload: UploadedFile, folder: str | None = None) -> dict:
     """Keep an uploaded file under CLAIMDESK_IMPORT_DIR until a worker reads it, copied chunk
     by chunk (never whole in memory; Django deletes its own temporary file of a large upload)
     and cut off at CLAIMDESK_IMPORT_MAX_BYTES whatever its declared size; the job input that
-    names it. Nothing is left behind when it fails."""
+    names it. In the request's `folder` (`upload_folder`), else in one of its own; a name
+    already taken there gets a folder of its own inside it. Nothing is left behind when it
+    fails."""
     name = check_upload(upload)
     limit = import_limit()
-    folder = uuid.uuid4().hex
-    directory = Path(settings.CLAIMDESK_IMPORT_DIR) / folder
-    directory.mkdir(parents=True)
+    root = Path(settings.CLAIMDESK_IMPORT_DIR)
+    made = folder is None
+    relative = Path(upload_folder() if made else folder)
+    if (root / relative / name).exists():
+        relative /= uuid.uuid4().hex
+        (root / relative).mkdir()
+        made = True
     try:
         size = 0
-        with (directory / name).open("xb") as out:
+        with (root / relative / name).open("xb") as out:
             for chunk in upload.chunks():
                 size += len(chunk)
                 if size > limit:
                     raise ImportTooLarge(too_large_message(name))
                 out.write(chunk)
     except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
+        (root / relative / name).unlink(missing_ok=True)
+        if made:
+            shutil.rmtree(root / relative, ignore_errors=True)
         raise
-    return {"path": f"{folder}/{name}", "name": name, "upload": True}
+    return {"path": f"{relative.as_posix()}/{name}", "name": name, "upload": True}
 
 
 def create_upload_import(
@@ -144,12 +161,15 @@ def create_upload_import(
     for upload in uploads:
         check_upload(upload)
     inputs: list[dict] = []
+    # One folder for the request's files: a folder per file costs more than its file.
+    folder = upload_folder()
     try:
         for upload in uploads:
-            inputs.append(save_upload(upload))
+            inputs.append(save_upload(upload, folder))
         return create_import(actor=actor, inputs=inputs, source=source, language=language)
     except BaseException:
         remove_upload_inputs(inputs)
+        shutil.rmtree(Path(settings.CLAIMDESK_IMPORT_DIR) / folder, ignore_errors=True)
         raise
 
 
@@ -421,11 +441,30 @@ class _Run:
             if not self.mine.update(total=total, heartbeat_at=timezone.now()):
                 raise JobLost
         done = set(self.job.items.values_list("position", flat=True))
-        resolve = SourceResolver(self.job.source)
-        for position, read in self.items():
-            if position in done:
-                continue
-            self.store(position, read(), actor=actor, resolve=resolve)
+        # The positions of the items read and not yet recorded, oldest first: a batch's
+        # outcomes are those of the items read before the others.
+        positions: collections.deque[int] = collections.deque()
+
+        def unrecorded() -> Iterator[Item]:
+            for position, read in self.items():
+                if position not in done:
+                    positions.append(position)
+                    yield read()
+
+        def record(outcomes: list[tuple[Item, ArchiveResult | IngestError]]) -> None:
+            self.record([(positions.popleft(), *outcome) for outcome in outcomes])
+
+        stored = archive_documents(
+            unrecorded(),
+            actor=actor,
+            source=self.job.source,
+            language=self.job.language,
+            record=record,
+        )
+        try:
+            collections.deque(stored, maxlen=0)  # the outcomes are recorded as they come
+        except BatchLost as exc:
+            raise exc.error from None  # the batch was rolled back; resumed when run again
         self.finish()
 
     def actor(self) -> Actor | None:
@@ -477,42 +516,42 @@ class _Run:
             item.origin_location = item.origin_location.replace(str(path), entry["name"])
         return item
 
-    def store(self, position: int, item: Item, *, actor: Actor, resolve: SourceResolver):
-        """Store one item and its row in one transaction; JobLost (the item rolled back) if
-        another run holds the job now."""
-        try:
-            with transaction.atomic():
-                failed = isinstance(item, IngestError)
-                result = None
-                if not failed:
-                    try:
-                        source = resolve(item)
-                        result = archive_document(
-                            item, actor=actor, source=source, language=self.job.language
-                        )
-                    except IngestError as exc:
-                        item, failed = exc, True
-                    except PermissionDenied as exc:
-                        item, failed = IngestError(item.item, str(exc)), True
-                # Only while the job is still this run's: a recovery that queued it again
-                # (this run was taken for dead) rolls this item back.
-                if not self.mine.update(
-                    done=F("done") + 1,
-                    failed=F("failed") + int(failed),
-                    heartbeat_at=timezone.now(),
-                ):
-                    raise JobLost
-                ImportItem.objects.create(
-                    job=self.job,
+    def record(self, outcomes: list[tuple[int, Item, ArchiveResult | IngestError]]) -> None:
+        """Record a batch's outcomes (position, item, result or error) and the job's progress
+        in the batch's transaction; JobLost (the batch rolled back) if another run holds the
+        job now."""
+        failed = sum(isinstance(result, IngestError) for _, _, result in outcomes)
+        # Only while the job is still this run's: a recovery that queued it again (this run
+        # was taken for dead) rolls the batch back.
+        if not self.mine.update(
+            done=F("done") + len(outcomes),
+            failed=F("failed") + failed,
+            heartbeat_at=timezone.now(),
+        ):
+            raise JobLost
+        rows = []
+        for position, item, result in outcomes:
+            if isinstance(result, IngestError):
+                row = ImportItem(
+                    position=position,
+                    name=result.item[:2000],
+                    outcome=ImportItem.Outcome.FAILED,
+                    error=result.reason,
+                )
+            else:
+                row = ImportItem(
                     position=position,
                     name=item.item[:2000],
-                    outcome=ImportItem.Outcome.FAILED if failed else str(result.outcome),
-                    article=None if failed else result.article,
-                    capture=None if failed else result.capture,
-                    error=item.reason if failed else "",
+                    outcome=str(result.outcome),
+                    article=result.article,
+                    capture=result.capture,
                 )
+            row.job = self.job
+            rows.append(row)
+        try:
+            ImportItem.objects.bulk_create(rows)
         except IntegrityError:
-            # Another run recorded this position meanwhile: nothing of this item was kept.
+            # Another run recorded these positions meanwhile: nothing of the batch is kept.
             raise JobLost from None
 
     def finish(self, *, error: str = "") -> None:
@@ -551,12 +590,17 @@ def remove_uploads(job: ImportJob) -> None:
 
 def remove_upload_inputs(inputs: list[dict]) -> None:
     """Delete the uploaded files these job inputs name, with their folders."""
+    root = Path(settings.CLAIMDESK_IMPORT_DIR)
+    folders = set()
     for entry in inputs:
         if entry.get("upload"):
             path = input_path(entry)
             path.unlink(missing_ok=True)
+            folders.update(path.parents[: len(Path(entry["path"]).parts) - 1])
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):  # deepest first
+        if folder != root:
             with contextlib.suppress(OSError):
-                path.parent.rmdir()
+                folder.rmdir()
 
 
 def remove_orphaned_uploads(*, now: float | None = None) -> list[str]:

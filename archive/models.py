@@ -149,6 +149,12 @@ class Article(TimestampedModel):
     authors = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, blank=True, validators=[validate_language])
+    language_pending = models.BooleanField(
+        default=False,
+        db_default=False,  # for rows written without the ORM (the benchmark's COPY)
+        help_text="Stored by an import before its language was detected: the source's language "
+        "(or none) until a worker detects it (archive.services.detect_pending_languages).",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -166,6 +172,12 @@ class Article(TimestampedModel):
         indexes = [
             # The archive's article list: newest first, per source.
             models.Index(fields=["source", "-published_at"], name="archive_article_source_pub"),
+            # The workers' sweep for articles whose language is still to be detected.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(language_pending=True),
+                name="archive_article_lang_pending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,15 +8,20 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models.functions import Substr
+from django.tasks import task
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import Actor, is_system
+from accounts.actors import LANGUAGE_DETECTION, Actor, is_system
 from journal import services as journal
 
 from . import rules
@@ -30,7 +35,7 @@ from .ingest.documents import (
     too_large,
 )
 from .ingest.fetch import fetch_url
-from .ingest.language import detect_language, detect_languages
+from .ingest.language import DETECTION_CHARS, detect_language, detect_languages
 from .models import Article, Capture, Source, text_sha256
 from .signals import capture_added, captures_added
 from .validation import as_text
@@ -133,14 +138,16 @@ def archive_article(
     authors: Sequence[str] = (),
     published_at: dt.datetime | None = None,
     known: Article | Lookup | None = LOOKUP,
+    language_pending: bool = False,
 ) -> ArchiveResult:
     """Store `capture` as a capture of the article identified by url (or source + title),
-    creating the article if it is new; `actor` must be allowed to archive articles
-    (PermissionDenied otherwise), and to replace text when pasted or uploaded text would
-    become a new capture of a known article. Text identical to the article's latest capture
-    stores nothing (a return to an earlier text is a new capture). `known` is the article
-    those details identify (None: not archived) when the caller has already found it
-    (`find_articles`); by default it is looked up."""
+    creating the article if it is new (`language_pending`: with the source's language, its
+    own to be detected by a worker, see `detect_pending_languages`); `actor` must be allowed
+    to archive articles (PermissionDenied otherwise), and to replace text when pasted or
+    uploaded text would become a new capture of a known article. Text identical to the
+    article's latest capture stores nothing (a return to an earlier text is a new capture).
+    `known` is the article those details identify (None: not archived) when the caller has
+    already found it (`find_articles`); by default it is looked up."""
     rules.require(
         rules.can_archive_articles(actor), _("Only journalists and editors archive articles.")
     )
@@ -155,6 +162,7 @@ def archive_article(
             language=language,
             authors=authors,
             published_at=published_at,
+            language_pending=language_pending,
         )
         article.save()
         # Recorded with its first capture, in one insert.
@@ -281,8 +289,10 @@ def _new_article(
     language: str,
     authors: Sequence[str],
     published_at: dt.datetime | None,
+    language_pending: bool = False,
 ) -> Article:
-    """The article these details describe, validated and not saved yet."""
+    """The article these details describe, validated and not saved yet; without a language,
+    its source's (`language_pending`: until a worker detects its own)."""
     article = Article(
         source=source,
         url=url,
@@ -290,6 +300,7 @@ def _new_article(
         authors=list(authors),
         published_at=published_at,
         language=language or (source.language if source else ""),
+        language_pending=language_pending and not language,
     )
     # The caller's lookup covers the unique URL, and field validation the non-empty title,
     # so the constraints' own validation (a query each) is not needed.
@@ -429,6 +440,7 @@ def _archive(
     language: str,
     dry_run: bool,
     known: Article | Lookup | None,
+    language_pending: bool = False,
 ) -> ArchiveResult:
     arguments = {
         "actor": actor,
@@ -441,6 +453,7 @@ def _archive(
         "authors": document.authors,
         "published_at": document.published_at,
         "known": known,
+        "language_pending": language_pending,
     }
     result = None
     try:
@@ -466,6 +479,10 @@ def _archive(
     return result
 
 
+# Called with a batch's outcomes inside its transaction (archive_documents' `record`).
+Recorder = Callable[[list[tuple[Item, ArchiveResult | IngestError]]], None]
+
+
 def archive_documents(
     items: Iterable[Item],
     *,
@@ -473,43 +490,55 @@ def archive_documents(
     source: Source | None = None,
     language: str = "",
     dry_run: bool = False,
+    record: Recorder | None = None,
 ) -> Iterator[tuple[Item, ArchiveResult | IngestError]]:
     """Store documents as archive_document does, each item atomically (a failure changes
     nothing and the others go on), but BATCH_ITEMS at a time: one transaction per batch
     with a savepoint per item, the batch's known articles found in one or two queries, and
     each source looked up once. Yields every item with its result (or the error naming it)
-    in order, once its batch is committed. A lost database connection raises BatchLost
-    naming the batch's items, none of which is stored."""
+    in order, once its batch is committed; `record`, when given, is called with the batch's
+    outcomes inside its transaction (what it writes is committed with them, and what it
+    raises rolls the batch back and stops the run). A lost database connection raises
+    BatchLost naming the batch's items, none of which is stored.
+
+    What a batch can leave for later is left to a worker, queued once the batch is
+    committed: the language of new articles that declare none (`language_pending` until
+    `detect_pending_languages` runs) and what `captures_added` receivers defer."""
     resolve = SourceResolver(source)
     batch: list[Item] = []
     size = 0
+    options = {"actor": actor, "language": language, "dry_run": dry_run, "record": record}
     for item in items:
         batch.append(item)
         if isinstance(item, Document):
             size += len(item.text) + len(item.raw)
         if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
-            yield from _committed_batch(
-                batch, resolve, actor=actor, language=language, dry_run=dry_run
-            )
+            yield from _committed_batch(batch, resolve, **options)
             batch, size = [], 0
     if batch:
-        yield from _committed_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+        yield from _committed_batch(batch, resolve, **options)
 
 
 def _committed_batch(
-    batch: list[Item], resolve: SourceResolver, *, actor: Actor, language: str, dry_run: bool
+    batch: list[Item], resolve: SourceResolver, **options
 ) -> list[tuple[Item, ArchiveResult | IngestError]]:
     """_archive_batch's outcomes once its transaction is committed; BatchLost if the
     connection fails before (the batch is then rolled back as a whole)."""
     items = list(batch)  # _archive_batch puts the errors of unresolved sources in its list
     try:
-        return _archive_batch(batch, resolve, actor=actor, language=language, dry_run=dry_run)
+        return _archive_batch(batch, resolve, **options)
     except LOST_CONNECTION as exc:
         raise BatchLost(items, exc) from exc
 
 
 def _archive_batch(
-    batch: list[Item], resolve: SourceResolver, *, actor: Actor, language: str, dry_run: bool
+    batch: list[Item],
+    resolve: SourceResolver,
+    *,
+    actor: Actor,
+    language: str,
+    dry_run: bool,
+    record: Recorder | None,
 ) -> list[tuple[Item, ArchiveResult | IngestError]]:
     outcomes: list[tuple[Item, ArchiveResult | IngestError]] = []
     sources: dict[int, Source | None] = {}
@@ -524,12 +553,9 @@ def _archive_batch(
         for index, source in sources.items()
     }
     known = find_articles(keys.values())
+    # An item that declares no language is stored with its source's, and its own is
+    # detected by a worker once the batch is committed (detection costs more than storing).
     languages = {index: language or batch[index].language for index in sources}
-    undeclared = [index for index, code in languages.items() if not code]
-    for index, detected in zip(
-        undeclared, detect_languages([batch[index].text for index in undeclared]), strict=True
-    ):
-        languages[index] = detected
     with transaction.atomic():
         stored = (
             {} if dry_run else _archive_new_articles(batch, sources, keys, known, languages, actor)
@@ -549,14 +575,30 @@ def _archive_batch(
                     language=languages[index],
                     dry_run=dry_run,
                     known=known[keys[index]],
+                    language_pending=not languages[index],
                 )
             except IngestError as exc:
                 outcomes.append((item, exc))
+                continue
+            except PermissionDenied as exc:
+                # The actor may archive, but not this (replace a known article's text).
+                outcomes.append((item, IngestError(item.item, str(exc))))
                 continue
             if not dry_run:
                 # Later items of the batch may be captures of the same article.
                 known[keys[index]] = result.article
             outcomes.append((item, result))
+        if record is not None:
+            record(outcomes)
+        pending = [
+            result.article.pk
+            for _, result in outcomes
+            if isinstance(result, ArchiveResult)
+            and result.outcome == Outcome.CREATED
+            and result.article.language_pending
+        ]
+        if pending and not dry_run:
+            transaction.on_commit(partial(queue_language_detection, pending), robust=True)
     return outcomes
 
 
@@ -595,6 +637,7 @@ def _archive_new_articles(
                 language=languages[index],
                 authors=item.authors,
                 published_at=item.published_at,
+                language_pending=not languages[index],
             )
             payload = dataclasses.replace(item, origin_location=item.origin_location[:2000])
             capture = _new_capture(actor=actor, article=article, capture=payload, replacement=False)
@@ -634,3 +677,93 @@ def _archive_new_articles(
         known[keys[index]] = article
         results[index] = ArchiveResult(article, pending[index][1], Outcome.CREATED)
     return results
+
+
+# Languages detected after an import
+
+
+def queue_language_detection(article_ids: list[int]) -> None:
+    """Hand the detection of these articles' languages to a worker (`detect_languages`). Should
+    the backend refuse it, the workers' sweep does it later (see `detect_pending_languages`)."""
+    detect_languages_task.enqueue(article_ids)
+
+
+def detect_pending_languages(
+    *, article_ids: Iterable[int] | None = None, older_than: dt.datetime | None = None
+) -> int:
+    """Detect the language of articles an import stored before knowing it
+    (`language_pending`), from the opening of their first capture, in batches of
+    BATCH_ITEMS: set it — or leave the source's when nothing can be told — and record each
+    change in the journal as the `language-detection` actor. Those of `article_ids`, else
+    every one pending since before `older_than` (the workers' sweep); how many were settled.
+    Safe with several workers at once: each takes its articles locked, skipping those taken."""
+    settled = 0
+    ids = None if article_ids is None else list(article_ids)
+    while True:
+        with transaction.atomic():
+            pending = Article.objects.filter(language_pending=True)
+            if ids is not None:
+                pending = pending.filter(pk__in=ids)
+            if older_than is not None:
+                pending = pending.filter(created_at__lt=older_than)
+            locked = pending.select_for_update(skip_locked=True).order_by("pk")
+            articles = list(locked[:BATCH_ITEMS])
+            if not articles:
+                return settled
+            openings: dict[int, str] = {}
+            first_captures = (
+                Capture.objects.filter(article__in=articles)
+                .order_by("captured_at", "pk")
+                .values_list("article_id", Substr("text", 1, DETECTION_CHARS))
+            )
+            for article_id, opening in first_captures:
+                openings.setdefault(article_id, opening)
+            detected = detect_languages([openings.get(a.pk, "") for a in articles])
+            now = timezone.now()
+            entries = []
+            for article, code in zip(articles, detected, strict=True):
+                before = article_state(article)
+                article.language = code or article.language
+                article.language_pending = False
+                article.updated_at = now
+                if article.language != before["language"]:
+                    entries.append(
+                        _entry(
+                            LANGUAGE_DETECTION,
+                            "article",
+                            article,
+                            "edited",
+                            before,
+                            article_state(article),
+                        )
+                    )
+            Article.objects.bulk_update(articles, ["language", "language_pending", "updated_at"])
+            journal.record_all(entries)
+        settled += len(articles)
+
+
+def detect_stale_languages() -> int:
+    """The workers' sweep (`core.schedule`): the languages still pending a while after their
+    import committed (its queued detection was lost with a worker, or never queued)."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)
+    return detect_pending_languages(older_than=stale)
+
+
+@task
+def detect_languages_task(article_ids: list[int]) -> int:
+    """The background task of `queue_language_detection`: `detect_pending_languages` for
+    these articles (those already settled are skipped); how many it settled. Defined beside
+    the service it runs, so that queueing and running it need no module importing the other."""
+    return detect_pending_languages(article_ids=article_ids)
+
+
+def language_of(capture: Capture) -> str:
+    """The language `capture`'s text is in: its article's, else its source's. While an
+    import's detection is pending, detected from the text now (nothing is stored: the
+    worker will)."""
+    article = capture.article
+    if article.language_pending:
+        detected = detect_language(capture.text)
+        if detected:
+            return detected
+    return article.language or (article.source.language if article.source else "")

@@ -10,7 +10,9 @@ capture_added(sender=Capture, capture=<new Capture>, previous=<Capture | None>, 
 captures_added(sender=Capture, captures=<list of new Captures>)
     Sent after `capture_added` for each of several first captures stored together, in the
     same transaction, so that receivers able to work in bulk do it once for all of them
-    (and leave the `batched` captures to it). An exception in a receiver rolls them all back.
+    (and leave the `batched` captures to it), or leave it to a worker once the transaction
+    commits (an import's batch: what can wait should). An exception in a receiver rolls them
+    all back.
 """
 
 from django.dispatch import Signal

@@ -1,6 +1,7 @@
 """A capture's analysis: its foreign insertions (stored in CaptureAnalysis when the capture
-is stored) and, computed when asked since patterns and marks change, the sentences the
-desk's patterns suggest as claims and the tags suggested for the capture as a whole."""
+is stored, or by a worker once an import's batch is committed) and, computed when asked since
+patterns and marks change, the sentences the desk's patterns suggest as claims and the tags
+suggested for the capture as a whole."""
 
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from accounts import roles
 from annotations.models import Appearance, CaptureAnalysis, Claim, Tag, TagPattern
 from archive.models import Capture
+from archive.services import language_of
 from intelligence import insertions, patterns, sentences
 
 METHOD = "wordfreq-zipf-margin/1"
@@ -34,9 +36,9 @@ class Analysis:
 
 
 def declared_language(capture: Capture) -> str:
-    """The language the capture's text is declared in: the article's, else its source's."""
-    article = capture.article
-    return article.language or (article.source.language if article.source else "")
+    """The language the capture's text is declared in: the article's, else its source's
+    (detected from the text while an import's detection is pending)."""
+    return language_of(capture)
 
 
 def analyse_capture(capture: Capture, *, new: bool = False) -> CaptureAnalysis:
@@ -55,23 +57,12 @@ def analyse_capture(capture: Capture, *, new: bool = False) -> CaptureAnalysis:
     return analysis
 
 
-def analyse_new_captures(captures: list[Capture]) -> list[CaptureAnalysis]:
-    """`analyse_capture(new=True)` for captures just stored together, in one insert."""
-    analyses = []
-    for capture in captures:
-        language = declared_language(capture)
-        spans = [span.as_dict() for span in insertions.detect(capture.text, language)]
-        analyses.append(
-            CaptureAnalysis(capture=capture, language=language, foreign_spans=spans, method=METHOD)
-        )
-    return CaptureAnalysis.objects.bulk_create(analyses)
-
-
 def stored_analysis(capture: Capture, within: tuple[int, int] | None = None) -> CaptureAnalysis:
     """The capture's stored analysis; computed now, without storing it (reads do not write;
     `manage.py analyse_captures` does), when it has none or an older method's — then only
     for the code points `within` [start, end), when given (the part of a long text shown)."""
     analysis = CaptureAnalysis.objects.filter(capture=capture).first()
+    # Pending (an import's, not computed yet), missing or outdated: computed for this read.
     if analysis is None or analysis.method != METHOD:
         language = declared_language(capture)
         start, end = within or (0, len(capture.text))

@@ -152,6 +152,15 @@ def record_entry(stored: Entry) -> Entry:
 def record_all(entries: list[Entry]) -> None:
     """Record many writes at once (imports, re-anchoring); the caller holds the
     transaction."""
+    if len(entries) > 1 and connection.vendor == "postgresql":
+        # The transaction's id read once for them all: with no expression in its rows, the
+        # insert is one UNNEST of arrays, planned and sent at a fraction of the cost.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {CURRENT_XID}")
+            (xid,) = cursor.fetchone()
+        for pending in entries:
+            if isinstance(pending.xid, RawSQL):
+                pending.xid = xid
     Entry.objects.bulk_create(entries)
     _notify(entries)
     if entries:

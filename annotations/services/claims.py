@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive.models import Capture
+from archive.services import language_of
 from journal import services as journal
 
 from .. import rules
@@ -17,9 +18,8 @@ from ._versions import record_claim_change
 
 def claim_language(capture: Capture) -> str:
     """The language a claim marked in `capture` gets unless told: the article's, else its
-    source's."""
-    article = capture.article
-    return article.language or (article.source.language if article.source else "")
+    source's (`archive.services.language_of`)."""
+    return language_of(capture)
 
 
 def claim_state(claim: Claim) -> dict:

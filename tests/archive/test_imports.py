@@ -396,22 +396,21 @@ class Killed(BaseException):
 
 def a_job_killed_after(count: int, inputs: list[dict], monkeypatch, *, actor) -> ImportJob:
     """A job whose worker died while storing its item number `count` (that item's
-    transaction rolled back), left "running" with a heartbeat long stale."""
+    transaction rolled back), left "running" with a heartbeat long stale. Each item is a batch
+    of its own here, so that the kill falls between items as it may between batches."""
     job = imports.create_import(actor=actor, inputs=inputs)
-    stored = imports._Run.store
+    recorded = imports._Run.record
     calls = []
 
-    def store(self, *args, **kwargs):
+    def record(self, *args, **kwargs):
         calls.append(1)
+        recorded(self, *args, **kwargs)
         if len(calls) == count:
-            with pytest.raises(Killed), imports.transaction.atomic():
-                stored(self, *args, **kwargs)
-                raise Killed
-            raise Killed
-        return stored(self, *args, **kwargs)
+            raise Killed  # out of the batch's transaction, which rolls back
 
     with monkeypatch.context() as patch:
-        patch.setattr(imports._Run, "store", store)
+        patch.setattr(imports._Run, "record", record)
+        patch.setattr("archive.services.BATCH_ITEMS", 1)
         # In the worker's own process, so that the kill reaches the test.
         patch.setattr(imports, "can_isolate", lambda: False)
         with pytest.raises(Killed):
@@ -490,7 +489,7 @@ def test_a_live_job_is_not_taken_back(alice_journalist, tmp_path, monkeypatch):
 
 
 def test_a_run_that_lost_its_job_stores_nothing_more(alice_journalist, tmp_path, monkeypatch):
-    """A run taken for dead but still alive: once its job is queued again, its next item is
+    """A run taken for dead but still alive: once its job is queued again, its next batch is
     rolled back and it stops."""
     job = a_job_killed_after(2, text_inputs(tmp_path, 3), monkeypatch, actor=alice_journalist)
     stale = ImportJob.objects.get(pk=job.pk)
@@ -498,8 +497,7 @@ def test_a_run_that_lost_its_job_stores_nothing_more(alice_journalist, tmp_path,
     ImportJob.objects.filter(pk=job.pk).update(runner="another run")
 
     with pytest.raises(imports.JobLost):
-        position, read = list(run.items())[1]
-        run.store(position, read(), actor=alice_journalist, resolve=lambda document: None)
+        run.run()
 
     assert Capture.objects.count() == 1
     assert job.items.count() == 1

@@ -261,3 +261,25 @@ def test_the_worker_cleans_up_as_it_looks_for_stale_imports(monkeypatch):
     stop.set()
     thread.join()
     assert calls[:4] == ["recover", "clean", "recover", "clean"]
+
+
+def test_a_request_s_files_share_one_folder_and_a_repeated_name_is_kept_apart(
+    settings, alice_journalist
+):
+    uploads = [
+        SimpleUploadedFile("a.txt", b"Premier\n\nUn."),
+        SimpleUploadedFile("b.txt", b"Second\n\nDeux."),
+        SimpleUploadedFile("a.txt", b"Troisieme\n\nTrois."),
+    ]
+
+    job = imports.create_upload_import(actor=alice_journalist, uploads=uploads)
+
+    paths = [entry["path"] for entry in job.inputs]
+    assert len({path.split("/")[0] for path in paths}) == 1  # one folder for the request
+    assert [path.rsplit("/", 1)[1] for path in paths] == ["a.txt", "b.txt", "a.txt"]
+    assert len(set(paths)) == 3
+    contents = [(settings.CLAIMDESK_IMPORT_DIR / path).read_bytes() for path in paths]
+    assert contents == [upload.file.getvalue() for upload in uploads]
+
+    imports.remove_uploads(job)
+    assert left_behind(settings) == []
