@@ -492,7 +492,7 @@ SECURE_CSP = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.APITokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.ReadOnlyTokenCannotWrite"],
     # JSON only: the interactive documentation is Swagger UI at /api/docs/ (DRF's browsable
