@@ -1,10 +1,17 @@
-"""DRF authentication with API tokens (`Authorization: Token <key>` or `Bearer <key>`) and the
-gate that keeps read-only tokens from writing."""
+"""DRF authentication — API tokens (`Authorization: Token <key>` or `Bearer <key>`) and the
+browser's session — and the gate that keeps read-only tokens from writing.
+
+A request that carries neither credential (no Authorization header, no session cookie) is
+anonymous without any look-up: each class sees at once that its credential is absent, so no
+session is loaded and no user or token is read. The public's reads, the many, pay nothing for
+authentication."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -22,6 +29,8 @@ class APITokenAuthentication(authentication.BaseAuthentication):
     keywords = ("token", "bearer")
 
     def authenticate(self, request):
+        if "HTTP_AUTHORIZATION" not in request.META:
+            return None
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode("latin-1").lower() not in self.keywords:
             return None
@@ -48,6 +57,23 @@ class APITokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Token"
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication (a logged-in browser; CSRF checked on writes), which looks
+    the session up only when the request carries the session cookie: without it nobody is
+    logged in."""
+
+    def authenticate(self, request):
+        django_request = request._request
+        if settings.SESSION_COOKIE_NAME not in django_request.COOKIES:
+            # The answer still depends on the cookie (a session would change it): say so as
+            # reading the session says it, with `Vary: Cookie` (SessionMiddleware).
+            session = getattr(django_request, "session", None)
+            if session is not None:
+                session.accessed = True
+            return None
+        return super().authenticate(request)
 
 
 def is_read_only_token(request) -> bool:
@@ -87,3 +113,10 @@ class APITokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>` (or `Bearer <key>`); create keys at /api/tokens/.",
         }
+
+
+class SessionCookieScheme(SessionScheme):
+    """The schema's `cookieAuth`, as for DRF's own session authentication."""
+
+    target_class = SessionAuthentication
+    priority = 0

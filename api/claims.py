@@ -9,7 +9,6 @@ A claim withdrawn from public (retracted or removed) answers 410 with the withdr
 detail and its ClaimReview, to those it was public to; its history stays readable after a
 retraction."""
 
-import django_filters
 import orjson
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
@@ -32,6 +31,7 @@ from annotations.filters import ClaimFilter
 from annotations.models import Claim
 from api.linked_data import LINKED_DATA_ACTION, LinkedDataMixin
 from api.serializers import ClaimCreateSerializer, ClaimSerializer, ClaimUpdateSerializer
+from core.api.filters import FilterBackend
 from core.api.pagination import CursorPagination
 from core.models import MAX_ID
 from journal.history import HISTORY_RESPONSE, history_response
@@ -80,7 +80,7 @@ class StableOrderingFilter(filters.OrderingFilter):
         return parameters
 
 
-class ClaimFilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+class ClaimFilterBackend(FilterBackend):
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["viewer"] = view.viewer

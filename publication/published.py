@@ -16,7 +16,7 @@ what is stored with the live representation."""
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 
 import orjson
 from django.contrib.auth.models import AnonymousUser
@@ -121,7 +121,19 @@ def refresh_for_entries(entries: Sequence[Entry]) -> None:
 def claims():
     """The claims the read model holds (those an anonymous reader may see), to filter and
     order like any claim queryset before `documents`."""
+    return _held().all()
+
+
+# Built once: resolving the join costs more than cloning it, on every public read. (A
+# queryset is cloned by each method called on it, so the one kept here never changes.)
+@cache
+def _held():
     return Claim.objects.filter(publication__isnull=False)
+
+
+@cache
+def _held_documents():
+    return _held().values_list("publication__document", flat=True)
 
 
 # Keys of a `documents` row: the list's ordering fields (the cursor reads the first) and the
@@ -137,7 +149,7 @@ def documents(claims):
 
 def document():
     """The stored representations as a queryset of texts, to `get(pk=…)` one."""
-    return claims().values_list("publication__document", flat=True)
+    return _held_documents().all()
 
 
 def stored_documents(claim_ids: Iterable[int]) -> dict[int, str]:

@@ -20,7 +20,7 @@ from django.core.cache import CacheHandler
 from django.test import RequestFactory
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from core.api import throttling
 
@@ -201,3 +201,44 @@ def test_a_throttled_client_is_told_when_its_window_closes(anon_limit, monkeypat
     # Once the window has closed, a new one opens with the next request.
     clock[0] += 15.5
     assert client.get("/api/tags/", REMOTE_ADDR="192.0.2.60").status_code == 200
+
+
+def test_anonymous_requests_count_at_the_anonymous_rate_only(monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "5/minute"})
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "1/minute"})
+    client = APIClient()
+    assert [client.get("/api/tags/").status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def test_with_redis_a_request_costs_one_round_trip(redis_url, anon_limit, monkeypatch):
+    import redis
+
+    caches = production_settings(REDIS_URL=redis_url)["CACHES"]
+    monkeypatch.setattr(AnonRateThrottle, "cache", CacheHandler(caches)["default"])
+    client = APIClient()
+    assert client.get("/api/tags/").status_code == 200  # the script is sent once
+    server = redis.Redis.from_url(redis_url)
+    server.config_resetstat()
+    for _ in range(5):
+        assert client.get("/api/tags/").status_code == 200
+    commands = {
+        name.removeprefix("cmdstat_"): stats["calls"]
+        for name, stats in server.info("commandstats").items()
+    }
+    commands.pop("info", None)
+    commands.pop("config|resetstat", None)
+    # One script a request; the rest are the commands it runs inside Redis.
+    assert commands.pop("evalsha") == 5
+    assert set(commands) <= {"incr", "pttl", "pexpire"}
+
+
+def test_with_redis_the_window_closes_after_its_period(redis_url, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/second"})
+    caches = production_settings(REDIS_URL=redis_url)["CACHES"]
+    monkeypatch.setattr(AnonRateThrottle, "cache", CacheHandler(caches)["default"])
+    client = APIClient()
+    assert [client.get("/api/tags/").status_code for _ in range(2)] == [200, 200]
+    refused = client.get("/api/tags/")
+    assert (refused.status_code, refused["Retry-After"]) == (429, "1")
+    time.sleep(1.1)
+    assert client.get("/api/tags/").status_code == 200
