@@ -220,7 +220,7 @@ def public_record(erin_editor):
             user=erin_editor,
             annotation=annotation,
             reason='Retracted: "wrong" \\ source',
-            expected_version=None,
+            expected_version=annotation.version,
         )
     delete_claim(user=erin_editor, claim=claims[4], reason="Removed.")
     AnnotationFactory(claim=ClaimFactory(text="draft only"), status=Annotation.Status.DRAFT)
