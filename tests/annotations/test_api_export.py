@@ -1,7 +1,7 @@
 """The JSON Lines export streams the stored lines of the published read model: byte for byte
 the live anonymous representation (`claims_data` through the API's renderer), whatever the
 filters; one query for the whole export, read chunk by chunk (a server-side cursor on
-PostgreSQL)."""
+PostgreSQL, or, for the whole public record, a `COPY` of the stored documents)."""
 
 import datetime as dt
 import json
