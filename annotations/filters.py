@@ -246,6 +246,10 @@ class ClaimFilter(StrictFilterSet):
             viewer = request.user if request is not None else AnonymousUser()
         self.viewer = viewer
 
+    def filters_anything(self) -> bool:
+        """Whether a parameter (valid, and not empty) narrows the claims."""
+        return any(value not in (None, "", []) for value in self.form.cleaned_data.values())
+
     def filter_queryset(self, queryset):
         if self.form.non_field_errors() or "q" in self.form.errors:
             return queryset.none()

@@ -346,7 +346,11 @@ class ClaimViewSet(
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        lines = published.export_lines(filterset.qs, self.export_chunk_size)
+        if self.reads_published and not filterset.filters_anything():
+            # The public record, whole: the read model's documents as they are stored.
+            lines = published.export_all_lines(self.export_chunk_size)
+        else:
+            lines = published.export_lines(filterset.qs, self.export_chunk_size)
         response = StreamingHttpResponse(lines, content_type="application/jsonl; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="claimdesk-claims.jsonl"'
         return response

@@ -20,7 +20,7 @@ from functools import cache, partial
 
 import orjson
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, connections, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import F
 
 from annotations.models import Claim, PublishedClaim
@@ -158,6 +158,61 @@ def stored_documents(claim_ids: Iterable[int]) -> dict[int, str]:
         PublishedClaim.objects.filter(claim_id__any=list(claim_ids)).values_list(
             "claim_id", "document"
         )
+    )
+
+
+# The whole export from PostgreSQL's COPY, in CSV with a delimiter and a quote character that
+# a stored document never holds (compact JSON writes every control character escaped): each
+# document comes as it is stored, one row per message, ended by "\n" — the export's line.
+# (The text format would double each backslash.) A document holding one of those characters
+# would come quoted, and is unquoted (`_unquoted`).
+EXPORT_QUOTE = b"\x02"
+EXPORT_COPY_SQL = (
+    f"COPY (SELECT document FROM {PublishedClaim._meta.db_table} ORDER BY claim_id) TO STDOUT "
+    "(FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+)
+
+
+def export_all_lines(chunk_size: int = 2000) -> Iterator[bytes]:
+    """Every stored document, oldest claim first, as JSON Lines in chunks of `chunk_size`
+    claims: the bytes of `export_lines(claims())`, several times faster on PostgreSQL, where
+    COPY sends the documents ready to write (the rows are joined, not decoded). Reads from the
+    database the request reads from (the replica for anonymous readers), chosen when the
+    stream starts, as a queryset would. Elsewhere, `export_lines`."""
+    using = router.db_for_read(PublishedClaim)
+    if connections[using].vendor != "postgresql":
+        yield from export_lines(claims().using(using), chunk_size)
+        return
+    with connections[using].cursor() as cursor, cursor.copy(EXPORT_COPY_SQL) as copy:
+        rows: list = []
+        finished = False
+        try:
+            for row in copy:
+                rows.append(row)
+                if len(rows) == chunk_size:
+                    yield _unquoted(rows)
+                    rows = []
+            if rows:
+                yield _unquoted(rows)
+            finished = True
+        finally:
+            if not finished and not connections[using].in_atomic_block:
+                # The stream was closed early (the client went away): stop the COPY rather
+                # than read the rest of the corpus to end it. (In a transaction, cancelling
+                # would abort it: the rest is read instead.)
+                cursor.connection.cancel_safe()
+
+
+def _unquoted(rows: list) -> bytes:
+    """COPY's CSV rows (one document each, "\n"-ended) as the export's lines."""
+    chunk = b"".join(rows)
+    if EXPORT_QUOTE not in chunk:
+        return chunk
+    return b"".join(
+        bytes(row)[1:-2].replace(EXPORT_QUOTE * 2, EXPORT_QUOTE) + b"\n"
+        if bytes(row[:1]) == EXPORT_QUOTE
+        else bytes(row)
+        for row in rows
     )
 
 

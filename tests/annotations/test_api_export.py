@@ -1,7 +1,7 @@
 """The JSON Lines export streams the stored lines of the published read model: byte for byte
 the live anonymous representation (`claims_data` through the API's renderer), whatever the
 filters; one query for the whole export, read chunk by chunk (a server-side cursor on
-PostgreSQL)."""
+PostgreSQL, or, for the whole public record, a `COPY` of the stored documents)."""
 
 import datetime as dt
 import json
@@ -17,10 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotations.filters import ClaimFilter
-from annotations.models import Annotation, Appearance, Claim, Evidence
+from annotations.models import Annotation, Appearance, Claim, Evidence, PublishedClaim
+from annotations.services.assignments import assign_claims
+from annotations.services.claims import delete_claim
+from annotations.services.review import retract_annotation
 from api.claims import ClaimViewSet
 from archive.models import Article
 from core.api.renderers import dumps
+from publication import published
 from publication.representations import claims_data
 from tests import factories
 from tests.factories import (
@@ -194,3 +198,95 @@ def test_bad_filter_is_refused_before_streaming(api):
     response = api.get(f"{EXPORT}?updated_since=yesterday")
     assert response.status_code == 400
     assert "updated_since" in response.json()["errors"]
+
+
+@pytest.fixture
+def public_record(erin_editor):
+    """A published corpus with what a stored line may hold: text that JSON escapes
+    (backslashes, quotes, line breaks, tabs, control characters), accents, scripts and emoji;
+    and the claims that leave it: one whose annotation was retracted, one removed, a draft."""
+    texts = [
+        'Back\\slash \\\\ double, \\n not a break, "quoted", it\'s',
+        "A line\nbreak, a tab\tand a carriage\rreturn, \u0001 \u0002 \u007f",
+        "ünïcödé, 中文, العربية, emoji 🙂🇫🇷, U+2028 \u2028 and U+2029 \u2029",
+    ]
+    claims = annotated_claims(6)
+    for claim, text in zip(claims, texts, strict=False):
+        Claim.objects.filter(pk=claim.pk).update(text=text)
+        Annotation.objects.filter(claim=claim).update(rationale=f"Why: {text}")
+    factories.publish_changes([claim.pk for claim in claims])
+    for annotation in Annotation.objects.filter(claim=claims[3]):
+        retract_annotation(
+            user=erin_editor,
+            annotation=annotation,
+            reason='Retracted: "wrong" \\ source',
+            expected_version=annotation.version,
+        )
+    delete_claim(user=erin_editor, claim=claims[4], reason="Removed.")
+    AnnotationFactory(claim=ClaimFactory(text="draft only"), status=Annotation.Status.DRAFT)
+    return claims
+
+
+def test_whole_export_is_the_filtered_path_byte_for_byte(api, public_record):
+    response = api.get(EXPORT)
+    assert response["Content-Type"] == "application/jsonl; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="claimdesk-claims.jsonl"'
+    with CaptureQueriesContext(connection) as queries:
+        exported = b"".join(response.streaming_content)
+    # PostgreSQL streams the stored documents with COPY; SQLite reads them as the filtered
+    # path does.
+    [query] = queries
+    assert query["sql"].startswith("COPY") == (connection.vendor == "postgresql")
+    assert exported == b"".join(published.export_lines(published.claims()))
+    assert exported.splitlines() == live_lines()
+    ids = [json.loads(line)["id"] for line in exported.splitlines()]
+    assert ids == [public_record[pk].pk for pk in (0, 1, 2, 5)]
+    assert exported.endswith(b"\n") and b"\\\\" in exported and "🙂".encode() in exported
+
+
+def test_whole_export_writes_any_stored_text_as_stored(api, public_record):
+    # Documents that are not compact JSON (no writer stores such) still come out as stored:
+    # the characters COPY quotes or escapes, each at the start, inside and at the end.
+    odd = ["\x02", "\x01\x02\x02\\", '\x02"\r\t\\N\x02', "\x02 a line\nbreak \x01"]
+    rows = PublishedClaim.objects.order_by("claim_id")[: len(odd)]
+    for row, text in zip(rows, odd, strict=True):
+        PublishedClaim.objects.filter(pk=row.pk).update(document=text)
+    exported = b"".join(api.get(EXPORT).streaming_content)
+    assert exported == b"".join(published.export_lines(published.claims()))
+    assert exported.startswith("\n".join(odd).encode())
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_whole_export_query_count_does_not_grow(api, django_assert_num_queries, count):
+    annotated_claims(count)
+    # The stored lines of every published claim, in one query.
+    with django_assert_num_queries(1):
+        assert len(lines(api)) == count
+
+
+def test_whole_export_is_for_readers_of_the_public_record_only(as_user, public_record, erin_editor):
+    # A journalist assigned a claim blind does not get it: their export is filtered.
+    journalist = factories.journalist("blind_journalist")
+    assign_claims(
+        user=erin_editor,
+        claims=[public_record[0]],
+        assignees=[journalist],
+        blind=True,
+        show_published=False,
+    )
+    response = as_user(journalist).get(EXPORT)
+    exported = b"".join(response.streaming_content).splitlines()
+    assert [json.loads(line)["id"] for line in exported] == [
+        public_record[pk].pk for pk in (1, 2, 5)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whole_export_closed_early_leaves_the_connection_usable(api, monkeypatch):
+    annotated_claims(5)
+    monkeypatch.setattr(ClaimViewSet, "export_chunk_size", 2)
+    response = api.get(EXPORT)
+    chunks = iter(response.streaming_content)
+    assert len(next(chunks).splitlines()) == 2
+    response.close()
+    assert Claim.objects.count() == 5
