@@ -1,17 +1,21 @@
-"""Loading the synthetic corpus: PostgreSQL COPY for the large tables, bulk_create for the
-small ones, `executemany` on other databases; a marker table so that a corpus of the same
-size and seed is reused instead of rebuilt.
+"""Loading the synthetic corpus and its published read model together: PostgreSQL COPY for
+the large tables, bulk_create for the small ones, `executemany` on other databases; a marker
+table so that a corpus of the same size and seed is reused instead of rebuilt.
 
-Nothing is disabled while loading: constraints, foreign keys, indexes (GIN included) and the
-generated search vectors all do their work row by row, as they would for real data. The
-tables are analysed (vacuumed too, outside a transaction) once loaded. The published read
-model is then built from the loaded rows, as `manage.py rebuild_published` builds it.
+The read model's documents are made with the rows, in the generator's process
+(`bench.documents`, the product's representation), and COPYed beside them; a sample of them is
+then compared with the live representation, and any difference stops the build. Nothing is
+disabled while loading: constraints, foreign keys, indexes (GIN included) and the generated
+search vectors all do their work row by row, as they would for real data. The tables are
+analysed (vacuumed too, outside a transaction) once loaded.
 """
 
 import datetime as dt
 import json
 import multiprocessing
+import random
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, User
@@ -23,7 +27,7 @@ from annotations.models import Claim, PublishedClaim, Tag
 from archive.models import Source
 from publication import published
 
-from . import corpus
+from . import corpus, documents
 
 MARKER_TABLE = "bench_corpus"
 # Everything the corpus fills, children first (for deletion).
@@ -40,6 +44,11 @@ CONTENT_TABLES = [
     "archive_article",
     "archive_source",
 ]
+# What a build COPYs, in order: the corpus's tables, then the read model.
+LOADED_TABLES = [*corpus.TABLES, documents.TABLE]
+COLUMNS = {**corpus.COLUMNS, documents.TABLE: documents.COLUMNS}
+# Stored documents compared with the live representation after a build.
+CHECKED_DOCUMENTS = 2000
 
 
 @dataclass
@@ -49,6 +58,9 @@ class LoadReport:
     rows: dict[str, int] = field(default_factory=dict)
     rows_per_s: dict[str, float] = field(default_factory=dict)
     method: str = ""
+    # Where a build's time went (wall seconds; `render` is the generator's CPU time making
+    # documents, spent while the rows load).
+    phases: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +69,7 @@ class LoadReport:
             "method": self.method,
             "rows": self.rows,
             "rows_per_s": {table: round(rate) for table, rate in self.rows_per_s.items()},
+            "phases": {name: round(seconds, 2) for name, seconds in self.phases.items()},
         }
 
 
@@ -113,38 +126,76 @@ def build(claims: int, seed: int, *, log=print) -> LoadReport:
     tag_ids = list(Tag.objects.order_by("slug").values_list("pk", flat=True))
     plan = corpus.make_plan(claims, seed, tag_ids, start)
     _load_people_and_outlets(plan)
-    rows = dict.fromkeys(corpus.TABLES, 0)
-    seconds = dict.fromkeys(corpus.TABLES, 0.0)
+    read_model = documents.ReadModel(plan, documents.tag_representations())
+    rows = dict.fromkeys(LOADED_TABLES, 0)
+    seconds = dict.fromkeys(LOADED_TABLES, 0.0)
     write = _copy if is_postgresql() else _insert
     done = 0
-    batches = (
-        _generated_in_background(plan, start)
-        if claims >= BACKGROUND_FROM
-        else corpus.generate(plan, start)
-    )
-    for batch in batches:
+    render = 0.0
+    for batch in _batches(plan, start, read_model):
         with transaction.atomic():
-            for table in corpus.TABLES:
+            for table in LOADED_TABLES:
                 if batch[table]:
                     t0 = time.perf_counter()
                     write(table, batch[table])
                     seconds[table] += time.perf_counter() - t0
                     rows[table] += len(batch[table])
+        render += batch[documents.RENDER_SECONDS]
         done += len(batch["annotations_claim"])
-        log(f"  {done:,} / {claims:,} claims loaded ({time.perf_counter() - began:.0f} s)")
+        log(
+            f"  {done:,} / {claims:,} claims and {rows[documents.TABLE]:,} documents loaded "
+            f"({time.perf_counter() - began:.0f} s)"
+        )
+    phases = {"load": time.perf_counter() - began}
     _reset_sequences()
+    # The claims the corpus did not make (the seeds'), the product's way.
+    published.refresh(
+        Claim.objects.filter(pk__lt=start.next_ids["annotations_claim"]).values_list(
+            "pk", flat=True
+        )
+    )
+    t0 = time.perf_counter()
     _analyze()
-    _build_read_model(log)
+    phases["vacuum_analyze"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _check_read_model(seed)
+    phases["check"] = time.perf_counter() - t0
+    phases["documents_copy"] = seconds[documents.TABLE]
+    phases["documents_render"] = render
+    log(f"  read model checked ({time.perf_counter() - began:.0f} s)")
     return LoadReport(
         reused=False,
         seconds=time.perf_counter() - began,
         rows=_counts(),
-        rows_per_s={t: rows[t] / seconds[t] for t in corpus.TABLES if seconds[t]},
+        rows_per_s={t: rows[t] / seconds[t] for t in LOADED_TABLES if seconds[t]},
         method="COPY" if is_postgresql() else "executemany",
+        phases=phases,
     )
 
 
 BACKGROUND_FROM = 50_000  # claims from which rows are generated while the previous batch loads
+
+
+def _batches(plan: corpus.Plan, start: corpus.IdStart, read_model: documents.ReadModel):
+    """The corpus's batches with their documents; made in the background from
+    BACKGROUND_FROM claims."""
+    batches = documents.with_documents(corpus.generate(plan, start), read_model)
+    return _in_background(batches) if plan.claims >= BACKGROUND_FROM else batches
+
+
+def _check_read_model(seed: int) -> None:
+    """Compare a sample of the stored documents (and of the claims without one) with the
+    live anonymous representation, as `manage.py rebuild_published` would make them."""
+    last = Claim.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    sample = random.Random(seed).sample(range(1, last + 1), min(last, CHECKED_DOCUMENTS))
+    live = published.live_documents(sample)
+    stored = published.stored_documents(sample)
+    if live != stored:
+        differing = sorted(pk for pk in {*live, *stored} if live.get(pk) != stored.get(pk))
+        raise RuntimeError(
+            f"The read model built with the corpus differs from the live representation for "
+            f"{len(differing)} of {len(sample)} claims checked, e.g. claim {differing[0]}."
+        )
 
 
 def _build_read_model(log) -> None:
@@ -168,15 +219,15 @@ def _build_read_model(log) -> None:
             cursor.execute("ANALYZE annotations_publishedclaim")
 
 
-def _generated_in_background(plan: corpus.Plan, start: corpus.IdStart):
-    """corpus.generate() in a forked process, a few batches ahead: generating text and
-    COPYing it each take one core. The child never touches the database and leaves with
+def _in_background(batches: Iterable[dict]) -> Iterator[dict]:
+    """`batches` made in a forked process, a few batches ahead: generating rows and documents
+    and COPYing them each take one core. The child never touches the database and leaves with
     os._exit, so the connection it inherited is left alone."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=3)
 
     def produce() -> None:
-        for batch in corpus.generate(plan, start):
+        for batch in batches:
             queue.put(batch)
         queue.put(None)
 
@@ -248,7 +299,7 @@ def _load_people_and_outlets(plan: corpus.Plan) -> None:
 
 
 def _copy(table: str, rows: list[tuple]) -> None:
-    columns = ", ".join(f'"{c}"' for c in corpus.COLUMNS[table])
+    columns = ", ".join(f'"{c}"' for c in COLUMNS[table])
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -264,7 +315,7 @@ def _naive_utc(value):
 
 
 def _insert(table: str, rows: list[tuple]) -> None:
-    columns = corpus.COLUMNS[table]
+    columns = COLUMNS[table]
     rows = [tuple(_naive_utc(value) for value in row) for row in rows]
     quoted = ", ".join(f'"{c}"' for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))

@@ -16,8 +16,8 @@ def generated(claims: int, seed: int = 7) -> dict[str, list[tuple]]:
     plan = corpus.make_plan(claims, seed, TAG_IDS, start)
     tables = {table: [] for table in corpus.TABLES}
     for batch in corpus.generate(plan, start, articles_per_batch=40):
-        for table, rows in batch.items():
-            tables[table].extend(rows)
+        for table in corpus.TABLES:
+            tables[table].extend(batch[table])
     return tables
 
 
@@ -117,6 +117,6 @@ def test_a_database_with_content_of_its_own_is_never_replaced(db):
 def test_batches_generated_in_the_background_are_the_same(tiny):
     start = corpus.IdStart(user=100, source=10)
     plan = corpus.make_plan(400, 7, TAG_IDS, start)
-    background = list(load._generated_in_background(plan, start))
+    background = list(load._in_background(corpus.generate(plan, start)))
     assert background == list(corpus.generate(plan, start))
     assert sum(len(b["annotations_claim"]) for b in background) == 400
