@@ -10,7 +10,9 @@ search vectors all do their work row by row, as they would for real data. The ta
 analysed (vacuumed too, outside a transaction) once loaded.
 """
 
+import contextlib
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import random
@@ -47,6 +49,10 @@ CONTENT_TABLES = [
 # What a build COPYs, in order: the corpus's tables, then the read model.
 LOADED_TABLES = [*corpus.TABLES, documents.TABLE]
 COLUMNS = {**corpus.COLUMNS, documents.TABLE: documents.COLUMNS}
+# Index methods whose indexes are made after the load rather than kept up row by row. Not
+# GIN: made afterwards, a GIN index takes one core for minutes (the trigram one, 20 s per
+# 100k claims), while its upkeep during the load overlaps the generator's work on the other.
+MADE_AFTER = ("btree", "hash")
 # Stored documents compared with the live representation after a build.
 CHECKED_DOCUMENTS = 2000
 
@@ -120,33 +126,38 @@ def _refuse_foreign_content() -> None:
 
 def build(claims: int, seed: int, *, log=print) -> LoadReport:
     began = time.perf_counter()
-    _clear()
-    call_command("load_seeds", verbosity=0)
-    start = _id_start()
-    tag_ids = list(Tag.objects.order_by("slug").values_list("pk", flat=True))
-    plan = corpus.make_plan(claims, seed, tag_ids, start)
-    _load_people_and_outlets(plan)
-    read_model = documents.ReadModel(plan, documents.tag_representations())
+    # TRUNCATE, and COPY FREEZE into the tables it emptied: only as a transaction of our own.
+    truncate = is_postgresql() and not connection.in_atomic_block
     rows = dict.fromkeys(LOADED_TABLES, 0)
     seconds = dict.fromkeys(LOADED_TABLES, 0.0)
-    write = _copy if is_postgresql() else _insert
+    write = functools.partial(_copy, freeze=truncate) if is_postgresql() else _insert
     done = 0
     render = 0.0
-    for batch in _batches(plan, start, read_model):
-        with transaction.atomic():
-            for table in LOADED_TABLES:
-                if batch[table]:
-                    t0 = time.perf_counter()
-                    write(table, batch[table])
-                    seconds[table] += time.perf_counter() - t0
-                    rows[table] += len(batch[table])
-        render += batch[documents.RENDER_SECONDS]
-        done += len(batch["annotations_claim"])
-        log(
-            f"  {done:,} / {claims:,} claims and {rows[documents.TABLE]:,} documents loaded "
-            f"({time.perf_counter() - began:.0f} s)"
-        )
-    phases = {"load": time.perf_counter() - began}
+    phases = {}
+    # One transaction: should the build stop, the tables are as they were, indexes included.
+    with transaction.atomic():
+        _clear(truncate=truncate)
+        call_command("load_seeds", verbosity=0)
+        start = _id_start()
+        tag_ids = list(Tag.objects.order_by("slug").values_list("pk", flat=True))
+        plan = corpus.make_plan(claims, seed, tag_ids, start)
+        _load_people_and_outlets(plan)
+        read_model = documents.ReadModel(plan, documents.tag_representations())
+        with _indexes_made_after(LOADED_TABLES, phases, log):
+            for batch in _batches(plan, start, read_model):
+                for table in LOADED_TABLES:
+                    if batch[table]:
+                        t0 = time.perf_counter()
+                        write(table, batch[table])
+                        seconds[table] += time.perf_counter() - t0
+                        rows[table] += len(batch[table])
+                render += batch[documents.RENDER_SECONDS]
+                done += len(batch["annotations_claim"])
+                log(
+                    f"  {done:,} / {claims:,} claims and {rows[documents.TABLE]:,} documents "
+                    f"loaded ({time.perf_counter() - began:.0f} s)"
+                )
+            phases["load"] = time.perf_counter() - began
     _reset_sequences()
     # The claims the corpus did not make (the seeds'), the product's way.
     published.refresh(
@@ -181,6 +192,54 @@ def _batches(plan: corpus.Plan, start: corpus.IdStart, read_model: documents.Rea
     BACKGROUND_FROM claims."""
     batches = documents.with_documents(corpus.generate(plan, start), read_model)
     return _in_background(batches) if plan.claims >= BACKGROUND_FROM else batches
+
+
+@contextlib.contextmanager
+def _indexes_made_after(tables: list[str], phases: dict, log):
+    """On PostgreSQL, inside the caller's transaction: drop the secondary indexes (of the
+    `MADE_AFTER` methods), unique constraints and foreign keys of `tables` (primary keys,
+    checks and GIN indexes stay), and make them
+    again when the block ends, from their definitions in the catalog and under the same
+    names: one sort per index and one join per key, instead of an index insertion and a
+    check per row. The schema ends as the migrations left it."""
+    if not is_postgresql():
+        yield
+        return
+    with connection.cursor() as cursor:
+        # Checks still pending from earlier in the transaction would forbid the ALTERs.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u') "
+            "ORDER BY contype DESC, 1, 2",  # unique constraints before the foreign keys
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+            "WHERE indrelid = ANY(%s::regclass[]) AND am.amname = ANY(%s) "
+            "AND NOT EXISTS (SELECT FROM pg_constraint c "
+            "WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) ORDER BY 1",
+            [tables, list(MADE_AFTER)],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _ in reversed(constraints):
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    phases["indexes"] = time.perf_counter() - began
+    made = f"{len(indexes)} indexes and {len(constraints)} constraints made"
+    log(f"  {made} ({phases['indexes']:.0f} s)")
 
 
 def _check_read_model(seed: int) -> None:
@@ -242,11 +301,11 @@ def _in_background(batches: Iterable[dict]) -> Iterator[dict]:
             producer.terminate()
 
 
-def _clear() -> None:
-    """Empty the content tables (TRUNCATE; row by row inside a caller's transaction, where
-    deferred foreign-key checks may still be pending)."""
+def _clear(*, truncate: bool) -> None:
+    """Empty the content tables (TRUNCATE; else row by row, as inside a caller's transaction,
+    where deferred foreign-key checks may still be pending)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        if is_postgresql() and not connection.in_atomic_block:
+        if truncate:
             cursor.execute(f"TRUNCATE {', '.join(CONTENT_TABLES)} CASCADE")
         else:
             for table in CONTENT_TABLES:
@@ -298,11 +357,15 @@ def _load_people_and_outlets(plan: corpus.Plan) -> None:
         )
 
 
-def _copy(table: str, rows: list[tuple]) -> None:
+def _copy(table: str, rows: list[tuple], *, freeze: bool = False) -> None:
+    """COPY `rows` into `table`; with `freeze` (the table emptied by TRUNCATE in this
+    transaction), stored frozen and all-visible, so that the VACUUM after has nothing to do
+    but ANALYZE."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS[table])
+    options = " (FREEZE)" if freeze else ""
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN{options}") as copy:
             for row in rows:
                 copy.write_row(row)
 
