@@ -187,6 +187,7 @@ def run(options: Options) -> dict:
 
     report = load.ensure_corpus(options.claims, options.seed, rebuild=options.rebuild, log=log)
     result["corpus"] = report.as_dict()
+    result.update(report.build_figures())
     client = Client()
 
     with connection_kept_open():
@@ -864,6 +865,19 @@ def _fmt(value, unit: str = "", digits: int = 1) -> str:
     return f"{value}{unit}"
 
 
+def _build_parts(r: dict) -> str:
+    phases = r.get("build_phases") or {}
+    if r.get("build_seconds") is None:
+        return r.get("build_reason", "")
+    return (
+        f"corpus {r['build_corpus_seconds']:,.0f} s (rows loaded {phases['load']:,.0f} s, "
+        f"indexes {phases.get('indexes', 0):,.0f} s, VACUUM ANALYZE "
+        f"{phases['vacuum_analyze']:,.0f} s); read model {r['build_read_model_seconds']:,.0f} s "
+        f"(COPY {phases['documents_copy']:,.0f} s, check {phases['check']:,.1f} s; documents made "
+        f"in the generator, {phases['documents_render']:,.0f} s of CPU beside the load)"
+    )
+
+
 def table(r: dict) -> str:
     """The headline figures as a Markdown table, each beside its floor or target."""
     req = r.get("requests", {})
@@ -874,6 +888,7 @@ def table(r: dict) -> str:
     ]
     rows = [
         ("claims in the corpus", _fmt(r["claims"]), f"seed {r['seed']}, {r['database']}"),
+        ("build: corpus + read model", _fmt(r.get("build_seconds"), " s", 0), _build_parts(r)),
         (
             "API list, 100 claims/page, p50 / p95",
             f"{_fmt(r['api_list_p50_ms'], ' ms')} / {_fmt(r['api_list_p95_ms'], ' ms')}",
