@@ -4,10 +4,14 @@ table so that a corpus of the same size and seed is reused instead of rebuilt.
 
 The read model's documents are made with the rows, in the generator's process
 (`bench.documents`, the product's representation), and COPYed beside them; a sample of them is
-then compared with the live representation, and any difference stops the build. Nothing is
-disabled while loading: constraints, foreign keys, indexes (GIN included) and the generated
-search vectors all do their work row by row, as they would for real data. The tables are
-analysed (vacuumed too, outside a transaction) once loaded.
+then compared with the live representation, and any difference stops the build.
+
+The build is one transaction. On PostgreSQL, B-tree and hash indexes, unique constraints and
+foreign keys are made after the load (`_indexes_made_after`: the same definitions under the
+same names), while checks, primary keys, GIN indexes and the generated search vectors do
+their work row by row, as they would for real data; rows are COPYed FREEZE into the tables
+emptied in the same transaction. The tables are analysed (vacuumed too, outside a
+transaction) once loaded.
 """
 
 import contextlib
@@ -64,8 +68,8 @@ class LoadReport:
     rows: dict[str, int] = field(default_factory=dict)
     rows_per_s: dict[str, float] = field(default_factory=dict)
     method: str = ""
-    # Where a build's time went (wall seconds; `render` is the generator's CPU time making
-    # documents, spent while the rows load).
+    # Where a build's time went, in wall seconds (`documents_copy` is part of `load`), but
+    # `documents_render`: the generator's CPU time making documents, spent while rows load.
     phases: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
