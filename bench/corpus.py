@@ -3,8 +3,10 @@
 
 Rows are plain tuples in the column order of `COLUMNS`, with explicit ids from the `IdStart`
 the loader gives, so the same seed always yields the same rows and the loader can COPY them
-straight in. Proportions (per claim, on average): 0.29 articles, 1.12 appearances,
-1.28 annotations (78 % published), 1.6 tags per annotation, 0.65 evidence per annotation.
+straight in. Each batch also names the claims it settles (`SETTLED`): those no later batch
+adds a row to, whose published document can be made at once. Proportions (per claim, on
+average): 0.29 articles, 1.12 appearances, 1.28 annotations (78 % published), 1.6 tags per
+annotation, 0.65 evidence per annotation.
 """
 
 import bisect
@@ -58,6 +60,8 @@ COLUMNS = {
 }
 # Insertion order: every row's foreign keys point at rows of earlier tables (or batches).
 TABLES = list(COLUMNS)
+# A batch's key (beside its tables) for the ids of the claims it settles.
+SETTLED = "settled_claims"
 
 CLAIMS_PER_ARTICLE = (1, 2, 2, 3, 3, 3, 4, 4, 5, 6)
 ANNOTATIONS_PER_CLAIM = ((0, 1, 2, 3), (10, 60, 22, 8))
@@ -71,6 +75,7 @@ EVIDENCE_PER_ANNOTATION = ((0, 1, 2), (50, 35, 15))
 STANCES = (("supports", "contradicts", "context"), (50, 25, 25))
 EVIDENCE_DOMAINS = ["factcheck.example.org", "gov.example.kg", "data.example.int", "wire.example"]
 REAPPEARANCE_SHARE = 0.12  # articles that repeat a claim already in the archive
+REAPPEARANCE_WINDOW = 200  # a repeated claim is one of the last 200 new ones in its language
 RECAPTURE_SHARE = 0.05  # articles captured twice (an update appended)
 DELETED_CLAIM_SHARE = 0.005
 REWORDED_CLAIM_SHARE = 0.10  # claims whose normalised wording differs from the quote
@@ -207,14 +212,19 @@ def _weighted(rng: random.Random, spec: tuple) -> object:
 
 
 def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> Iterator[dict]:
-    """Batches of rows, {table: [row, …]} in `TABLES` order, until `plan.claims` claims."""
+    """Batches of rows, {table: [row, …]} in `TABLES` order, until `plan.claims` claims;
+    under `SETTLED`, the ids of the claims no later batch adds an appearance (or any row) to:
+    those that left the window of claims an article may repeat, and in the last batch all the
+    others."""
     rng = random.Random(f"{plan.seed}:corpus")
     vocabularies = text.vocabularies(plan.seed)
     ids = dict(start.next_ids)
     authors = plan.users
     editors = plan.editors
     tag_weights = (plan.tag_ids, tuple(1 / (rank + 1) for rank in range(len(plan.tag_ids))))
-    recent_claims = {language: deque(maxlen=200) for language in text.LANGUAGE_SHARES}
+    recent_claims = {
+        language: deque(maxlen=REAPPEARANCE_WINDOW) for language in text.LANGUAGE_SHARES
+    }
     recent_quotes: deque = deque(maxlen=500)  # (capture id, quote) that evidence can cite
     # Outlets weighted so that each language gets its share of the articles.
     per_language = Counter(source.language for source in plan.sources)
@@ -222,7 +232,7 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
         plan.sources,
         tuple(text.LANGUAGE_SHARES[s.language] / per_language[s.language] for s in plan.sources),
     )
-    batch = {table: [] for table in TABLES}
+    batch = _empty_batch()
     claim_no = 0
     article_no = 0
 
@@ -348,7 +358,12 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
                     )
                 )
                 batch["annotations_annotation"].extend(claim_rows)
-                recent_claims[language].append((claim_id, quote, creator))
+                recent = recent_claims[language]
+                if len(recent) == recent.maxlen:
+                    # It leaves the window: no later article repeats it. (An article's repeated
+                    # claim, chosen before its new ones, gets its row in this same batch.)
+                    batch[SETTLED].append(recent[0][0])
+                recent.append((claim_id, quote, creator))
             else:
                 claim_id, creator = existing, detail
             prefix = latest_text[max(0, begin - CONTEXT_LENGTH) : begin]
@@ -376,9 +391,15 @@ def generate(plan: Plan, start: IdStart, *, articles_per_batch: int = 1000) -> I
         article_no += 1
         if article_no % articles_per_batch == 0:
             yield batch
-            batch = {table: [] for table in TABLES}
+            batch = _empty_batch()
+    for recent in recent_claims.values():
+        batch[SETTLED].extend(claim_id for claim_id, _, _ in recent)
     if any(batch.values()):
         yield batch
+
+
+def _empty_batch() -> dict[str, list]:
+    return {**{table: [] for table in TABLES}, SETTLED: []}
 
 
 def _planted_words(plan: Plan, claim_no: int, rng: random.Random) -> tuple[str, ...]:

@@ -201,6 +201,7 @@ def run(options: Options) -> dict:
 
     report = load.ensure_corpus(options.claims, options.seed, rebuild=options.rebuild, log=log)
     result["corpus"] = report.as_dict()
+    result.update(report.build_figures())
     client = Client()
     parts = set(options.only or PARTS)
     raw = _raw_connection() if postgresql else None
@@ -926,6 +927,19 @@ def _fmt(value, unit: str = "", digits: int = 1) -> str:
     return f"{value}{unit}"
 
 
+def _build_parts(r: dict) -> str:
+    phases = r.get("build_phases") or {}
+    if r.get("build_seconds") is None:
+        return r.get("build_reason", "")
+    return (
+        f"corpus {r['build_corpus_seconds']:,.0f} s (rows loaded {phases['load']:,.0f} s, "
+        f"indexes {phases.get('indexes', 0):,.0f} s, VACUUM ANALYZE "
+        f"{phases['vacuum_analyze']:,.0f} s); read model {r['build_read_model_seconds']:,.0f} s "
+        f"(COPY {phases['documents_copy']:,.0f} s, check {phases['check']:,.1f} s; documents made "
+        f"in the generator, {phases['documents_render']:,.0f} s of CPU beside the load)"
+    )
+
+
 def table(r: dict) -> str:
     """The headline figures as a Markdown table, each beside its floor or target (the rows
     of the parts the run measured)."""
@@ -938,6 +952,7 @@ def table(r: dict) -> str:
     ]
     rows = [
         ("claims in the corpus", _fmt(r["claims"]), f"seed {r['seed']}, {r['database']}"),
+        ("build: corpus + read model", _fmt(r.get("build_seconds"), " s", 0), _build_parts(r)),
     ]
     if "reads" in parts:
         rows += [

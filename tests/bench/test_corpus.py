@@ -2,10 +2,12 @@ import hashlib
 from collections import Counter
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from annotations.models import Annotation, Appearance, Claim, Evidence, Tag
 from archive.models import Capture
 from bench import corpus, load, text
+from publication import published
 from tests.factories import CaptureFactory
 
 TAG_IDS = [11, 12, 13, 14, 15, 16, 17]
@@ -16,8 +18,8 @@ def generated(claims: int, seed: int = 7) -> dict[str, list[tuple]]:
     plan = corpus.make_plan(claims, seed, TAG_IDS, start)
     tables = {table: [] for table in corpus.TABLES}
     for batch in corpus.generate(plan, start, articles_per_batch=40):
-        for table, rows in batch.items():
-            tables[table].extend(rows)
+        for table in corpus.TABLES:
+            tables[table].extend(batch[table])
     return tables
 
 
@@ -117,6 +119,45 @@ def test_a_database_with_content_of_its_own_is_never_replaced(db):
 def test_batches_generated_in_the_background_are_the_same(tiny):
     start = corpus.IdStart(user=100, source=10)
     plan = corpus.make_plan(400, 7, TAG_IDS, start)
-    background = list(load._generated_in_background(plan, start))
+    background = list(load._in_background(corpus.generate(plan, start)))
     assert background == list(corpus.generate(plan, start))
     assert sum(len(b["annotations_claim"]) for b in background) == 400
+
+
+def schema(tables: list[str]) -> set[tuple]:
+    """Every index and constraint of `tables`, as the catalog defines it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable, "
+            "condeferred, convalidated FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        return {*indexes, *cursor.fetchall()}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="indexes are made after the load on PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_build_leaves_every_index_and_constraint_as_the_migrations_made_them():
+    before = schema(load.LOADED_TABLES)
+    assert len(before) > 60
+
+    # In a transaction of its own, as `python -m bench` runs it: TRUNCATE, COPY FREEZE, VACUUM.
+    report = load.ensure_corpus(100, 2, log=lambda message: None)
+
+    assert schema(load.LOADED_TABLES) == before
+    assert set(report.phases) >= {"load", "indexes", "vacuum_analyze", "documents_copy"}
+    assert not published.differences()
+    # The foreign keys work again, deferred to the commit as Django declares them.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE annotations_appearance SET claim_id = -1 "
+            "WHERE id = (SELECT MIN(id) FROM annotations_appearance)"
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

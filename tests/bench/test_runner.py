@@ -18,6 +18,10 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
 
     written = json.loads((tmp_path / "bench.json").read_text())
     assert written["claims"] == 200
+    # Built from an empty database in this run: the whole, and the read model's part of it.
+    assert written["build_seconds"] >= written["build_read_model_seconds"] > 0
+    assert written["build_corpus_seconds"] > 0
+    assert "| build: corpus + read model |" in markdown.read_text()
     for key in (
         "api_list_p50_ms",
         "api_list_p95_ms",
