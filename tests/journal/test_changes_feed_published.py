@@ -197,20 +197,6 @@ def _published_claims(count, author, editor):
 
 
 @pytest.mark.parametrize("count", [1, 6])
-def test_tombstones_cost_two_statements_whatever_their_number(
-    api, alice_journalist, erin_editor, count, django_assert_num_queries
-):
-    TagFactory(slug="disputed")
-    for claim in _published_claims(count, alice_journalist, erin_editor):
-        services.delete_claim(user=erin_editor, claim=claim, reason="Duplicate.")
-    # the entries with the stored documents; which of the rest the reader ever saw; their
-    # last withdrawals
-    with django_assert_num_queries(3):
-        body = api.get("/api/changes/?page_size=1000").json()
-    assert [r["action"] for r in body["results"]] == ["delete"] * count
-
-
-@pytest.mark.parametrize("count", [1, 6])
 def test_a_relabelled_tag_costs_the_same_statements_whatever_it_reaches(
     api, alice_journalist, erin_editor, count, django_assert_num_queries
 ):
