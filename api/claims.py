@@ -184,7 +184,7 @@ class ClaimViewSet(
         return not self.viewer.is_authenticated
 
     def get_queryset(self):
-        if self.action in ("list", "retrieve") and self.reads_published:
+        if self.action in ("list", "retrieve", "history") and self.reads_published:
             return published.claims()
         claims = Claim.objects.visible_to(self.viewer)
         if self.action in ("partial_update", "destroy", "history"):
@@ -280,13 +280,13 @@ class ClaimViewSet(
         first; what you may read of it follows what you may see (drafts stay their authors'
         and editors'). A retracted claim's stays readable, retraction included, to those it
         was public to; a removed claim's answers 410."""
-        try:
-            claim_id = self.get_object().pk
-        except Http404:
+        claim_id = self._claim_id()
+        # Whether the reader sees the claim, and nothing more: no instance, and none of the
+        # list's filters (an anonymous reader asks the read model's key).
+        if not self.get_queryset().filter(pk=claim_id).exists():
             gone = self._gone()
             if gone.removed:
                 return Response(withdrawn_claim(gone), status=status.HTTP_410_GONE)
-            claim_id = gone.claim_id
         entries = Entry.objects.filter(visibility.entries(self.viewer), claim_id=claim_id)
         return history_response(
             self, entries, lambda row: visibility.event_as_read(row, self.viewer)

@@ -35,6 +35,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(db, tmp_path):
         "history_p50_ms",
         "history_floor_p50_ms",
         "changes_catchup_per_s",
+        "changes_catchup_parsed_per_s",
         "changes_floor_export_per_s",
     ):
         assert written[key] > 0, key

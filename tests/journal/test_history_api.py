@@ -121,6 +121,18 @@ def test_history_costs_the_same_queries_at_any_length(
         client.get(f"/api/claims/{story.claim_id}/history/?page_size=100")
 
 
+@pytest.mark.parametrize("events_count", [1, 30])
+def test_an_anonymous_history_costs_two_queries_at_any_length(
+    api, erin_editor, story, events_count, django_assert_num_queries
+):
+    for n in range(events_count):
+        services.update_claim(user=erin_editor, claim=story.claim, text=f"Wording {n}", reason="x")
+    # whether the published read model holds the claim; one page of entries
+    with django_assert_num_queries(2):
+        body = api.get(f"/api/claims/{story.claim_id}/history/?page_size=100").json()
+    assert len(body["results"]) > events_count
+
+
 def test_source_history_shows_its_changes(as_user, adam_admin, api):
     client = as_user(adam_admin)
     assert client.post("/api/sources/", {"name": "Le Temps", "slug": "le-temps"}).status_code == 201
