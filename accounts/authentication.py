@@ -18,7 +18,7 @@ from rest_framework import authentication, exceptions, permissions
 from core import replica
 
 from .models import APIToken, hash_key
-from .roles import AnyUser
+from .roles import AnyUser, role_memberships, roles_annotated
 
 # last_used_at is a hint for the owner, not an audit log: write it at most once a minute so a
 # busy program does not turn every read into a write.
@@ -42,11 +42,17 @@ class APITokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
+        # One query: the token, its user and the user's roles.
         token = (
-            APIToken.objects.active().select_related("user").filter(key_hash=hash_key(key)).first()
+            APIToken.objects.active()
+            .select_related("user")
+            .annotate(**role_memberships("user_id"))
+            .filter(key_hash=hash_key(key))
+            .first()
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        roles_annotated(token.user, token)
         if token.read_only:
             replica.reads_as_anonymous(request)
         now = timezone.now()

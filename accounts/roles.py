@@ -7,7 +7,7 @@ them.
 
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from .actors import people
 
@@ -38,6 +38,21 @@ def load_roles(users) -> None:
         names[user_id].add(name)
     for pk, user in pending.items():
         user._claimdesk_groups = frozenset(names[pk])
+
+
+def role_memberships(user_field: str) -> dict[str, Exists]:
+    """Annotations saying whether the user at `user_field` (an OuterRef path) is in each
+    role group, to read a user's roles in the query that reads the user (`roles_annotated`)."""
+    memberships = User.groups.through.objects.filter(user_id=OuterRef(user_field))
+    return {f"_role_{name}": Exists(memberships.filter(group__name=name)) for name in ROLE_GROUPS}
+
+
+def roles_annotated(user: AnyUser, row) -> None:
+    """Give `user` the roles read by `role_memberships` on `row`, for the checks that
+    follow."""
+    user._claimdesk_groups = frozenset(
+        name for name in ROLE_GROUPS if getattr(row, f"_role_{name}")
+    )
 
 
 def is_admin(user: AnyUser) -> bool:

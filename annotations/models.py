@@ -18,7 +18,13 @@ from rapidfuzz import fuzz
 
 from accounts import roles
 from archive.models import Capture, validate_language
-from core.models import SoftDeletableModel, SoftDeletableQuerySet, TimestampedModel, not_empty
+from core.models import (
+    CheckConstraint,
+    SoftDeletableModel,
+    SoftDeletableQuerySet,
+    TimestampedModel,
+    not_empty,
+)
 
 from . import (
     lookups,  # noqa: F401  (registers `__any` on foreign keys)
@@ -319,7 +325,7 @@ class Appearance(TimestampedModel):
     class Meta:
         ordering = ["capture", "start", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(start__gte=0) & Q(end__gt=models.F("start")),
                 name="annotations_appearance_valid_span",
                 violation_error_message="A span must start at 0 or later and end after it starts.",
@@ -327,15 +333,15 @@ class Appearance(TimestampedModel):
             not_empty(
                 "quote", "annotations_appearance_quote_not_empty", "An appearance needs its quote."
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(anchor_status__in=["anchored", "changed", "orphaned"]),
                 name="annotations_appearance_status_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(anchor_method__in=["selection", "exact", "context", "fuzzy", "none"]),
                 name="annotations_appearance_method_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(anchor_score__gte=0) & Q(anchor_score__lte=1),
                 name="annotations_appearance_score_range",
             ),
@@ -393,20 +399,20 @@ class AppearanceAnchor(models.Model):
     class Meta:
         ordering = ["appearance", "created_at", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(start__isnull=True) & Q(end__isnull=True) & Q(quote=""))
                 | (Q(start__gte=0) & Q(end__gt=models.F("start")) & ~Q(quote="")),
                 name="annotations_appearanceanchor_span_or_nothing",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(method__in=["selection", "exact", "context", "fuzzy", "none"]),
                 name="annotations_appearanceanchor_method_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status__in=["anchored", "changed", "orphaned"]),
                 name="annotations_appearanceanchor_status_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(score__gte=0) & Q(score__lte=1),
                 name="annotations_appearanceanchor_score_range",
             ),
@@ -508,18 +514,18 @@ class Annotation(TimestampedModel, SoftDeletableModel):
     class Meta:
         ordering = ["-updated_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(confidence__gte=0) & Q(confidence__lte=1),
                 name="annotations_annotation_confidence_range",
                 violation_error_message="Confidence must be between 0 and 1.",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     status__in=["draft", "submitted", "published", "returned", "retracted"]
                 ),
                 name="annotations_annotation_status_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     verdict__in=[
                         "",
@@ -532,12 +538,12 @@ class Annotation(TimestampedModel, SoftDeletableModel):
                 ),
                 name="annotations_annotation_verdict_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="annotations_annotation_published_has_date",
                 violation_error_message="A published annotation needs its publication date.",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status="returned") | ~Q(review_comment=""),
                 name="annotations_annotation_returned_has_comment",
                 violation_error_message="Returning an annotation needs a comment for its author.",
@@ -647,7 +653,7 @@ class Evidence(SoftDeletableModel):
         verbose_name_plural = "evidence"
         ordering = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(
                     (Q(kind="url") & ~Q(url="") & Q(capture__isnull=True) & Q(document=""))
                     | (Q(kind="capture") & Q(capture__isnull=False) & Q(document=""))
@@ -659,7 +665,7 @@ class Evidence(SoftDeletableModel):
                     "exactly the field its kind needs."
                 ),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(stance__in=["supports", "contradicts", "context"]),
                 name="annotations_evidence_stance_valid",
             ),
@@ -739,7 +745,7 @@ class TagPattern(TimestampedModel):
                 name="annotations_tagpattern_unique",
                 violation_error_message="This tag already has this pattern in this language.",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(phrase="") & ~Q(language=""),
                 name="annotations_tagpattern_not_empty",
                 violation_error_message="A pattern needs its phrase and its language.",

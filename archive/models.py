@@ -13,7 +13,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language_info, pgettext_lazy
 
 from accounts.roles import is_editor
-from core.models import TimestampedModel, not_empty, person_or_none
+from core.models import CheckConstraint, TimestampedModel, not_empty, person_or_none
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 HOSTNAME_RE = re.compile(
@@ -256,7 +256,7 @@ class Capture(models.Model):
         get_latest_by = ["captured_at", "pk"]
         constraints = [
             not_empty("text", "archive_capture_text_not_empty", "A capture needs text."),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(origin__in=["file", "url", "warc", "paste", "upload", "seed"]),
                 name="archive_capture_origin_valid",
             ),
@@ -356,7 +356,7 @@ class ImportJob(TimestampedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
                 name="archive_importjob_status_valid",
             ),
@@ -413,7 +413,7 @@ class ImportItem(models.Model):
             models.UniqueConstraint(
                 fields=["job", "position"], name="archive_importitem_once_per_position"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(outcome__in=["created", "new capture", "unchanged", "failed"]),
                 name="archive_importitem_outcome_valid",
             ),

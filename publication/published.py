@@ -106,11 +106,35 @@ def _store(batch: list[int], documents: dict[int, str]) -> None:
         )
 
 
+def _leaves_unpublished(entry: Entry) -> bool:
+    """Whether `entry` says, by itself, that its claim has nothing published and no stored
+    document after it, so that refreshing the claim would read nothing and delete nothing:
+    - a claim created: new in this transaction, it has no annotation yet;
+    - an appearance marked on a claim that has no published annotation (`public` False):
+      the service locks the claim's row (updating it) before it asks, so a publication
+      committed meanwhile is seen, and one committed later refreshes after this write.
+    Nothing else is read from an entry: a draft annotation may belong to a published claim."""
+    return (entry.kind, entry.action) == ("claim", "created") or (
+        (entry.kind, entry.action) == ("appearance", "created") and not entry.public
+    )
+
+
 def refresh_for_entries(entries: Sequence[Entry]) -> None:
     """The journal's listener: refresh the stored claims these just-recorded writes touched
     (`claims_affected_by`; of the claims showing a tag, article, source or person, only
-    those stored)."""
-    claim_ids = set().union(*claims_affected_by(entries, among=claims()))
+    those stored), except the claims that every entry of the batch about them leaves
+    unpublished (`_leaves_unpublished`): marking a new claim costs no refresh."""
+    affected = claims_affected_by(entries, among=claims())
+    claim_ids = set().union(*affected)
+    dormant = {entry.claim_id for entry in entries if _leaves_unpublished(entry)}
+    if dormant:
+        dormant -= {
+            claim_id
+            for entry, touched in zip(entries, affected, strict=True)
+            if not _leaves_unpublished(entry)
+            for claim_id in touched
+        }
+        claim_ids -= dormant
     if claim_ids:
         refresh(claim_ids)
 

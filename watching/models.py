@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 
 from archive.models import Article, Source
-from core.models import TimestampedModel, person_or_none
+from core.models import CheckConstraint, TimestampedModel, person_or_none
 
 MIN_INTERVAL = 300  # seconds: no outlet needs polling more often, and none should be hammered
 DEFAULT_INTERVAL = 3600
@@ -61,12 +61,12 @@ class Watch(TimestampedModel):
     class Meta:
         ordering = ["url"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(interval_seconds__gte=MIN_INTERVAL),
                 name="watching_watch_interval_at_least_300",
                 violation_error_message="Checks must be at least 300 seconds apart.",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(kind__in=["feed", "page"]), name="watching_watch_kind_valid"
             ),
         ]

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from journal.context import request_cache
 from journal.models import Entry
 from publication import corrections, published
 from publication.representations import claims_affected_by, iso, shows_change
@@ -31,6 +32,8 @@ from .models import Delivery, Event, Webhook
 from .tasks import enqueue_delivery
 
 _state = threading.local()
+# The request cache's key for whether any webhook receives events.
+_RECEIVING = "webhooks.receiving"
 
 
 def _touches_claims(entries: Sequence[Entry]) -> bool:
@@ -46,11 +49,25 @@ def _pending() -> dict:
     return _state.before
 
 
+def _any_receiving() -> bool:
+    """Whether any webhook receives events: asked once per request (a request that writes
+    a claim records several batches), and again after a batch about a webhook."""
+    cache = request_cache()
+    if cache is None:
+        return Webhook.objects.receiving().exists()
+    if _RECEIVING not in cache:
+        cache[_RECEIVING] = Webhook.objects.receiving().exists()
+    return cache[_RECEIVING]
+
+
 def note_public_before(entries: Sequence[Entry]) -> None:
     """The journal's first listener: the published documents of the claims this batch
     touches, as they were before the read model follows it (nothing if no webhook receives
     events)."""
-    if not _touches_claims(entries) or not Webhook.objects.receiving().exists():
+    cache = request_cache()
+    if cache is not None and any(entry.kind == "webhook" for entry in entries):
+        cache.pop(_RECEIVING, None)
+    if not _touches_claims(entries) or not _any_receiving():
         return
     affected = claims_affected_by(entries)
     touched = set().union(*affected)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Model
+from django.db.models import DecimalField, F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,7 +159,19 @@ def bump_version(annotation: Annotation, expected_version: int | None, **changes
     if not query.update(version=F("version") + 1, **changes):
         annotation.refresh_from_db()
         raise StaleVersionError(annotation, expected_version)
-    annotation.refresh_from_db()
+    if annotation.version != expected_version or any(
+        isinstance(Annotation._meta.get_field(name), DecimalField) for name in changes
+    ):
+        # What is in memory is not the version the update matched, or the database rounded a
+        # decimal to its places: read back what it stored.
+        annotation.refresh_from_db()
+        return
+    # The row is now the version in memory with `changes` applied: no need to read it again
+    # (as `refresh_from_db` would, what was prefetched is forgotten).
+    for name, value in changes.items():
+        setattr(annotation, name, value)
+    annotation.version = expected_version + 1
+    annotation.__dict__.pop("_prefetched_objects_cache", None)
 
 
 def touch_version(annotation: Annotation) -> None:

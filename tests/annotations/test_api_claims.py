@@ -427,8 +427,8 @@ def test_claim_list_query_count_with_a_token(
     annotated_claims(count)
     client = token_client(alice_journalist)
     client.get("/api/claims/")  # records last_used_at, written at most once a minute
-    # token + user; the user's groups (role); claims; appearances; annotations; tags; evidence.
-    with django_assert_num_queries(7):
+    # token + user + the user's roles; claims; appearances; annotations; tags; evidence.
+    with django_assert_num_queries(6):
         response = client.get("/api/claims/?page_size=50")
     assert len(response.json()["results"]) == count
 
