@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, router, transaction
+from django.db import connection, connections, router, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -35,6 +35,7 @@ SETTINGS_VARIABLES = (
     "DATABASE_POOL_TIMEOUT",
     "DATABASE_CONN_MAX_AGE",
     "DISABLE_SERVER_SIDE_CURSORS",
+    "DATABASE_PARALLEL_WORKERS",
     "CLAIMDESK_READ_YOUR_WRITES_SECONDS",
 )
 
@@ -90,6 +91,31 @@ def test_database_pool_replaces_persistent_connections_on_every_alias():
         assert databases[alias]["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
         # Django refuses a pool together with persistent connections.
         assert databases[alias]["CONN_MAX_AGE"] == 0
+
+
+def test_queries_start_no_parallel_workers_unless_told_and_the_server_decides_when_empty():
+    def options(**environ) -> list[dict]:
+        databases = production_settings(
+            DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL=REPLICA_URL, **environ
+        )["DATABASES"]
+        return [databases[alias].get("OPTIONS", {}) for alias in ("default", "replica")]
+
+    for alias_options in options():
+        assert alias_options["options"] == "-c max_parallel_workers_per_gather=0"
+    for alias_options in options(DATABASE_PARALLEL_WORKERS="2"):
+        assert alias_options["options"] == "-c max_parallel_workers_per_gather=2"
+    for alias_options in options(DATABASE_PARALLEL_WORKERS=""):
+        assert "options" not in alias_options
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_PARALLEL_WORKERS"):
+        options(DATABASE_PARALLEL_WORKERS="many")
+
+
+def test_a_connection_starts_with_no_parallel_workers(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
 
 
 def test_server_side_cursors_can_be_switched_off_for_pgbouncer():
