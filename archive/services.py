@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models.functions import Substr
 from django.tasks import task
 from django.utils import timezone
@@ -653,7 +653,7 @@ def _archive_new_articles(
             for article, capture in pending.values():
                 capture.article = article  # now with its id
                 captures.append(capture)
-            _insert_captures(captures)
+            Capture.objects.bulk_create(captures)
             entries = []
             for article, capture in pending.values():
                 entries.append(
@@ -677,37 +677,6 @@ def _archive_new_articles(
         known[keys[index]] = article
         results[index] = ArchiveResult(article, pending[index][1], Outcome.CREATED)
     return results
-
-
-def _insert_captures(captures: list[Capture]) -> None:
-    """Insert `captures` (validated, their articles saved) as bulk_create would, setting their
-    ids. On PostgreSQL in one UNNEST of typed arrays, as bulk_create does for the other tables:
-    its own insert falls back to a row of placeholders per capture because of the raw bytes'
-    column (a per-value placeholder), which costs the planner and the wire about a
-    millisecond a file."""
-    if len(captures) < 2 or connection.vendor != "postgresql":
-        Capture.objects.bulk_create(captures)
-        return
-    fields = [f for f in Capture._meta.concrete_fields if f is not Capture._meta.pk]
-    columns = [[] for _ in fields]
-    for capture in captures:
-        capture._prepare_related_fields_for_save(operation_name="bulk_create")
-        for column, field in zip(columns, fields, strict=True):
-            column.append(field.get_db_prep_save(field.pre_save(capture, True), connection))
-    quote = connection.ops.quote_name
-    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
-    sql = (
-        f"INSERT INTO {quote(Capture._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"SELECT * FROM UNNEST({arrays}) RETURNING {quote(Capture._meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, columns)
-        ids = [row[0] for row in cursor.fetchall()]
-    for capture, pk in zip(captures, ids, strict=True):
-        capture.pk = pk
-        capture._state.adding = False
-        capture._state.db = connection.alias
 
 
 # Languages detected after an import
