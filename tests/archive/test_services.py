@@ -1,10 +1,23 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.actors import IMPORT
-from archive.ingest.documents import CapturePayload, normalize_text, parse_text_document
+from archive.ingest.documents import (
+    CapturePayload,
+    Document,
+    normalize_text,
+    parse_text_document,
+)
 from archive.models import Capture
-from archive.services import Outcome, archive_article, article_key, find_articles
+from archive.services import (
+    Outcome,
+    archive_article,
+    archive_documents,
+    article_key,
+    find_articles,
+)
 from archive.signals import capture_added
 from tests.factories import SourceFactory
 
@@ -121,3 +134,52 @@ def test_a_known_article_given_by_the_caller_is_not_looked_up_again(django_asser
     assert again.outcome == Outcome.UNCHANGED
     new = archive("Texte.", url="", title="Autre", known=None)
     assert new.outcome == Outcome.CREATED
+
+
+def test_a_batch_stores_the_same_capture_rows_as_one_by_one():
+    at = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
+
+    def document(n: int) -> Document:
+        return Document(
+            item=f"crawl.warc.gz record {n}",
+            title=f"Titre {n}",
+            url=f"https://news.example.org/{n}",
+            text="Texte « archivé ».\n\nSecond paragraphe.",
+            origin=Capture.Origin.WARC,
+            origin_location=f"crawl.warc.gz#{n}",
+            raw=b"\x00\xff<html>\xc3\xa9 \\ ' \"</html>\n",
+            raw_content_type="text/html; charset=utf-8",
+            warc_record_id=f"<urn:uuid:{n}>",
+            extractor="trafilatura",
+            captured_at=at,
+            redirects=["http://news.example.org/a", 'https://news.example.org/"b"'],
+            authors=["Ana", "Ivan"],
+        )
+
+    fields = [f.attname for f in Capture._meta.concrete_fields if f.name not in ("id", "article")]
+    fields.remove("created_at")
+    batched = list(archive_documents([document(1), document(2), document(3)], actor=IMPORT))
+    alone = archive_article(
+        actor=IMPORT,
+        title="Titre 4",
+        url="https://news.example.org/4",
+        capture=document(4),
+        authors=["Ana", "Ivan"],
+    )
+    rows = {
+        row["article__url"]: {k: v for k, v in row.items() if k != "article__url"}
+        for row in Capture.objects.values("article__url", *fields)
+    }
+    expected = rows.pop("https://news.example.org/4")
+    assert len(batched) == 3 and alone.outcome == Outcome.CREATED
+    for url, row in rows.items():
+        n = url.rsplit("/", 1)[1]
+        assert row | {"origin_location": "", "warc_record_id": ""} == expected | {
+            "origin_location": "",
+            "warc_record_id": "",
+        }
+        assert (row["origin_location"], row["warc_record_id"]) == (
+            f"crawl.warc.gz#{n}",
+            f"<urn:uuid:{n}>",
+        )
+    assert bytes(expected["raw"]) == b"\x00\xff<html>\xc3\xa9 \\ ' \"</html>\n"
