@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models.functions import Substr
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import LANGUAGE_DETECTION, Actor, is_system
+from core import schedule
 from journal import services as journal
 
 from . import rules
@@ -745,8 +745,7 @@ def detect_pending_languages(
 def detect_stale_languages() -> int:
     """The workers' sweep (`core.schedule`): the languages still pending a while after their
     import committed (its queued detection was lost with a worker, or never queued)."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)
-    return detect_pending_languages(older_than=stale)
+    return detect_pending_languages(older_than=schedule.stale_before())
 
 
 @task

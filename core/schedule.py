@@ -4,8 +4,12 @@ calls `tick()` every CLAIMDESK_SCHEDULE_INTERVAL seconds (and once in --batch mo
 tick runs must be safe with any number of workers ticking at once: it takes each due item by
 lease, so each is done once."""
 
+import datetime as dt
 import logging
 from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
 
 logger = logging.getLogger("core.schedule")
 
@@ -27,3 +31,10 @@ def tick() -> dict[str, int]:
         except Exception:
             logger.exception("Periodic work %r failed; the next tick tries again", name)
     return done
+
+
+def stale_before(now: dt.datetime | None = None) -> dt.datetime:
+    """The time before which queued work still not done is taken to be lost (its worker died,
+    or its task was never queued), for the sweeps a tick runs: CLAIMDESK_JOB_STALE_AFTER
+    seconds before `now`."""
+    return (now or timezone.now()) - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)

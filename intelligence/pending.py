@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils import timezone
 from annotations.models import CaptureAnalysis
 from archive.models import Article, Capture
 from archive.services import BATCH_ITEMS, detect_pending_languages
+from core import schedule
 
 
 def defer_new_captures(captures: list[Capture]) -> list[CaptureAnalysis]:
@@ -87,8 +87,7 @@ def analyse_pending(
 def analyse_stale() -> int:
     """The workers' sweep (`core.schedule`): the analyses still pending a while after their
     import committed (its queued task was lost with a worker, or never queued)."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)
-    return analyse_pending(older_than=stale)
+    return analyse_pending(older_than=schedule.stale_before())
 
 
 @task

@@ -4,11 +4,12 @@ imports no service, so that the services and the journal's listener can queue it
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
 from django.utils import timezone
+
+from core import schedule
 
 from . import delivery as sending
 from .models import Delivery
@@ -40,7 +41,7 @@ def enqueue_overdue(*, now: dt.datetime | None = None) -> list[int]:
     was lost (the process died between the commit and the queueing). Each is then left
     alone for another CLAIMDESK_JOB_STALE_AFTER seconds. Their ids."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.CLAIMDESK_JOB_STALE_AFTER)
+    cutoff = schedule.stale_before(now)
     overdue = Delivery.objects.filter(
         Q(leased_until__isnull=True) | Q(leased_until__lt=now),
         status=Delivery.Status.PENDING,
