@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models.functions import Substr
@@ -351,9 +352,10 @@ def delete_source(*, actor: Actor, source: Source) -> None:
 
 # Storing documents read by archive.ingest
 
-# Items stored per transaction by archive_documents (each in its own savepoint), and the
-# text and raw bytes a batch may hold in memory before it is stored.
-BATCH_ITEMS = 200
+# Items stored per transaction by archive_documents (each in its own savepoint:
+# CLAIMDESK_IMPORT_BATCH), and the text and raw bytes a batch may hold in memory before it is
+# stored.
+BATCH_ITEMS = settings.CLAIMDESK_IMPORT_BATCH
 BATCH_BYTES = 32 * 1024 * 1024
 
 

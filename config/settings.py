@@ -337,6 +337,11 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[CLAIMDESK_TASK_BACKEND], "QUEUES":
 # An import job whose worker has not reported for this many seconds is taken to have died
 # (killed, machine lost) and is queued again; it resumes after its last stored item.
 CLAIMDESK_JOB_STALE_AFTER = env_number("CLAIMDESK_JOB_STALE_AFTER", 60)
+# Items an import stores per transaction (`manage.py archive` and jobs): a job killed between
+# two batches resumes after the last one stored.
+CLAIMDESK_IMPORT_BATCH = env_count("CLAIMDESK_IMPORT_BATCH", 200)
+if CLAIMDESK_IMPORT_BATCH < 1:
+    raise ImproperlyConfigured("CLAIMDESK_IMPORT_BATCH must be at least 1.")
 # How often a worker looks for such jobs, in seconds.
 CLAIMDESK_JOB_CHECK_INTERVAL = env_number("CLAIMDESK_JOB_CHECK_INTERVAL", 15)
 # An import job is tried this many times in all before it is declared failed.

@@ -322,6 +322,9 @@ class Cluster:
                 "CLAIMDESK_IMPORT_DIR": str(self.root / "imports"),
                 # A job whose worker stops reporting is taken back after a few seconds.
                 "CLAIMDESK_JOB_STALE_AFTER": "5",
+                # Imports stored a few files per transaction, so that a worker can be killed
+                # in the middle of one (a job of 20 files is otherwise one batch).
+                "CLAIMDESK_IMPORT_BATCH": "2",
                 "CLAIMDESK_JOB_CHECK_INTERVAL": "1",
                 # The watches check serves its news site on loopback; workers tick every second.
                 "CLAIMDESK_FETCH_ALLOW_PRIVATE": "1",
