@@ -13,7 +13,6 @@ many rows as before, that no row older than the run changed, and that the corpus
 counts still agree, so the corpus stays reusable."""
 
 import contextlib
-import math
 import multiprocessing
 import os
 import random
@@ -32,6 +31,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+
+from . import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = {"readers": 16, "partners": 4, "editors": 4}
@@ -110,19 +111,13 @@ def _summary(values: list[tuple[float, bool]], seconds: float, target: float | N
     summary = {
         "rps": round(len(values) / seconds, 1),
         "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "p99_ms": round(_percentile(latencies, 0.99), 1) if latencies else None,
+        "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
         "errors": sum(1 for _, ok in values if not ok),
         "requests": len(values),
     }
     if target is not None:
         summary["target_p99_ms"] = target
     return summary
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (as the runner's)."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 # What the clients ask

@@ -10,7 +10,6 @@ import contextlib
 import cProfile
 import io
 import json
-import math
 import os
 import platform
 import pstats
@@ -31,7 +30,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from . import PARTS, agreement, floor, load, memory, mixed, statements, text, writes
+from . import PARTS, agreement, floor, load, memory, mixed, percentile, statements, text, writes
 
 API_LIST = "/api/claims/"
 API_EXPORT = "/api/claims/export.jsonl"
@@ -56,12 +55,6 @@ class Options:
 
 
 # Measuring
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def summary(samples: list[float]) -> dict:

@@ -13,7 +13,6 @@ changes onto a chain of its own (a claim, its appearance and annotation, made by
 earlier steps), right after the write, so it finds the same pages in memory."""
 
 import contextlib
-import math
 import random
 import statistics
 import time
@@ -32,7 +31,7 @@ from accounts.roles import EDITORS, JOURNALISTS, grant
 from annotations.models import Tag
 from archive.models import Capture
 
-from . import statements
+from . import percentile, statements
 
 ACTIONS = ("mark", "annotate", "submit", "publish", "edit_published", "retract")
 # Who makes each write (the roles the product asks for).
@@ -96,7 +95,7 @@ def _summaries(product, floors, counted, floor: bool) -> dict:
         sent = counted[action]["statements"]
         entry = {
             "p50_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(_percentile(samples, 0.95), 2),
+            "p95_ms": round(percentile(samples, 0.95), 2),
             "statements": len(sent) if sent is not None else None,
             "queries": counted[action]["queries"],
             "floor_p50_ms": None,
@@ -136,12 +135,6 @@ def _about(floor: bool, counted: dict) -> dict:
             f"PostgreSQL only (the database under test is {connection.vendor})"
         )
     return about
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (as the runner's)."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 # The people and the spans
