@@ -61,6 +61,11 @@ class StableOrderingFilter(filters.OrderingFilter):
     def choices(self, view) -> list[str]:
         return [f"{sign}{field}" for field in view.ordering_fields for sign in ("", "-")]
 
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            return queryset  # a detail names its object by id (see FilterBackend)
+        return super().filter_queryset(request, queryset, view)
+
     def get_ordering(self, request, queryset, view):
         asked = request.query_params.get(self.ordering_param)
         if asked is not None and asked not in self.choices(view):

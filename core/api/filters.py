@@ -164,7 +164,17 @@ class FilterBackend(DjangoFilterBackend):
     validate nothing and every filter would let the queryset through unchanged (an absent
     value filters nothing), so the list is the queryset as it is, and a page of a list asked
     for with `page_size` or `cursor` alone costs no form. A parameter given, even empty, is
-    validated as before (`language=` is still a 400)."""
+    validated as before (`language=` is still a 400).
+
+    Only lists are filtered: a detail, or an action on one object, names its object by id,
+    whatever else its query string holds. (DRF's `get_object` applies the list's filters, so
+    `GET /api/claims/1/?language=de` would 404 a French claim, and a `?status=draft` left on
+    an editor's publish would 404 the submitted assessment.)"""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)

@@ -439,3 +439,23 @@ def test_claim_detail_query_count(api, django_assert_num_queries, count):
     # The claim's stored document (the published read model).
     with django_assert_num_queries(1):
         assert api.get(f"/api/claims/{claim.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["language=de", "tag=no-such-tag", "ordering=nonsense"])
+@pytest.mark.parametrize("who", ["anonymous", "author", "editor"])
+def test_a_claims_detail_ignores_the_lists_query_parameters(
+    api, as_user, bob_journalist, erin_editor, drafts, who, query
+):
+    """The list's filters choose claims for a page; a detail names its claim by id, and a
+    `?language=de` left in a link must not turn a French claim into a 404 for some readers."""
+    public, _, _ = drafts
+    client = {
+        "anonymous": api,
+        "author": as_user(bob_journalist),
+        "editor": as_user(erin_editor),
+    }[who]
+    plain = client.get(f"/api/claims/{public.claim_id}/")
+    response = client.get(f"/api/claims/{public.claim_id}/?{query}")
+    assert plain.status_code == 200
+    assert response.status_code == 200, response.content
+    assert response.json() == plain.json()

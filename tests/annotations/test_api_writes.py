@@ -318,6 +318,20 @@ def test_stale_version_on_a_review_action_is_refused(as_user, erin_editor, world
     assert submitted.status == Annotation.Status.SUBMITTED
 
 
+def test_an_action_on_one_annotation_ignores_the_lists_filters(as_user, erin_editor, world):
+    """A `?status=draft` left in the address chooses nothing: the action names its
+    annotation by id (the list's filters would have hidden the submitted one, a 404)."""
+    submitted = world["submitted"]
+    response = as_user(erin_editor).post(
+        f"/api/annotations/{submitted.pk}/publish/?status=draft",
+        {"version": submitted.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    submitted.refresh_from_db()
+    assert submitted.status == Annotation.Status.PUBLISHED
+
+
 # Sessions and CSRF
 
 
