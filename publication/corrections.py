@@ -87,6 +87,14 @@ def withdrawing() -> Q:
     return Q(public=True, claim_id__isnull=False) & condition
 
 
+def withdrawing_entries(claim_ids: list[int], reader: roles.AnyUser):
+    """The withdrawals of these claims that `reader` may read in their history, oldest first
+    (a query of journal entries)."""
+    return Entry.objects.filter(
+        withdrawing(), visibility.entries(reader), claim_id__in=claim_ids
+    ).order_by("at", "id")
+
+
 def withdrawals(claim_ids: list[int], reader: roles.AnyUser) -> dict[int, list[dict]]:
     """The withdrawals of these claims that `reader` may read in their history, oldest first,
     as rows of FIELDS, `claim_language`, `claim_removed` and `public`, by claim id (one
@@ -95,13 +103,12 @@ def withdrawals(claim_ids: list[int], reader: roles.AnyUser) -> dict[int, list[d
         return {}
     claim = Claim.objects.filter(pk=OuterRef("claim_id"))
     rows = (
-        Entry.objects.filter(withdrawing(), visibility.entries(reader), claim_id__in=claim_ids)
+        withdrawing_entries(claim_ids, reader)
         .annotate(
             claim_text=Subquery(claim.values("text")[:1]),
             claim_language=Subquery(claim.values("language")[:1]),
             claim_removed=Exists(claim.filter(deleted_at__isnull=False)),
         )
-        .order_by("at", "id")
         .values(*FIELDS, "claim_language", "claim_removed", "public")
     )
     found: dict[int, list[dict]] = {}
@@ -112,8 +119,15 @@ def withdrawals(claim_ids: list[int], reader: roles.AnyUser) -> dict[int, list[d
 
 def latest_withdrawals(claim_ids: list[int], reader: roles.AnyUser) -> dict[int, dict]:
     """Each claim's last withdrawal that `reader` may read, as `{as, at, reason}`, by claim
-    id (one query): why it left the public record, for the change feed's tombstones."""
-    return {pk: withdrawal(rows[-1]) for pk, rows in withdrawals(claim_ids, reader).items()}
+    id (one query, of the entries' own columns only): why it left the public record, for the
+    change feed's tombstones."""
+    if not claim_ids:
+        return {}
+    rows = withdrawing_entries(claim_ids, reader).values(
+        "claim_id", "at", "kind", "action", "reason", "public"
+    )
+    # Oldest first: each claim's last row is the one kept.
+    return {row["claim_id"]: withdrawal(row) for row in rows}
 
 
 @dataclass(frozen=True)
