@@ -260,7 +260,10 @@ class Cluster:
             raise CheckFailed("the replica is not a standby")
 
     def replica_caught_up(self) -> bool:
-        (target,) = self.sql("primary", "SELECT pg_current_wal_lsn()")[0]
+        # The insert position, not pg_current_wal_lsn() (what is written so far): with
+        # synchronous_commit off, a commit that has returned may still sit in the WAL
+        # buffers, behind the write position, until the WAL writer's next round.
+        (target,) = self.sql("primary", "SELECT pg_current_wal_insert_lsn()")[0]
         return wait_for(
             "the replica to replay the primary's WAL",
             lambda: self.sql("replica", "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,))[
