@@ -73,7 +73,10 @@ def measure(
     before.watch(seconds + 600)
     try:
         plan = _plan(seed, search_terms, clients)
-        warmup = min(5.0, seconds / 5)
+        # At least 3 s: each gunicorn worker's first request imports the views (a second or
+        # more on a busy machine), and a client whose first request meets a cold worker must
+        # not spend the whole of a short window waiting for it.
+        warmup = min(5.0, max(3.0, seconds / 5))
         log(
             f"Mixed load: gunicorn {WORKERS}×{THREADS}, {clients['readers']} readers, "
             f"{clients['partners']} partners, {clients['editors']} editors, "
