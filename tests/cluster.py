@@ -725,7 +725,11 @@ def check_imports_survive_a_killed_worker(cluster: Cluster, world: World) -> Non
         rows = cluster.sql(
             "primary",
             "SELECT j.id, j.done, j.total FROM django_tasks_database_dbtaskresult t "
-            "JOIN archive_importjob j ON j.id = (t.args_kwargs->'args'->>0)::bigint "
+            # Only an import's task has a job id first: a language or analysis task's first
+            # argument is a list of ids, which the cast would refuse.
+            "JOIN archive_importjob j ON j.id = CASE "
+            "WHEN jsonb_typeof(t.args_kwargs->'args'->0) = 'number' "
+            "THEN (t.args_kwargs->'args'->>0)::bigint END "
             "WHERE t.status = 'RUNNING' AND t.worker_ids @> %s::jsonb "
             "AND j.status = 'running' AND j.done > 0 AND j.done < j.total - 2",
             (json.dumps(["worker-1"]),),
